@@ -1,0 +1,106 @@
+"""Configuration from ``ZAPIS_*`` environment variables (SPEC §7).
+
+``Settings.from_env()`` is called once, by ``run.py``; nothing else reads the
+environment. Tests build ``Settings`` directly with the values they need.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A ``ZAPIS_*`` variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None  # None: SQLite under data_dir
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    jwt_secret: str | None = None  # required unless --demo
+    jwt_ttl_s: int = 12 * 3600
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    bot_mode: str = "polling"  # polling | webhook | off
+    telegram_api_url: str | None = None  # None: Telegram's own
+    webhook_secret: str | None = field(default=None, repr=False)
+    telegram_auth_max_age_s: int = 86400
+    hold_ttl_s: int = 300
+    default_region: str = "RU"
+    admin_password: str | None = field(default=None, repr=False)
+    snapshot_every: int = 10_000  # events between automatic snapshots
+    holds_per_minute: int = 20
+    bookings_per_minute: int = 20
+    logins_per_minute: int = 10
+    max_body_bytes: int = 1_000_000
+    import_max_bytes: int = 20_000_000
+    import_max_rows: int = 200_000
+    reminders_before_h: tuple[int, ...] = (24, 2)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "zapis.sqlite3"
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(f"ZAPIS_{name}")
+            return value if value else None
+
+        def integer(name: str, default: int) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"ZAPIS_{name} must be an integer, got {raw!r}") from None
+            if value < 0:
+                raise SettingsError(f"ZAPIS_{name} must not be negative")
+            return value
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        mode = (get("BOT_MODE") or "polling").lower()
+        if mode not in {"polling", "webhook", "off"}:
+            raise SettingsError("ZAPIS_BOT_MODE must be polling, webhook or off")
+        reminders = get("REMINDERS_BEFORE_H")
+        try:
+            reminder_hours = (
+                tuple(int(h) for h in reminders.split(",")) if reminders else cls.reminders_before_h
+            )
+        except ValueError:
+            raise SettingsError("ZAPIS_REMINDERS_BEFORE_H must be hours, e.g. 24,2") from None
+        d = cls()
+        return cls(
+            database_url=get("DATABASE_URL"),
+            data_dir=Path(get("DATA_DIR") or "var"),
+            host=get("HOST") or d.host,
+            port=integer("PORT", d.port),
+            jwt_secret=get("JWT_SECRET"),
+            jwt_ttl_s=integer("JWT_TTL_S", d.jwt_ttl_s),
+            telegram_bot_token=token,
+            bot_mode=mode,
+            telegram_api_url=get("TELEGRAM_API_URL"),
+            webhook_secret=get("WEBHOOK_SECRET"),
+            telegram_auth_max_age_s=integer("TELEGRAM_AUTH_MAX_AGE_S", d.telegram_auth_max_age_s),
+            hold_ttl_s=integer("HOLD_TTL_S", d.hold_ttl_s),
+            default_region=(get("DEFAULT_REGION") or d.default_region).upper(),
+            admin_password=get("ADMIN_PASSWORD"),
+            snapshot_every=integer("SNAPSHOT_EVERY", d.snapshot_every),
+            holds_per_minute=integer("HOLDS_PER_MINUTE", d.holds_per_minute),
+            bookings_per_minute=integer("BOOKINGS_PER_MINUTE", d.bookings_per_minute),
+            logins_per_minute=integer("LOGINS_PER_MINUTE", d.logins_per_minute),
+            max_body_bytes=integer("MAX_BODY_BYTES", d.max_body_bytes),
+            import_max_bytes=integer("IMPORT_MAX_BYTES", d.import_max_bytes),
+            import_max_rows=integer("IMPORT_MAX_ROWS", d.import_max_rows),
+            reminders_before_h=reminder_hours,
+        )
