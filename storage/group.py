@@ -1,0 +1,269 @@
+"""Group commit: one writer task that commits many appends per transaction.
+
+Every ``append`` becomes a ``PendingAppend`` in a FIFO; the writer takes as
+many as are waiting (up to ``max_batch_events``), hands them to the
+backend's ``CommitBatch`` function, which commits them in ONE transaction,
+then tells the listeners and answers the appenders. One writer per process
+is also what makes ``seq`` visible in order (SPEC §1): positions are
+assigned inside the transaction that holds the backend's write lock.
+
+The backend-agnostic parts live here: preparing events in the caller's task
+(validation, JSON encoding, so one bad payload fails only its own append),
+``plan_batch`` (version checks and seq/version assignment, including earlier
+appends to the same stream in the same batch), and the writer loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from storage.journal import (
+    CommitListener,
+    ConcurrencyConflict,
+    JournalError,
+    JournalUnavailable,
+    NewEvent,
+    Recorded,
+)
+
+log = logging.getLogger(__name__)
+
+# A NUL escape that is not itself an escaped backslash followed by "u0000".
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """A ``NewEvent`` checked and encoded: ``payload`` is its data as JSON."""
+
+    type: str
+    at: datetime  # UTC
+    actor: str
+    payload: bytes
+    data: dict[str, Any]  # decoded back from payload: what readers will see
+
+
+@dataclass(slots=True)
+class PendingAppend:
+    """One append waiting for the writer."""
+
+    stream: str
+    expected_version: int
+    events: list[PreparedEvent]
+    future: asyncio.Future[list[Recorded]]
+
+
+Outcome = list[Recorded] | ConcurrencyConflict
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBatch:
+    """What one transaction commits: per-append outcomes and the rows to insert."""
+
+    outcomes: list[Outcome]
+    rows: list[tuple[Recorded, bytes]]  # accepted events in seq order, with payload
+
+
+# Commits the batch in one transaction and returns one outcome per append, in
+# order. Raises JournalUnavailable when the database fails.
+CommitBatch = Callable[[Sequence[PendingAppend]], Awaitable[list[Outcome]]]
+
+
+@dataclass(slots=True)
+class WriterStats:
+    """Counters of one writer; ``batches`` counts committed transactions."""
+
+    batches: int = 0
+    appends: int = 0
+    events: int = 0
+    conflicts: int = 0
+    failed_batches: int = 0
+
+
+def _no_nul(value: str, what: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"{what} must not contain NUL characters")
+    return value
+
+
+def prepare(events: Sequence[NewEvent]) -> list[PreparedEvent]:
+    """Validate and encode events; raises ValueError for anything no backend can store.
+
+    NUL characters are refused everywhere because PostgreSQL's text and
+    jsonb cannot hold them, and both backends must accept the same events.
+    """
+    prepared = []
+    for event in events:
+        if event.at.tzinfo is None or event.at.utcoffset() is None:
+            raise ValueError(f"event {event.type!r} has a naive 'at'; pass an aware UTC time")
+        try:
+            payload = orjson.dumps(event.data)
+        except TypeError as exc:
+            raise ValueError(f"event {event.type!r} data is not JSON-serialisable: {exc}") from exc
+        if b"\\u0000" in payload and _NUL_ESCAPE.search(payload):
+            raise ValueError(f"event {event.type!r} data must not contain NUL characters")
+        prepared.append(
+            PreparedEvent(
+                type=_no_nul(event.type, "event type"),
+                at=event.at.astimezone(timezone.utc),
+                actor=_no_nul(event.actor, "actor"),
+                payload=payload,
+                data=orjson.loads(payload),
+            )
+        )
+    return prepared
+
+
+def plan_batch(
+    appends: Sequence[PendingAppend], last_seq: int, versions: Mapping[str, int]
+) -> PlannedBatch:
+    """Check versions and assign seq/version, given the database's current state.
+
+    ``versions`` holds the committed version of every stream in the batch
+    (missing means 0). Appends are taken in order, so a later append to a
+    stream must expect the version an earlier accepted one leaves behind.
+    """
+    current = dict(versions)
+    seq = last_seq
+    outcomes: list[Outcome] = []
+    rows: list[tuple[Recorded, bytes]] = []
+    for pending in appends:
+        actual = current.get(pending.stream, 0)
+        if actual != pending.expected_version:
+            outcomes.append(ConcurrencyConflict(pending.stream, pending.expected_version, actual))
+            continue
+        recorded = []
+        for event in pending.events:
+            seq += 1
+            actual += 1
+            rec = Recorded(seq, pending.stream, actual, event.type, event.at, event.actor, event.data)
+            recorded.append(rec)
+            rows.append((rec, event.payload))
+        current[pending.stream] = actual
+        outcomes.append(recorded)
+    return PlannedBatch(outcomes, rows)
+
+
+@dataclass(slots=True)
+class GroupWriter:
+    """The single writer task of one journal instance."""
+
+    commit: CommitBatch
+    max_batch_events: int = 1000
+    stats: WriterStats = field(default_factory=WriterStats)
+    _listeners: list[CommitListener] = field(default_factory=list)
+    _pending: deque[PendingAppend] = field(default_factory=deque)
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _closing: bool = False
+
+    def add_listener(self, listener: CommitListener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._closing = False
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
+
+    def submit(
+        self, stream: str, expected_version: int, events: Sequence[NewEvent]
+    ) -> asyncio.Future[list[Recorded]]:
+        """Queue an append (validated here, in the caller's task) and return its future."""
+        if self._task is None or self._closing:
+            raise JournalUnavailable("the journal is not open")
+        if expected_version < 0:
+            raise ValueError(f"expected_version must be >= 0, got {expected_version}")
+        _no_nul(stream, "stream")
+        future: asyncio.Future[list[Recorded]] = asyncio.get_running_loop().create_future()
+        self._pending.append(PendingAppend(stream, expected_version, prepare(events), future))
+        self._wakeup.set()
+        return future
+
+    async def close(self) -> None:
+        """Commit everything already submitted, then stop the task."""
+        task, self._task = self._task, None
+        self._closing = True
+        if task is not None:
+            self._wakeup.set()
+            await task
+
+    def _take_batch(self) -> list[PendingAppend]:
+        batch = [self._pending.popleft()]
+        size = len(batch[0].events)
+        while self._pending and size + len(self._pending[0].events) <= self.max_batch_events:
+            pending = self._pending.popleft()
+            size += len(pending.events)
+            batch.append(pending)
+        return batch
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._pending:
+                    if self._closing:
+                        return
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                    continue
+                await self._commit(self._take_batch())
+        finally:
+            # Only reached with work left if the task was cancelled: nobody hangs.
+            while self._pending:
+                _fail(self._pending.popleft(), JournalUnavailable("the journal writer stopped"))
+
+    async def _commit(self, batch: list[PendingAppend]) -> None:
+        try:
+            outcomes = await self.commit(batch)
+        except asyncio.CancelledError:
+            for pending in batch:
+                _fail(pending, JournalUnavailable("the journal writer stopped"))
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the appenders
+            self.stats.failed_batches += 1
+            if not isinstance(exc, JournalError):
+                log.exception("journal batch failed unexpectedly")
+            for pending in batch:
+                _fail(pending, _unavailable(exc))
+            return
+        self.stats.batches += 1
+        committed = [rec for outcome in outcomes if isinstance(outcome, list) for rec in outcome]
+        self._notify(committed)
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, ConcurrencyConflict):
+                self.stats.conflicts += 1
+                _fail(pending, outcome)
+            else:
+                self.stats.appends += 1
+                self.stats.events += len(outcome)
+                if not pending.future.done():  # the caller may have been cancelled
+                    pending.future.set_result(outcome)
+
+    def _notify(self, committed: list[Recorded]) -> None:
+        if not committed:
+            return
+        for listener in self._listeners:
+            try:
+                listener(committed)
+            except Exception:  # noqa: BLE001 - a listener must not stop the journal
+                log.exception("journal commit listener %r raised", listener)
+
+
+def _unavailable(exc: BaseException) -> JournalUnavailable:
+    """A fresh exception per appender, so tracebacks are not shared between tasks."""
+    fresh = JournalUnavailable(str(exc) or type(exc).__name__)
+    fresh.__cause__ = exc.__cause__ if isinstance(exc, JournalUnavailable) else exc
+    return fresh
+
+
+def _fail(pending: PendingAppend, exc: BaseException) -> None:
+    if not pending.future.done():
+        pending.future.set_exception(exc)
