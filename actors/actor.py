@@ -1,0 +1,214 @@
+"""The actor shell: a mailbox of envelopes, one message at a time, ask/tell.
+
+``StreamActor`` owns one journal stream. Each turn it takes every message
+waiting in its mailbox, decides and applies them one after another against
+its state (so each sees the effect of the previous), appends all their
+events in ONE journal append, and only when that is durable answers the
+callers. A busy branch therefore costs one durable commit per mailbox
+drain, not per booking, and still never runs two commands at once.
+
+If the append fails, every caller of that turn gets the journal error and
+the state is rebuilt from the journal before the next message: a command is
+never answered "yes" unless its events are durable, and the in-memory state
+never keeps an event the journal does not have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from actors.clock import Clock
+from actors.errors import ActorStopped, DomainError
+from actors.messages import Event, event_data, event_from
+from storage.journal import Journal, JournalError, NewEvent
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+
+
+class Lifecycle(Enum):
+    NEW = "new"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class Envelope:
+    message: Any
+    actor: str  # who asked, for the journal
+    reply: asyncio.Future[Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a message means: events to append, and how to answer once they are durable."""
+
+    events: list[Event]
+    answer: Callable[[], Any]  # called right after the events are applied
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Run ``fn(state)`` inside the mailbox (consistent with the commands around it)."""
+
+    fn: Callable[[Any], Any]
+
+
+_STOP = object()
+
+Decider = Callable[[S, Any, float], Decision]
+Evolver = Callable[[S, Event], S]
+
+
+class StreamActor(Generic[S]):
+    def __init__(
+        self,
+        stream: str,
+        state: S,
+        *,
+        journal: Journal,
+        clock: Clock,
+        decide: Decider[S],
+        evolve: Evolver[S],
+        fresh: Callable[[], S],
+        max_batch: int = 256,
+    ) -> None:
+        self.stream = stream
+        self.state = state
+        self._journal = journal
+        self._clock = clock
+        self._decide = decide
+        self._evolve = evolve
+        self._fresh = fresh
+        self._max_batch = max_batch
+        self._mailbox: asyncio.Queue[Envelope | object] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._stale = False  # the state may hold events the journal lacks
+        self.lifecycle = Lifecycle.NEW
+
+    @property
+    def version(self) -> int:
+        return self.state.version  # type: ignore[attr-defined,no-any-return]
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"actor:{self.stream}")
+        self.lifecycle = Lifecycle.RUNNING
+
+    async def ask(self, message: Any, actor: str = "system") -> Any:
+        """Send ``message`` and wait for its answer (or its DomainError/JournalError)."""
+        if self.lifecycle is not Lifecycle.RUNNING:
+            raise ActorStopped("the service is shutting down")
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._mailbox.put_nowait(Envelope(message, actor, reply))
+        return await reply
+
+    def tell(self, message: Any, actor: str = "system") -> None:
+        if self.lifecycle is not Lifecycle.RUNNING:
+            raise ActorStopped("the service is shutting down")
+        self._mailbox.put_nowait(Envelope(message, actor, None))
+
+    async def stop(self) -> None:
+        """Answer everything already in the mailbox, then stop."""
+        if self.lifecycle is not Lifecycle.RUNNING:
+            return
+        self.lifecycle = Lifecycle.STOPPING
+        self._mailbox.put_nowait(_STOP)
+        if self._task is not None:
+            await self._task
+        self.lifecycle = Lifecycle.STOPPED
+
+    async def _run(self) -> None:
+        while True:
+            batch: list[Envelope] = []
+            item = await self._mailbox.get()
+            while item is not _STOP:
+                batch.append(item)  # type: ignore[arg-type]
+                if len(batch) >= self._max_batch or self._mailbox.empty():
+                    break
+                item = self._mailbox.get_nowait()
+            if batch:
+                await self._turn(batch)
+            if item is _STOP:
+                self._fail_rest()
+                return
+
+    def _fail_rest(self) -> None:
+        while not self._mailbox.empty():
+            item = self._mailbox.get_nowait()
+            if isinstance(item, Envelope) and item.reply and not item.reply.done():
+                item.reply.set_exception(ActorStopped("the service is shutting down"))
+
+    async def _turn(self, batch: list[Envelope]) -> None:
+        if self._stale:
+            try:
+                await self._resync()
+            except JournalError as err:
+                for env in batch:
+                    _settle(env, False, err)
+                return
+        now = self._clock.now()
+        at = datetime.fromtimestamp(now, UTC)
+        expected = self.version
+        pending: list[NewEvent] = []
+        outcomes: list[tuple[Envelope, bool, Any]] = []  # (envelope, ok, answer or error)
+        for env in batch:
+            try:
+                if isinstance(env.message, Read):
+                    outcomes.append((env, True, env.message.fn(self.state)))
+                    continue
+                decision = self._decide(self.state, env.message, now)
+                for event in decision.events:
+                    self.state = self._evolve(self.state, event)
+                    pending.append(NewEvent(event.TYPE, event_data(event), at, env.actor))
+                outcomes.append((env, True, decision.answer()))
+            except DomainError as err:
+                outcomes.append((env, False, err))
+            except Exception as err:  # a bug: answer it, keep the actor alive
+                log.exception("actor %s failed on %r", self.stream, type(env.message).__name__)
+                outcomes.append((env, False, err))
+        if pending:
+            try:
+                await self._journal.append(self.stream, expected, pending)
+            except JournalError as err:
+                log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
+                for env, _, _ in outcomes:
+                    _settle(env, False, err)
+                self._stale = True
+                try:
+                    await self._resync()
+                except JournalError:
+                    pass  # still down: the next turn tries again before deciding anything
+                return
+        for env, ok, value in outcomes:
+            _settle(env, ok, value)
+
+    async def _resync(self) -> None:
+        """Rebuild the state from the journal after a failed (or unknown) append.
+
+        Reads keep seeing the old state until the journal answers; the
+        speculative events of the failed turn are dropped only then.
+        """
+        records = await self._journal.read_stream(self.stream)
+        state = self._fresh()
+        for rec in records:
+            state = self._evolve(state, event_from(rec.type, rec.data))
+        self.state = state
+        self._stale = False
+
+
+def _settle(env: Envelope, ok: bool, value: Any) -> None:
+    if env.reply is None or env.reply.done():
+        return
+    if ok:
+        env.reply.set_result(value)
+    else:
+        env.reply.set_exception(value)
+

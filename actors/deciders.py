@@ -1,0 +1,104 @@
+"""Adapters from each stream's pure core to ``StreamActor``'s ``Decision``.
+
+Each one turns a message into events (via the core) and says how to answer
+the caller once they are applied, e.g. the appointment as it now stands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.actor import Decision
+from actors.branch_decide import decide
+from actors.branch_state import BranchState
+from actors.catalogue_core import (
+    CatalogueState,
+    UsersState,
+    add_service,
+    create_user,
+    remove_service,
+    update_service,
+)
+from actors.clients_core import ClientsState, find_or_create_by_phone, register
+from actors.messages import (
+    AddService,
+    AddStaff,
+    BookSlot,
+    CancelAsClient,
+    ChangeStatus,
+    CloseBranch,
+    CreateUser,
+    FindOrCreateClient,
+    HoldSlot,
+    OpenBranch,
+    RegisterClient,
+    ReleaseHold,
+    RemoveService,
+    RemoveStaff,
+    Reschedule,
+    UpdateBranch,
+    UpdateService,
+    UpdateStaff,
+)
+
+
+def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
+    events = decide(state, msg, now)
+    match msg:
+        case BookSlot():
+            def booked() -> Any:
+                appt_id = msg.appointment_id
+                if not events and msg.idempotency_key:  # an idempotent replay
+                    appt_id = state.idempotency[(msg.client_id, msg.idempotency_key)].result_id
+                return (state.appointments[appt_id], bool(events))
+            return Decision(events, booked)
+        case HoldSlot():
+            def held() -> Any:
+                hold_id = msg.hold_id
+                if not events and msg.idempotency_key:
+                    hold_id = state.idempotency[(msg.client_id, msg.idempotency_key)].result_id
+                return (state.holds.get(hold_id), bool(events))
+            return Decision(events, held)
+        case ChangeStatus() | Reschedule() | CancelAsClient():
+            return Decision(events, lambda: state.appointments[msg.appointment_id])
+        case AddStaff():
+            return Decision(events, lambda: state.staff[msg.staff.id])
+        case UpdateStaff() | RemoveStaff():
+            return Decision(events, lambda: state.staff[msg.staff_id])
+        case OpenBranch() | UpdateBranch() | CloseBranch():
+            return Decision(events, lambda: state.branch)
+        case ReleaseHold():
+            return Decision(events, lambda: None)
+    raise TypeError(f"not a branch message: {msg!r}")
+
+
+def decide_clients(state: ClientsState, msg: Any, now: float) -> Decision:
+    match msg:
+        case RegisterClient():
+            reg = register(state, new_id=msg.client_id, telegram_id=msg.telegram_id,
+                           phone=msg.phone, name=msg.name, now=now)
+        case FindOrCreateClient():
+            reg = find_or_create_by_phone(state, new_id=msg.client_id, phone=msg.phone,
+                                          name=msg.name, now=now)
+        case _:
+            raise TypeError(f"not a clients message: {msg!r}")
+    return Decision(reg.events, lambda: (state.clients[reg.client_id], reg.created))
+
+
+def decide_catalogue(state: CatalogueState, msg: Any, now: float) -> Decision:
+    match msg:
+        case AddService():
+            return Decision(add_service(state, msg.service), lambda: state.services[msg.service.id])
+        case UpdateService():
+            return Decision(update_service(state, msg.service_id, msg.changes),
+                            lambda: state.services[msg.service_id])
+        case RemoveService():
+            return Decision(remove_service(state, msg.service_id), lambda: state.services[msg.service_id])
+    raise TypeError(f"not a catalogue message: {msg!r}")
+
+
+def decide_users(state: UsersState, msg: Any, now: float) -> Decision:
+    if not isinstance(msg, CreateUser):
+        raise TypeError(f"not a users message: {msg!r}")
+    events = create_user(state, msg.login, msg.role, msg.branches, msg.password_hash)
+    return Decision(events, lambda: state.users[msg.login])

@@ -1,0 +1,136 @@
+"""Plain domain data. Instants are ``int`` seconds since the epoch (UTC);
+wall-clock times are minutes since local midnight; dates are ISO strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+Instant = int  # seconds since the epoch, UTC
+Minutes = int  # minutes since local midnight (0..1440)
+Interval = tuple[Minutes, Minutes]  # [start, end) wall-clock minutes
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Status(StrEnum):
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+# Kanban columns in SPEC order with their Russian titles.
+COLUMNS: tuple[tuple[Status, str], ...] = (
+    (Status.NEW, "Новые"),
+    (Status.CONFIRMED, "Подтверждены"),
+    (Status.IN_PROGRESS, "В работе"),
+    (Status.DONE, "Выполнено"),
+    (Status.CANCELLED, "Отменены"),
+    (Status.NO_SHOW, "Не пришёл"),
+)
+
+# Every status but cancelled occupies the staff member's time.
+OCCUPYING = frozenset(s for s in Status if s is not Status.CANCELLED)
+# A reschedule is refused for these.
+FINAL = frozenset({Status.DONE, Status.CANCELLED, Status.NO_SHOW})
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    id: str
+    name: str
+    timezone: str
+    address: str = ""
+    slot_step_min: int = 15
+    horizon_days: int = 30
+    min_notice_min: int = 60
+    cancel_notice_min: int = 120
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: str
+    branch_id: str
+    name: str
+    service_ids: tuple[str, ...]
+    schedule: dict[str, tuple[Interval, ...]]  # weekday name -> intervals
+    exceptions: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # ISO date -> intervals
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    name: str
+    price: str  # decimal string, "1500.00"
+    currency: str
+    duration_min: int
+    buffer_min: int
+    branch_ids: tuple[str, ...]
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    id: str
+    branch_id: str
+    client_id: str
+    service_id: str
+    staff_id: str
+    start: Instant
+    end: Instant
+    block_end: Instant  # end + the service's buffer at booking time
+    status: Status
+    source: str  # bot | manual
+    comment: str
+    created_at: float
+    updated_at: float
+    version: int
+
+    @property
+    def occupying(self) -> bool:
+        return self.status in OCCUPYING
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    id: str
+    client_id: str
+    service_id: str
+    staff_id: str
+    start: Instant
+    end: Instant
+    block_end: Instant
+    expires_at: float
+
+    def live(self, now: float) -> bool:
+        return now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    id: str
+    name: str
+    phone: str | None  # E.164
+    telegram_id: int | None
+    email: str = ""
+    birthday: str = ""  # ISO date or ""
+    notes: str = ""
+    source: str = "bot"  # bot | manual | import
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    login: str
+    role: str  # admin | manager
+    branches: tuple[str, ...]  # ("*",) for all
+    password_hash: str
+
+    def sees(self, branch_id: str) -> bool:
+        return "*" in self.branches or branch_id in self.branches

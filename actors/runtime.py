@@ -1,0 +1,195 @@
+"""The running system: every stream's actor, loaded from snapshot + journal.
+
+Start-up reads the latest snapshot (if its schema matches), then folds the
+journal after it; each stream's actor starts from the result. Snapshots are
+taken in the background every ``snapshot_every`` committed events and on a
+clean stop. A snapshot is consistent without stopping anyone: it records the
+journal position H first, then captures each stream *inside its mailbox*, so
+every stream's state holds at least all its events up to H; load skips the
+events a stream already has by version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from actors.actor import Read, StreamActor
+from actors.branch_state import BranchState
+from actors.catalogue_core import CatalogueState, UsersState
+from actors.clients_core import ClientsState
+from actors.clock import Clock
+from actors.deciders import decide_branch, decide_catalogue, decide_clients, decide_users
+from actors.errors import NotFound
+from actors.ids import new_id
+from actors.messages import OpenBranch
+from actors.model import Appointment, Branch
+from actors.snapshot import SCHEMA, State, encode_state, pack, pack_encoded, unpack
+from actors.streams import (
+    BRANCH_PREFIX,
+    CATALOGUE,
+    CLIENTS,
+    USERS,
+    branch_stream,
+    evolver,
+    fold,
+    fresh,
+)
+from storage.journal import Journal, Recorded, Snapshot
+
+log = logging.getLogger(__name__)
+
+BranchActor = StreamActor[BranchState]
+
+
+class Runtime:
+    def __init__(self, journal: Journal, clock: Clock, *, snapshot_every: int = 10_000) -> None:
+        self.journal = journal
+        self.clock = clock
+        self.snapshot_every = snapshot_every
+        self.branches: dict[str, BranchActor] = {}
+        self.clients: StreamActor[ClientsState]
+        self.catalogue: StreamActor[CatalogueState]
+        self.users: StreamActor[UsersState]
+        self.loaded_seq = 0
+        self._since_snapshot = 0
+        self._snapshotting: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one branch creation at a time
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        states, self.loaded_seq = await load_states(self.journal)
+        self.clients = self._actor(CLIENTS, states.pop(CLIENTS, None), decide_clients)
+        self.catalogue = self._actor(CATALOGUE, states.pop(CATALOGUE, None), decide_catalogue)
+        self.users = self._actor(USERS, states.pop(USERS, None), decide_users)
+        for stream, state in states.items():
+            if stream.startswith(BRANCH_PREFIX):
+                self.branches[stream[len(BRANCH_PREFIX):]] = self._actor(stream, state, decide_branch)
+        self.journal.add_listener(self._on_commit)
+
+    async def stop(self, *, snapshot: bool = True) -> None:
+        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
+        await asyncio.gather(*(a.stop() for a in actors))
+        if self._snapshotting is not None:
+            await asyncio.gather(self._snapshotting, return_exceptions=True)
+        if snapshot:
+            try:
+                await self._save_snapshot(capture_live=False)
+            except Exception:  # noqa: BLE001 - a failed snapshot only slows the next start
+                log.exception("final snapshot failed")
+
+    def _actor(self, stream: str, state: Any, decider: Any) -> StreamActor[Any]:
+        actor: StreamActor[Any] = StreamActor(
+            stream, state if state is not None else fresh(stream), journal=self.journal,
+            clock=self.clock, decide=decider, evolve=evolver(stream), fresh=lambda: fresh(stream))
+        actor.start()
+        return actor
+
+    # ------------------------------------------------------------ lookups
+
+    def branch(self, branch_id: str, *, include_closed: bool = False) -> BranchActor:
+        actor = self.branches.get(branch_id)
+        b = actor.state.branch if actor else None
+        if actor is None or b is None or (not b.active and not include_closed):
+            raise NotFound("branch not found")
+        return actor
+
+    def open_branches(self) -> list[Branch]:
+        out = [a.state.branch for a in self.branches.values() if a.state.branch and a.state.branch.active]
+        return sorted(out, key=lambda b: (b.name, b.id))
+
+    def find_appointment(self, appointment_id: str) -> tuple[BranchActor, Appointment]:
+        for actor in self.branches.values():
+            appt = actor.state.appointments.get(appointment_id)
+            if appt is not None:
+                return actor, appt
+        raise NotFound("appointment not found")
+
+    async def open_branch(self, branch: Branch, actor: str) -> Branch:
+        """Start a new branch's actor and journal its first event."""
+        async with self._lock:
+            stream = branch_stream(branch.id)
+            ba = self._actor(stream, None, decide_branch)
+            try:
+                result: Branch = await ba.ask(OpenBranch(branch), actor)
+            except Exception:
+                await ba.stop()
+                raise
+            self.branches[branch.id] = ba
+            return result
+
+    @staticmethod
+    def new_id() -> str:
+        return new_id()
+
+    # ------------------------------------------------------------ snapshots
+
+    def _on_commit(self, records: Sequence[Recorded]) -> None:
+        self._since_snapshot += len(records)
+        if self.snapshot_every and self._since_snapshot >= self.snapshot_every and (
+            self._snapshotting is None or self._snapshotting.done()
+        ):
+            self._since_snapshot = 0
+            self._snapshotting = asyncio.create_task(self._background_snapshot())
+
+    async def _background_snapshot(self) -> None:
+        try:
+            await self._save_snapshot(capture_live=True)
+        except Exception:  # noqa: BLE001
+            log.exception("background snapshot failed")
+
+    async def _save_snapshot(self, *, capture_live: bool) -> int:
+        seq = await self.journal.last_seq()
+        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
+        if capture_live:  # encoded inside each mailbox: a consistent copy
+            encoded = await asyncio.gather(*(a.ask(Read(encode_state)) for a in actors))
+            blob = pack_encoded({a.stream: e for a, e in zip(actors, encoded)})
+        else:
+            blob = pack({a.stream: a.state for a in actors})
+        await self.journal.save_snapshot(Snapshot(seq=seq, schema=SCHEMA, blob=blob))
+        return seq
+
+    async def snapshot(self) -> int:
+        """Save a snapshot now; returns the journal position it covers."""
+        return await self._save_snapshot(capture_live=True)
+
+    def states(self) -> dict[str, State]:
+        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
+        return {a.stream: a.state for a in actors}
+
+
+async def load_states(journal: Journal, until: datetime | None = None,
+                      use_snapshot: bool = True) -> tuple[dict[str, State], int]:
+    """Snapshot (if usable) + journal tail → every stream's state, and the last seq seen.
+
+    With ``until``, only events recorded at or before that instant count and
+    the snapshot is not used (time travel must not see the future).
+    """
+    states: dict[str, State] = {}
+    after = 0
+    if use_snapshot and until is None:
+        snap = await journal.load_snapshot()
+        loaded = unpack(snap.blob) if snap is not None else None
+        if snap is not None and loaded is None:
+            log.warning("snapshot at seq %d is unusable; replaying the whole journal", snap.seq)
+        if snap is not None and loaded is not None:
+            states, after = loaded, snap.seq
+    last = after
+    batch: list[Recorded] = []
+    async for rec in journal.read_all(after):
+        if until is not None and rec.at > until:
+            break
+        batch.append(rec)
+        if len(batch) >= 5000:
+            fold(batch, states)
+            last = batch[-1].seq
+            batch.clear()
+    if batch:
+        fold(batch, states)
+        last = batch[-1].seq
+    return states, last
+

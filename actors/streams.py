@@ -1,0 +1,59 @@
+"""Which state and which ``evolve`` belong to a stream name, and folding records.
+
+Streams: ``branch:<id>`` (one per branch), ``catalogue`` (services),
+``clients`` (client identity), ``users`` (manager accounts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from actors.branch_state import BranchState, evolve
+from actors.catalogue_core import CatalogueState, UsersState, evolve_catalogue, evolve_users
+from actors.clients_core import ClientsState, evolve_clients
+from actors.messages import Event, event_from
+from actors.snapshot import State
+from storage.journal import Recorded
+
+CATALOGUE, CLIENTS, USERS = "catalogue", "clients", "users"
+BRANCH_PREFIX = "branch:"
+
+
+def branch_stream(branch_id: str) -> str:
+    return BRANCH_PREFIX + branch_id
+
+
+def fresh(stream: str) -> State:
+    if stream.startswith(BRANCH_PREFIX):
+        return BranchState()
+    if stream == CLIENTS:
+        return ClientsState()
+    if stream == CATALOGUE:
+        return CatalogueState()
+    if stream == USERS:
+        return UsersState()
+    raise ValueError(f"unknown stream {stream!r}")
+
+
+def evolver(stream: str) -> Callable[[Any, Event], Any]:
+    if stream.startswith(BRANCH_PREFIX):
+        return evolve
+    return {CLIENTS: evolve_clients, CATALOGUE: evolve_catalogue, USERS: evolve_users}[stream]
+
+
+def fold(records: Iterable[Recorded], states: dict[str, State] | None = None) -> dict[str, State]:
+    """Apply ``records`` (in seq order) to ``states``, skipping events a state already has."""
+    states = {} if states is None else states
+    evolvers: dict[str, Callable[[Any, Event], Any]] = {}
+    for rec in records:
+        state = states.get(rec.stream)
+        if state is None:
+            state = states[rec.stream] = fresh(rec.stream)
+        if rec.version <= state.version:
+            continue  # already in the snapshot
+        fn = evolvers.get(rec.stream)
+        if fn is None:
+            fn = evolvers[rec.stream] = evolver(rec.stream)
+        fn(state, event_from(rec.type, rec.data))
+    return states
