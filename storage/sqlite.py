@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -64,7 +65,16 @@ class _Connection:
 
     def _connect(self) -> None:
         conn = sqlite3.connect(self._path, timeout=self._busy_timeout_s, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
+        deadline = time.monotonic() + self._busy_timeout_s
+        while True:  # switching to WAL can be BUSY without the busy handler being called
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.01)  # in this connection's own thread, not the event loop
         conn.execute("PRAGMA synchronous=FULL")
         if self._query_only:
             conn.execute("PRAGMA query_only=1")
