@@ -122,6 +122,12 @@ class Runtime:
             self.branches[branch.id] = ba
             return result
 
+    async def refresh_users(self) -> None:
+        """Pick up accounts another process (``run.py create-user``) journaled since start-up."""
+        records = await self.journal.read_stream(USERS, self.users.version + 1)
+        if records:
+            await self.users.ask(Read(lambda state: fold(records, {USERS: state})))
+
     @staticmethod
     def new_id() -> str:
         return new_id()

@@ -1,0 +1,33 @@
+"""The collaborators every handler needs, built once by ``run.py``.
+
+Handlers reach them through ``zapis()`` (stored on the app, not in a global).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quart import current_app
+
+from actors.clock import Clock
+from actors.runtime import Runtime
+from api.auth import Passwords, Tokens
+from api.ratelimit import RateLimiter
+from settings import Settings
+from storage.journal import Journal
+
+
+@dataclass(slots=True)
+class Zapis:
+    settings: Settings
+    journal: Journal
+    runtime: Runtime
+    clock: Clock
+    passwords: Passwords
+    tokens: Tokens | None  # None: no JWT secret, manager endpoints answer 401
+    login_limiter: RateLimiter
+    ready: bool = False
+
+
+def zapis() -> Zapis:
+    return current_app.extensions["zapis"]  # type: ignore[no-any-return]

@@ -1,0 +1,138 @@
+"""The one place where errors become RFC 9457 problem documents.
+
+Domain errors (``actors.errors``) and journal errors know nothing of HTTP;
+``STATUS`` maps them. Every other failure — malformed JSON, a body that is
+not UTF-8, a schema violation, an unknown route, a bug — is answered with a
+problem document too, never an HTML page or a stack trace.
+
+Codes beyond SPEC's list: ``method_not_allowed`` (405), ``payload_too_large``
+(413 for a non-import body), ``unavailable`` (503: the journal's database is
+down or the server is stopping; nothing was written), ``internal_error`` (500).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from quart import Quart, Response
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+from actors import errors as domain
+from storage.journal import ConcurrencyConflict, JournalUnavailable
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[domain.DomainError], int] = {
+    domain.NotFound: 404,
+    domain.InvalidInput: 400,
+    domain.SlotUnavailable: 409,
+    domain.HoldExpired: 409,
+    domain.InvalidTransition: 409,
+    domain.VersionConflict: 409,
+    domain.ClientConflict: 409,
+    domain.IdempotencyKeyReused: 422,
+    domain.Forbidden: 403,
+    domain.ActorStopped: 503,
+}
+
+TITLES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
+    415: "Unsupported media type", 422: "Unprocessable content", 429: "Too many requests",
+    500: "Internal error", 503: "Service unavailable",
+}
+
+WERKZEUG_CODES = {
+    400: "validation_error", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 413: "payload_too_large", 415: "validation_error",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal raised by handlers (auth, rate limits, files)."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+        self.headers = headers or {}
+
+
+def unauthorized(detail: str = "missing or invalid credentials") -> ApiError:
+    return ApiError(401, "unauthorized", detail)
+
+
+def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://zapis.dev/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    response = Response(orjson.dumps(body), status=status, content_type="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="zapis"')
+    return response
+
+
+def _validation_detail(err: RequestSchemaValidationError) -> str:
+    inner = err.validation_error
+    errors = getattr(inner, "errors", None)
+    if callable(errors):
+        parts = []
+        for e in errors()[:5]:
+            where = ".".join(str(p) for p in e.get("loc", ())) or "body"
+            parts.append(f"{where}: {e.get('msg', 'invalid')}")
+        return "; ".join(parts) or "invalid request"
+    return str(inner) or "invalid request"
+
+
+def register_error_handlers(app: Quart) -> None:
+    @app.errorhandler(domain.DomainError)
+    async def _domain(err: domain.DomainError) -> Response:
+        return problem(STATUS.get(type(err), 400), err.code, err.detail)
+
+    @app.errorhandler(ApiError)
+    async def _api(err: ApiError) -> Response:
+        return problem(err.status, err.code, err.detail, err.headers)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def _schema(err: RequestSchemaValidationError) -> Response:
+        return problem(400, "validation_error", _validation_detail(err))
+
+    @app.errorhandler(JournalUnavailable)
+    async def _journal_down(err: JournalUnavailable) -> Response:
+        return problem(503, "unavailable", "the database is unavailable; nothing was saved, try again",
+                       {"Retry-After": "2"})
+
+    @app.errorhandler(ConcurrencyConflict)
+    async def _conflict(err: ConcurrencyConflict) -> Response:
+        return problem(503, "unavailable", "another writer changed this data; try again", {"Retry-After": "1"})
+
+    @app.errorhandler(UnicodeDecodeError)
+    async def _not_utf8(err: UnicodeDecodeError) -> Response:
+        return problem(400, "validation_error", "the request body is not valid UTF-8")
+
+    @app.errorhandler(HTTPException)
+    async def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        code = WERKZEUG_CODES.get(status, "internal_error" if status >= 500 else "validation_error")
+        detail = {
+            400: "malformed request: the body must be valid JSON of the documented shape",
+            404: "no such resource", 405: "this method is not allowed here",
+            413: "the request body is too large",
+            415: "send the body as application/json",
+        }.get(status, err.description or "error")
+        headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
+        return problem(status, code, detail, headers)
+
+    @app.errorhandler(Exception)
+    async def _bug(err: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "internal_error", "an internal error occurred; it has been logged")

@@ -1,0 +1,200 @@
+"""Request and response models (pydantic) — the OpenAPI document is built from them.
+
+Requests forbid unknown fields, so a typo is a 400, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+HHMM = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _price(value: Any) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValueError("price must be a decimal string such as \"1500.00\"") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e9"):
+        raise ValueError("price must be between 0 and 999999999.99")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("price has at most two decimal places")
+    return str(amount.quantize(Decimal("0.01")))
+
+
+# ------------------------------------------------------------ branches
+
+
+class BranchIn(_In):
+    name: Name
+    timezone: Annotated[str, Field(min_length=1, max_length=64)]
+    address: Annotated[str, Field(max_length=500)] = ""
+    slot_step_min: Annotated[StrictInt, Field(ge=5, le=240)] = 15
+    horizon_days: Annotated[StrictInt, Field(ge=1, le=365)] = 30
+    min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 60
+    cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 120
+
+
+class BranchPatch(_In):
+    name: Name | None = None
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+    slot_step_min: Annotated[StrictInt, Field(ge=5, le=240)] | None = None
+    horizon_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
+    min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
+    cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
+
+
+class BranchOut(BaseModel):
+    id: str
+    name: str
+    address: str
+    timezone: str
+    slot_step_min: int
+    horizon_days: int
+    min_notice_min: int
+    cancel_notice_min: int
+
+
+class BranchList(BaseModel):
+    items: list[BranchOut]
+
+
+# ------------------------------------------------------------ services
+
+
+class ServiceIn(_In):
+    name: Name
+    price: Annotated[str, Field(max_length=20)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
+    duration_min: Annotated[StrictInt, Field(ge=5, le=1440)]
+    buffer_min: Annotated[StrictInt, Field(ge=0, le=480)] = 0
+    branch_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]
+
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, v: str) -> str:
+        return _price(v)
+
+
+class ServicePatch(_In):
+    name: Name | None = None
+    price: Annotated[str, Field(max_length=20)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    duration_min: Annotated[StrictInt, Field(ge=5, le=1440)] | None = None
+    buffer_min: Annotated[StrictInt, Field(ge=0, le=480)] | None = None
+    branch_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)] | None = None
+    active: StrictBool | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, v: str | None) -> str | None:
+        return None if v is None else _price(v)
+
+
+class ServiceOut(BaseModel):
+    id: str
+    name: str
+    price: str
+    currency: str
+    duration_min: int
+    branch_ids: list[str]
+
+
+class ServiceAdminOut(ServiceOut):
+    buffer_min: int
+    active: bool
+
+
+class ServiceList(BaseModel):
+    items: list[ServiceOut]
+
+
+class ServiceAdminList(BaseModel):
+    items: list[ServiceAdminOut]
+
+
+# ------------------------------------------------------------ staff
+
+Intervals = Annotated[list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]], Field(max_length=24)]
+
+
+class ExceptionIn(_In):
+    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    intervals: Intervals = []
+
+
+class StaffIn(_In):
+    branch_id: Id
+    name: Name
+    service_ids: Annotated[list[Id], Field(max_length=1000)]
+    schedule: dict[str, Intervals]
+    exceptions: Annotated[list[ExceptionIn], Field(max_length=1000)] = []
+
+
+class StaffPatch(_In):
+    name: Name | None = None
+    service_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
+    schedule: dict[str, Intervals] | None = None
+    exceptions: Annotated[list[ExceptionIn], Field(max_length=1000)] | None = None
+
+
+class ExceptionOut(BaseModel):
+    date: str
+    intervals: list[list[str]]
+
+
+class StaffOut(BaseModel):
+    id: str
+    branch_id: str
+    name: str
+    service_ids: list[str]
+    schedule: dict[str, list[list[str]]]
+    exceptions: list[ExceptionOut]
+
+
+class StaffList(BaseModel):
+    items: list[StaffOut]
+
+
+class StaffQuery(BaseModel):
+    branch_id: str | None = None
+
+
+class ServicesQuery(BaseModel):
+    branch_id: str | None = None
+
+
+# ------------------------------------------------------------ auth & system
+
+
+class LoginIn(_In):
+    login: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+class Health(BaseModel):
+    status: str
