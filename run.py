@@ -23,8 +23,11 @@ from settings import Settings, SettingsError
 log = logging.getLogger("zapis")
 
 
-def build(settings: Settings, *, clock: Any = None, demo: bool = False) -> Any:
-    """Build the whole object graph and return the Quart app (nothing runs yet)."""
+def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: bool = False) -> Any:
+    """Build the whole object graph and return the Quart app (nothing runs yet).
+
+    Tests pass their own ``clock`` and ``journal``; everything else is as in production.
+    """
     from actors.clock import SystemClock
     from actors.runtime import Runtime
     from api.app import create_app
@@ -34,7 +37,7 @@ def build(settings: Settings, *, clock: Any = None, demo: bool = False) -> Any:
     from storage.factory import open_journal
 
     clock = clock or SystemClock()
-    journal = open_journal(settings.database_url, settings.data_dir)
+    journal = journal or open_journal(settings.database_url, settings.data_dir)
     runtime = Runtime(journal, clock, snapshot_every=settings.snapshot_every)
     secret = settings.jwt_secret
     if secret is None and demo:
