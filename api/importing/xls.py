@@ -1,0 +1,89 @@
+""".xls (BIFF, Excel 97-2003) rows through xlrd.
+
+xlrd reads the sheet whole (it cannot stream BIFF); an .xls holds at most
+65,536 rows and the file is under ``Limits.max_bytes``, so that is bounded.
+The file is memory-mapped, not read into a bytes object. Number cells come
+back as floats (``87015558672.0``; ``values`` makes digits of them), dates
+as serial numbers that ``xldate_as_datetime`` converts with the
+workbook's own date mode (1900 or 1904). ``ignore_workbook_corruption``
+is on because real CRM exports (YCLIENTS) need it.
+
+An encrypted .xlsx is an OLE2 file too: it is recognised by its
+``EncryptionInfo`` stream and refused as password-protected.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlrd
+from xlrd.compdoc import CompDoc, CompDocError
+
+from api.importing.errors import UnsupportedFile
+from api.importing.rows import RawRow
+from api.importing.values import Cell
+
+
+def open_xls(path: Path) -> Iterator[RawRow]:
+    return _rows(path)
+
+
+def _rows(path: Path) -> Iterator[RawRow]:
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _check_container(data)
+        try:
+            book = xlrd.open_workbook(
+                file_contents=data,
+                on_demand=True,
+                ignore_workbook_corruption=True,
+                logfile=io.StringIO(),
+            )
+        except xlrd.XLRDError as exc:
+            message = str(exc)
+            if "encrypt" in message.lower():
+                raise UnsupportedFile("the workbook is password-protected") from None
+            raise UnsupportedFile(f"the .xls file cannot be read ({message})") from None
+        except (CompDocError, AssertionError, IndexError, KeyError, ValueError, EOFError) as exc:
+            raise UnsupportedFile(f"the .xls file is damaged ({type(exc).__name__})") from None
+        try:
+            sheet = _first_visible(book)
+            for index in range(sheet.nrows):
+                yield index + 1, [_cell(book, c) for c in sheet.row(index)]
+        finally:
+            book.release_resources()
+
+
+def _check_container(data: mmap.mmap) -> None:
+    try:
+        names = {entry.name for entry in CompDoc(data, logfile=io.StringIO()).dirlist}
+    except (CompDocError, AssertionError, IndexError, ValueError, EOFError):
+        raise UnsupportedFile("the .xls file is damaged or truncated") from None
+    if "EncryptionInfo" in names or "EncryptedPackage" in names:
+        raise UnsupportedFile("the workbook is password-protected")
+    if not names & {"Workbook", "Book"}:
+        raise UnsupportedFile("this is an Office document, but not an Excel workbook")
+
+
+def _first_visible(book: xlrd.book.Book) -> xlrd.sheet.Sheet:
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        if sheet.visibility == 0:
+            return sheet
+    raise UnsupportedFile("the workbook has no visible worksheet")
+
+
+def _cell(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> Cell:
+    kind = cell.ctype
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return cell.value  # type: ignore[no-any-return]
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    return cell.value  # type: ignore[no-any-return]
