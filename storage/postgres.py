@@ -89,6 +89,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset hook that skips asyncpg's default ``RESET ALL; UNLISTEN *; ...``.
+
+    asyncpg still rolls back an open transaction itself. The journal never
+    SETs, LISTENs, opens cursors or takes session-level advisory locks, so
+    the default reset would cost one round trip per batch for nothing.
+    """
+
+
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
     try:
@@ -143,6 +152,7 @@ class PostgresJournal:
             pool = await asyncpg.create_pool(
                 self._dsn,
                 init=_init_connection,
+                reset=_keep_session,
                 server_settings={"search_path": self.schema},
                 **self._pool_args,
             )

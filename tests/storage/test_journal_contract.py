@@ -454,3 +454,17 @@ class TestPostgres(JournalContract):
             await rogue.close()
             await observer.close()
         assert [r.seq for r in await journal.append("a", 2, [ev()])] == [101]
+
+
+def test_factory_picks_the_backend(tmp_path: Path) -> None:
+    from storage.factory import open_journal
+
+    embedded = open_journal(None, tmp_path / "var" / "data")
+    assert isinstance(embedded, SqliteJournal)
+    assert embedded.path == tmp_path / "var" / "data" / "zapis.sqlite3"
+    assert embedded.path.parent.is_dir()
+    for url in ("postgresql://u@h:5432/db", "postgres://u:secret@h/db"):
+        assert isinstance(open_journal(url, tmp_path), PostgresJournal)
+    with pytest.raises(ValueError, match="unsupported database URL mysql://") as caught:
+        open_journal("mysql://u:secret@h/db", tmp_path)
+    assert "secret" not in str(caught.value)
