@@ -214,7 +214,11 @@ class GroupWriter:
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                await self._commit(self._take_batch())
+                # An appender cancelled before its turn is dropped: it was never
+                # acknowledged, and not writing it removes the doubt.
+                batch = [p for p in self._take_batch() if not p.future.cancelled()]
+                if batch:
+                    await self._commit(batch)
         finally:
             # Only reached with work left if the task was cancelled: nobody hangs.
             while self._pending:

@@ -226,9 +226,13 @@ class SqliteJournal:
         return self._writer.stats
 
     async def open(self) -> None:
-        await self._writer_conn.open()
-        await self._writer_conn.run(_migrate)
-        await self._reader_conn.open()
+        try:
+            await self._writer_conn.open()
+            await self._writer_conn.run(_migrate)
+            await self._reader_conn.open()
+        except BaseException:
+            await self.close()
+            raise
         self._writer.start()
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from storage.group import GroupWriter, Outcome, PendingAppend, plan_batch
 from storage.journal import (
     ConcurrencyConflict,
     JournalUnavailable,
@@ -468,3 +469,65 @@ def test_factory_picks_the_backend(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported database URL mysql://") as caught:
         open_journal("mysql://u:secret@h/db", tmp_path)
     assert "secret" not in str(caught.value)
+
+
+# The group-commit writer on its own, with a fake database, for what a real
+# one cannot be made to do on cue.
+
+
+class FakeDatabase:
+    """Commits through ``plan_batch``; can be held at the gate or made to fail."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.failure: Exception | None = None
+        self.rows: list[Recorded] = []
+
+    async def commit(self, batch: Sequence[PendingAppend]) -> list[Outcome]:
+        self.entered.set()
+        await self.gate.wait()
+        if self.failure is not None:
+            raise self.failure
+        versions: dict[str, int] = {}
+        for row in self.rows:
+            versions[row.stream] = row.version
+        plan = plan_batch(batch, len(self.rows), versions)
+        self.rows.extend(recorded for recorded, _ in plan.rows)
+        return plan.outcomes
+
+
+async def test_writer_drops_appends_cancelled_before_their_turn() -> None:
+    db = FakeDatabase()
+    writer = GroupWriter(db.commit)
+    writer.start()
+    db.gate.clear()
+    first = writer.submit("a", 0, [ev()])
+    async with asyncio.timeout(5):
+        await db.entered.wait()  # the first batch is in the database
+    second = writer.submit("b", 0, [ev()])
+    second.cancel()
+    db.gate.set()
+    assert len(await first) == 1
+    await writer.close()
+    assert [r.stream for r in db.rows] == ["a"]
+
+
+async def test_writer_fails_a_whole_batch_then_carries_on() -> None:
+    db = FakeDatabase()
+    writer = GroupWriter(db.commit)
+    writer.start()
+    for failure in (JournalUnavailable("connection reset"), RuntimeError("driver bug")):
+        db.failure = failure
+        results = await asyncio.gather(
+            writer.submit("a", 0, [ev()]), writer.submit("b", 0, [ev()]), return_exceptions=True
+        )
+        assert all(isinstance(r, JournalUnavailable) for r in results)
+        assert results[0] is not results[1]
+    last = results[0]
+    assert isinstance(last, JournalUnavailable) and isinstance(last.__cause__, RuntimeError)
+    db.failure = None
+    assert len(await writer.submit("a", 0, [ev()])) == 1
+    assert (writer.stats.failed_batches, writer.stats.batches) == (2, 1)
+    await writer.close()
