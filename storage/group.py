@@ -178,7 +178,7 @@ class GroupWriter:
         self, stream: str, expected_version: int, events: Sequence[NewEvent]
     ) -> asyncio.Future[list[Recorded]]:
         """Queue an append (validated here, in the caller's task) and return its future."""
-        if self._task is None or self._closing:
+        if self._task is None or self._task.done() or self._closing:
             raise JournalUnavailable("the journal is not open")
         if expected_version < 0:
             raise ValueError(f"expected_version must be >= 0, got {expected_version}")
@@ -217,14 +217,20 @@ class GroupWriter:
                 # An appender cancelled before its turn is dropped: it was never
                 # acknowledged, and not writing it removes the doubt.
                 batch = [p for p in self._take_batch() if not p.future.cancelled()]
-                if batch:
+                try:
                     await self._commit(batch)
+                except Exception as exc:  # noqa: BLE001 - a bug here must not hang appenders
+                    log.exception("journal writer failed after a commit")
+                    for pending in batch:
+                        _fail(pending, _unavailable(exc))
         finally:
             # Only reached with work left if the task was cancelled: nobody hangs.
             while self._pending:
                 _fail(self._pending.popleft(), JournalUnavailable("the journal writer stopped"))
 
     async def _commit(self, batch: list[PendingAppend]) -> None:
+        if not batch:
+            return
         try:
             outcomes = await self.commit(batch)
         except asyncio.CancelledError:

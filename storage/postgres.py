@@ -169,7 +169,9 @@ class PostgresJournal:
         with _translated("migration"):
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_key(self.schema, "migrate"))
-                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                exists = "SELECT 1 FROM pg_namespace WHERE nspname = $1"
+                if not await conn.fetchval(exists, self.schema):  # needs CREATE on the database
+                    await conn.execute(f'CREATE SCHEMA "{self.schema}"')
                 await conn.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations"
                     " (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
