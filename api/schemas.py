@@ -198,3 +198,56 @@ class Problem(BaseModel):
 
 class Health(BaseModel):
     status: str
+
+
+# ------------------------------------------------------------ appointments (SPEC's shape)
+
+
+class AppointmentClient(BaseModel):
+    id: str
+    name: str
+    phone: str | None
+    telegram_id: int | None
+
+
+class AppointmentService(BaseModel):
+    id: str
+    name: str
+    price: str
+    currency: str
+    duration_min: int
+
+
+class AppointmentStaff(BaseModel):
+    id: str
+    name: str
+
+
+class AppointmentOut(BaseModel):
+    """An appointment; times in the branch's timezone with offset (created/updated in UTC)."""
+
+    id: str
+    branch_id: str
+    status: str
+    start: str
+    end: str
+    source: str
+    comment: str
+    created_at: str
+    updated_at: str
+    version: int
+    client: AppointmentClient
+    service: AppointmentService
+    staff: AppointmentStaff
+
+
+class ClientOut(BaseModel):
+    id: str
+    name: str
+    phone: str | None
+    telegram_id: int | None
+    email: str
+    birthday: str | None
+    notes: str
+    source: str
+    created_at: str
