@@ -40,6 +40,9 @@ class Settings:
     import_max_bytes: int = 20_000_000
     import_max_rows: int = 200_000
     reminders_before_h: tuple[int, ...] = (24, 2)
+    ws_auth_timeout_s: float = 5.0  # a dashboard socket must authenticate within this (else 4401)
+    ws_queue_max: int = 1000  # frames a socket may fall behind before it is closed (4008)
+    ws_ping_interval_s: float = 20.0  # heartbeat of dashboard sockets (app and protocol pings)
 
     @property
     def sqlite_path(self) -> Path:
@@ -103,4 +106,7 @@ class Settings:
             import_max_bytes=integer("IMPORT_MAX_BYTES", d.import_max_bytes),
             import_max_rows=integer("IMPORT_MAX_ROWS", d.import_max_rows),
             reminders_before_h=reminder_hours,
+            ws_auth_timeout_s=float(integer("WS_AUTH_TIMEOUT_S", int(d.ws_auth_timeout_s)) or 1),
+            ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),
+            ws_ping_interval_s=float(integer("WS_PING_INTERVAL_S", int(d.ws_ping_interval_s)) or 1),
         )
