@@ -192,6 +192,7 @@ def _hold(state: BranchState, cmd: HoldSlot, now: float) -> list[Event]:
 def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
     if _replayed(state, cmd.client_id, cmd.idempotency_key, cmd.request_hash):
         return []
+    hold_id = cmd.hold_id
     if cmd.hold_id is not None:
         hold = state.holds.get(cmd.hold_id)
         if hold is None or hold.client_id != cmd.client_id or not hold.live(now):
@@ -213,10 +214,26 @@ def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
         service_id, start = svc.id, cmd.start
         end = start + svc.duration_min * 60
         block_end = end + svc.buffer_min * 60
+        hold_id = _own_overlapping_hold(state, cmd.client_id, staff_id, start, block_end, now)
     return [AppointmentBooked(
         cmd.appointment_id, cmd.client_id, service_id, staff_id, start, end, block_end,
-        cmd.status.value, cmd.source, cmd.comment, now, cmd.hold_id,
+        cmd.status.value, cmd.source, cmd.comment, now, hold_id,
         cmd.idempotency_key, cmd.request_hash)]
+
+
+def _own_overlapping_hold(
+    state: BranchState, client_id: str, staff_id: str, start: Instant, block_end: Instant, now: float
+) -> str | None:
+    """The client's live hold this booking covers: the booking consumes it.
+
+    A client's own hold does not block their booking by slot, so without
+    this the hold would stay live and booking *with* it could land a second
+    appointment on the same time.
+    """
+    hold = state.holds.get(state.hold_of_client.get(client_id, ""))
+    if hold and hold.live(now) and hold.staff_id == staff_id and hold.start < block_end and start < hold.block_end:
+        return hold.id
+    return None
 
 
 def _check_version(appt: Appointment, version: int | None) -> None:
@@ -230,7 +247,7 @@ def _change_status(state: BranchState, cmd: ChangeStatus, now: float) -> list[Ev
     if cmd.status == appt.status:
         return []
     if not appt.occupying and cmd.status in OCCUPYING:
-        holds = blocking_holds(state, now, appt.client_id)
+        holds = blocking_holds(state, now, None)  # every live hold, the client's own too
         if not is_free(state, appt.staff_id, appt.start, appt.block_end, holds, ignore=appt.id):
             raise SlotUnavailable("the time of this appointment has been taken meanwhile")
     return [StatusChanged(appt.id, cmd.status.value, appt.status.value, now)]
@@ -249,7 +266,7 @@ def _reschedule(state: BranchState, cmd: Reschedule, now: float) -> list[Event]:
         raise SlotUnavailable("the staff member does not work at this time")
     if appt.service_id not in staff.service_ids:
         raise SlotUnavailable("this staff member does not perform the service")
-    holds = blocking_holds(state, now, appt.client_id)
+    holds = blocking_holds(state, now, None)  # every live hold, the client's own too
     block_end = cmd.start + duration + buffer
     if not is_free(state, staff.id, cmd.start, block_end, holds, ignore=appt.id):
         raise SlotUnavailable("this time is taken")

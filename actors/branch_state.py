@@ -70,6 +70,8 @@ def _vacate(state: BranchState, appt: Appointment) -> None:
         i = bisect.bisect_left(spans, (appt.start, appt.block_end, appt.id))
         if i < len(spans) and spans[i][2] == appt.id:
             del spans[i]
+        if not spans:
+            state.busy.pop(appt.staff_id, None)
 
 
 def _drop_hold(state: BranchState, hold_id: str | None) -> None:
