@@ -32,6 +32,7 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
     from actors.runtime import Runtime
     from api.app import create_app
     from api.auth import Passwords, Tokens
+    from api.clientkit import build_client_kit
     from api.context import Zapis
     from api.ratelimit import RateLimiter
     from storage.factory import open_journal
@@ -46,6 +47,7 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
         settings=settings, journal=journal, runtime=runtime, clock=clock, passwords=Passwords(),
         tokens=Tokens(secret, settings.jwt_ttl_s, clock) if secret else None,
         login_limiter=RateLimiter(settings.logins_per_minute, 60, clock, "sign-in attempts"),
+        client_kit=build_client_kit(settings, clock),
     )
     on_start = []
     if demo:

@@ -17,7 +17,7 @@ from quart import Quart, Response
 from quart.json.provider import DefaultJSONProvider
 from quart_schema import QuartSchema
 
-from api import admin, public
+from api import admin, client, public
 from api.context import Zapis
 from api.openapi import ZapisOpenAPI, docs
 from api.problems import register_error_handlers
@@ -71,7 +71,7 @@ def create_app(
     )
     app.json = OrjsonProvider(app)  # after QuartSchema, which installs its own
     register_error_handlers(app)
-    for bp in (public.bp, admin.bp, docs, *blueprints):
+    for bp in (public.bp, admin.bp, client.bp, docs, *blueprints):
         app.register_blueprint(bp)
 
     @app.after_request

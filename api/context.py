@@ -12,6 +12,7 @@ from quart import current_app
 from actors.clock import Clock
 from actors.runtime import Runtime
 from api.auth import Passwords, Tokens
+from api.clientkit import ClientKit
 from api.ratelimit import RateLimiter
 from settings import Settings
 from storage.journal import Journal
@@ -27,6 +28,7 @@ class Zapis:
     tokens: Tokens | None  # None: no JWT secret, manager endpoints answer 401
     login_limiter: RateLimiter
     ready: bool = False
+    client_kit: ClientKit | None = None  # the Telegram client interface (initData, limits, keys)
 
 
 def zapis() -> Zapis:

@@ -1,0 +1,123 @@
+"""Request and response models of the client (Telegram) interface, SPEC §3.
+
+Bodies forbid unknown fields and use strict types: a typo or a number where
+a string belongs is a 400, never a silent guess. Instants are ISO 8601 with
+an offset and dates ``YYYY-MM-DD``; both are parsed by ``api.params`` so that
+a date that does not exist (2026-02-30) is a 400 problem document too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+
+from api.schemas import AppointmentOut, ClientOut
+
+Id = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+When = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["2026-03-02T10:00:00+03:00"])]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-03-02"])]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientAuthIn(_In):
+    phone: Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["+7 999 123-45-67"])]
+    name: Annotated[StrictStr, Field(max_length=200)] | None = None
+
+
+class ClientEnvelope(BaseModel):
+    """The client profile bound to this Telegram account."""
+
+    client: ClientOut
+
+
+class SlotsQuery(BaseModel):
+    branch_id: Annotated[str, Field(min_length=1, max_length=64)]
+    service_id: Annotated[str, Field(min_length=1, max_length=64)]
+    date_from: Day
+    date_to: Day
+    staff_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class DayOut(BaseModel):
+    date: str
+    free: int
+
+
+class SlotOut(BaseModel):
+    start: str
+    end: str
+    staff_id: str
+
+
+class SlotsOut(BaseModel):
+    """Free slots: one per free (start, staff) pair, and a per-day count of free start times."""
+
+    timezone: str
+    days: list[DayOut]
+    slots: list[SlotOut]
+
+
+class HoldIn(_In):
+    branch_id: Id
+    service_id: Id
+    start: When
+    staff_id: Id | None = None
+
+
+class HoldOut(BaseModel):
+    """The slot is held for this client until ``expires_at``."""
+
+    hold_id: str
+    expires_at: str
+    start: str
+    end: str
+    staff_id: str
+
+
+class BookingIn(_In):
+    """Book by ``hold_id`` (a live hold of yours), or by ``branch_id`` + ``service_id`` + ``start``."""
+
+    hold_id: Id | None = None
+    branch_id: Id | None = None
+    service_id: Id | None = None
+    start: When | None = None
+    staff_id: Id | None = None
+    comment: Annotated[StrictStr, Field(max_length=1000)] = ""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "BookingIn":
+        by_slot = (self.branch_id, self.service_id, self.start, self.staff_id)
+        if self.hold_id is not None:
+            if any(v is not None for v in by_slot):
+                raise ValueError("give either hold_id, or branch_id + service_id + start, not both")
+        elif self.branch_id is None or self.service_id is None or self.start is None:
+            raise ValueError("give hold_id, or branch_id + service_id + start")
+        return self
+
+
+class IdempotencyHeaders(BaseModel):
+    idempotency_key: Annotated[
+        str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+                   description="Any unique string (e.g. a UUID); a retry with the same key and "
+                               "body returns the first answer")
+    ] | None = None
+
+
+class MyQuery(BaseModel):
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class AppointmentPage(BaseModel):
+    """Your appointments, newest start first."""
+
+    items: list[AppointmentOut]
+    next_cursor: str | None
+
+
+class NoContent(BaseModel):
+    """No content."""

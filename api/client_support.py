@@ -1,0 +1,97 @@
+"""Lookups and renderings behind the client endpoints (``api/client.py``).
+
+Handlers read actor state directly (a consistent snapshot: nothing awaits
+while it is read) and send every change through the owning actor's mailbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from actors.errors import HoldExpired, InvalidInput, NotFound
+from actors.model import Appointment, Hold, Service
+from actors.runtime import BranchActor, Runtime
+from actors.schedule import days, zone
+from actors.slots import Slot
+from api.localtime import LocalTimes
+from api.params import decode_cursor, encode_cursor
+from api.views import utc_iso
+
+MAX_RANGE_DAYS = 31
+
+
+def branch_and_service(runtime: Runtime, branch_id: str, service_id: str) -> tuple[BranchActor, Service]:
+    """The open branch and an active service it offers (404 otherwise)."""
+    actor = runtime.branch(branch_id)
+    service = runtime.catalogue.state.services.get(service_id)
+    if service is None or not service.active or branch_id not in service.branch_ids:
+        raise NotFound("service not found in this branch")
+    return actor, service
+
+
+def check_staff(actor: BranchActor, staff_id: str | None) -> None:
+    if staff_id is None:
+        return
+    staff = actor.state.staff.get(staff_id)
+    if staff is None or not staff.active:
+        raise NotFound("staff member not found in this branch")
+
+
+def check_range(first: date, last: date) -> None:
+    if last < first:
+        raise InvalidInput("date_to is before date_from")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidInput(f"the range may span at most {MAX_RANGE_DAYS} days")
+
+
+def hold_branch(runtime: Runtime, hold_id: str, *, missing: type[NotFound] | type[HoldExpired]) -> BranchActor:
+    """The branch that holds ``hold_id`` (live or not yet forgotten); ``missing`` otherwise."""
+    for actor in runtime.branches.values():
+        if hold_id in actor.state.holds:
+            return actor
+    if missing is HoldExpired:
+        raise HoldExpired("the hold has expired or does not exist; choose the time again")
+    raise NotFound("hold not found")
+
+
+def hold_json(hold: Hold, tz_name: str) -> dict[str, object]:
+    times = LocalTimes(zone(tz_name))
+    return {"hold_id": hold.id, "expires_at": utc_iso(hold.expires_at),
+            "start": times.iso(hold.start), "end": times.iso(hold.end), "staff_id": hold.staff_id}
+
+
+def slots_json(slots: list[Slot], first: date, last: date, tz_name: str) -> dict[str, object]:
+    """SPEC's answer: every slot, and per local date the number of distinct free start times."""
+    times = LocalTimes(zone(tz_name))
+    out: list[dict[str, str]] = []
+    starts: dict[str, set[int]] = {d.isoformat(): set() for d in days(first, last)}
+    for slot in slots:
+        start = times.iso(slot.start)
+        out.append({"start": start, "end": times.iso(slot.end), "staff_id": slot.staff_id})
+        starts.setdefault(start[:10], set()).add(slot.start)
+    return {
+        "timezone": tz_name,
+        "days": [{"date": d, "free": len(s)} for d, s in sorted(starts.items())],
+        "slots": out,
+    }
+
+
+def appointments_of(runtime: Runtime, client_id: str) -> list[Appointment]:
+    """Every appointment of the client in every branch, newest start first."""
+    found = [a for actor in runtime.branches.values()
+             for a in actor.state.appointments.values() if a.client_id == client_id]
+    found.sort(key=lambda a: (a.start, a.id), reverse=True)
+    return found
+
+
+def page(items: list[Appointment], limit: int, cursor: str | None) -> tuple[list[Appointment], str | None]:
+    """One page of ``items`` (sorted newest first) after ``cursor``, and the next cursor."""
+    if cursor is not None:
+        position = decode_cursor(cursor)
+        if len(position) != 2 or not isinstance(position[0], int) or not isinstance(position[1], str):
+            raise InvalidInput("cursor is not valid; use next_cursor from the previous page")
+        after = (position[0], position[1])
+        items = [a for a in items if (a.start, a.id) < after]
+    chunk = items[:limit]
+    more = len(items) > limit
+    return chunk, encode_cursor([chunk[-1].start, chunk[-1].id]) if more else None
