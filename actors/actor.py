@@ -7,10 +7,12 @@ events in ONE journal append, and only when that is durable answers the
 callers. A busy branch therefore costs one durable commit per mailbox
 drain, not per booking, and still never runs two commands at once.
 
-If the append fails, every caller of that turn gets the journal error and
-the state is rebuilt from the journal before the next message: a command is
-never answered "yes" unless its events are durable, and the in-memory state
-never keeps an event the journal does not have.
+If the append fails, the state is rebuilt from the journal and every caller
+of that turn gets the journal error: a command is never answered "yes"
+unless its events are durable. While the database cannot even be read, the
+in-memory state may still show that turn's undurable events to readers
+(a conservative view: a slot looks taken); the next command rebuilds the
+state before it decides anything.
 """
 
 from __future__ import annotations
@@ -179,13 +181,13 @@ class StreamActor(Generic[S]):
                 await self._journal.append(self.stream, expected, pending)
             except JournalError as err:
                 log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
-                for env, _, _ in outcomes:
-                    _settle(env, False, err)
                 self._stale = True
                 try:
                     await self._resync()
                 except JournalError:
                     pass  # still down: the next turn tries again before deciding anything
+                for env, _, _ in outcomes:
+                    _settle(env, False, err)
                 return
         for env, ok, value in outcomes:
             _settle(env, ok, value)
