@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from actors.branch_state import BranchState
+from actors.catalogue_core import CatalogueState
+from actors.clients_core import ClientsState
 from actors.clock import utc
 from actors.model import Appointment, Branch, Client, Service, Staff
 from actors.runtime import Runtime
@@ -49,10 +52,17 @@ def client_json(c: Client) -> dict[str, Any]:
 
 def appointment_json(a: Appointment, runtime: Runtime) -> dict[str, Any]:
     """SPEC's appointment shape, with the client, service and staff as they are now."""
-    branch = runtime.branches[a.branch_id].state
+    return appointment_view(a, runtime.branches[a.branch_id].state, runtime.clients.state,
+                            runtime.catalogue.state)
+
+
+def appointment_view(
+    a: Appointment, branch: BranchState, clients: ClientsState, catalogue: CatalogueState,
+) -> dict[str, Any]:
+    """SPEC's appointment shape from explicit states (the live ones, or a time-travel rebuild)."""
     tz = branch.branch.timezone if branch.branch else "UTC"
-    client = runtime.clients.state.clients.get(a.client_id)
-    service = runtime.catalogue.state.services.get(a.service_id)
+    client = clients.clients.get(a.client_id)
+    service = catalogue.services.get(a.service_id)
     staff = branch.staff.get(a.staff_id)
     return {
         "id": a.id, "branch_id": a.branch_id, "status": a.status.value,
