@@ -13,6 +13,7 @@ from actors.clock import Clock
 from actors.runtime import Runtime
 from api.auth import Passwords, Tokens
 from api.clientkit import ClientKit
+from api.hub import Hub
 from api.ratelimit import RateLimiter
 from settings import Settings
 from storage.journal import Journal
@@ -29,6 +30,7 @@ class Zapis:
     login_limiter: RateLimiter
     ready: bool = False
     client_kit: ClientKit | None = None  # the Telegram client interface (initData, limits, keys)
+    hub: Hub | None = None  # the dashboard's realtime fan-out (api/hub.py)
 
 
 def zapis() -> Zapis:

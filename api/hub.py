@@ -1,0 +1,265 @@
+"""The realtime fan-out hub: committed appointment events → every open dashboard socket.
+
+The journal's single writer calls ``Hub.on_commit`` after each committed
+batch, in strict ``seq`` order, before the appenders are answered. The hub
+turns each appointment event into ONE serialised frame and offers it to the
+bounded queue of every subscriber that may see the event's branch, with
+``put_nowait``: nothing here ever awaits a socket, so a browser on a bad
+network can never slow the journal or a branch actor down. A subscriber
+whose queue is full is dropped on the spot (its queue emptied, close code
+4008); its socket task closes the socket and the browser resumes from the
+journal with ``after_seq``.
+
+Only appointment events are sent (``appointment.*``): holds, catalogue,
+staff and client events are not board cards, and a hold says nothing a
+manager can act on (it expires in minutes and becomes an
+``appointment.created`` if the client confirms).
+
+Gap-free resume: ``subscribe`` is synchronous and records ``since``, the
+last seq the hub has published; every event after it reaches the queue.
+``replay(after_seq, since)`` reads the journal for the events before it.
+So replay + queue = every event after ``after_seq`` exactly once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from actors.actor import Read
+from actors.branch_state import BranchState
+from actors.model import Appointment
+from actors.runtime import Runtime
+from actors.streams import BRANCH_PREFIX
+from api.views import utc_iso
+from storage.journal import Journal, Recorded
+
+APPOINTMENT_EVENTS = frozenset({
+    "appointment.created", "appointment.status_changed",
+    "appointment.rescheduled", "appointment.cancelled",
+})
+# Close codes (WebSocket private range 4000–4999), documented in docs/realtime.md.
+BAD_FRAME, UNAUTHORIZED, FORBIDDEN, TOO_SLOW = 4400, 4401, 4403, 4008
+GOING_AWAY = 1001
+REPLAY_CHUNK = 500
+
+# appointment → SPEC's JSON shape (``api.views.appointment_json`` bound to the runtime).
+AppointmentView = Callable[[Appointment], dict[str, Any]]
+
+
+@dataclass(slots=True)
+class HubStats:
+    published: int = 0  # frames built
+    delivered: int = 0  # frames queued (one per subscriber)
+    dropped: int = 0  # subscribers closed for falling behind
+
+
+class Subscriber:
+    """One socket's view of the hub: a bounded queue of frames and a close reason."""
+
+    __slots__ = ("branches", "since", "queue", "close_code", "close_reason", "_ended")
+
+    def __init__(self, branches: frozenset[str] | None, since: int, limit: int) -> None:
+        self.branches = branches  # None: every branch
+        self.since = since  # every event after this seq reaches the queue
+        self.queue: asyncio.Queue[str] = asyncio.Queue(limit)
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._ended = asyncio.Event()
+
+    def sees(self, branch_id: str) -> bool:
+        return self.branches is None or branch_id in self.branches
+
+    def offer(self, frame: str) -> bool:
+        """Queue ``frame`` without waiting; False if the queue is full."""
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def end(self, code: int, reason: str) -> None:
+        """Stop feeding this socket and free its backlog; the socket task closes it."""
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self._ended.set()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    async def wait_ended(self) -> None:
+        await self._ended.wait()
+
+
+class Hub:
+    def __init__(self, journal: Journal, runtime: Runtime, view: AppointmentView, *, queue_max: int) -> None:
+        self._journal = journal
+        self._runtime = runtime
+        self._view = view
+        self._queue_max = queue_max
+        self.seq = 0  # the last journal position published
+        self.stats = HubStats()
+        self._everything: set[Subscriber] = set()
+        self._by_branch: dict[str, set[Subscriber]] = {}
+        self._sessions: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        journal.add_listener(self.on_commit)
+
+    def start(self) -> None:
+        """Called once the runtime has loaded: the hub starts where the journal was."""
+        self.seq = max(self.seq, self._runtime.loaded_seq)
+        self._closing = False
+
+    # ------------------------------------------------------------ subscribers
+
+    def subscribe(self, branches: frozenset[str] | None) -> Subscriber:
+        """A new subscriber that receives every matching event after ``self.seq``."""
+        sub = Subscriber(branches, self.seq, self._queue_max)
+        if self._closing:
+            sub.end(GOING_AWAY, "the server is restarting")
+        elif branches is None:
+            self._everything.add(sub)
+        else:
+            for branch_id in branches:
+                self._by_branch.setdefault(branch_id, set()).add(sub)
+        return sub
+
+    @contextlib.contextmanager
+    def session(self, branches: frozenset[str] | None) -> Iterator[Subscriber]:
+        """Subscribe for the current (socket) task; ``shutdown`` waits for these tasks."""
+        task = asyncio.current_task()
+        sub = self.subscribe(branches)
+        if task is not None:
+            self._sessions.add(task)
+        try:
+            yield sub
+        finally:
+            self.unsubscribe(sub)
+            if task is not None:
+                self._sessions.discard(task)
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self._everything.discard(sub)
+        for branch_id in sub.branches or ():
+            subs = self._by_branch.get(branch_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_branch[branch_id]
+
+    def drop(self, sub: Subscriber, code: int, reason: str) -> None:
+        self.unsubscribe(sub)
+        sub.end(code, reason)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._everything | {s for subs in self._by_branch.values() for s in subs})
+
+    def queued(self) -> int:
+        """Frames waiting in all queues (bounded by subscribers × queue_max)."""
+        subs = self._everything | {s for subs in self._by_branch.values() for s in subs}
+        return sum(s.queue.qsize() for s in subs)
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Close every socket (1001) and wait for their tasks: Hypercorn would wait for them."""
+        self._closing = True
+        for sub in self._everything | {s for subs in self._by_branch.values() for s in subs}:
+            self.drop(sub, GOING_AWAY, "the server is restarting")
+        pending = [t for t in self._sessions if t is not asyncio.current_task()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    # ------------------------------------------------------------ publishing
+
+    def on_commit(self, records: Sequence[Recorded]) -> None:
+        """The journal's commit listener: must not block or raise."""
+        for rec in records:
+            if rec.type in APPOINTMENT_EVENTS and rec.stream.startswith(BRANCH_PREFIX):
+                self._publish(rec)
+        if records:
+            self.seq = max(self.seq, records[-1].seq)
+
+    def _publish(self, rec: Recorded) -> None:
+        branch_id = rec.stream[len(BRANCH_PREFIX):]
+        targets = [*self._everything, *self._by_branch.get(branch_id, ())]
+        if not targets:
+            return
+        actor = self._runtime.branches.get(branch_id)
+        # The actor is suspended in this very append: its state is exactly the
+        # committed state after this batch, never a speculative one.
+        appt = actor.state.appointments.get(rec.data["appointment_id"]) if actor else None
+        if appt is None:
+            return
+        frame = self._frame(rec, branch_id, appt)
+        self.stats.published += 1
+        for sub in targets:
+            if sub.offer(frame):
+                self.stats.delivered += 1
+            else:
+                self.stats.dropped += 1
+                self.drop(sub, TOO_SLOW, "too far behind; reconnect with after_seq")
+
+    def _frame(self, rec: Recorded, branch_id: str, appt: Appointment) -> str:
+        return orjson.dumps({
+            "type": rec.type, "seq": rec.seq, "branch_id": branch_id, "at": utc_iso(rec.at.timestamp()),
+            "appointment": self._view(appt),
+        }).decode()
+
+    def ping(self) -> str:
+        """A heartbeat frame; every event up to its ``seq`` is already ahead of it in the queue."""
+        return orjson.dumps({"type": "ping", "seq": self.seq}).decode()
+
+    # ------------------------------------------------------------ replay
+
+    async def replay(self, after_seq: int, upto: int, sees: Callable[[str], bool]) -> AsyncIterator[str]:
+        """Frames of the appointment events with ``after_seq < seq <= upto``, from the journal.
+
+        A replayed card is the appointment as it stands now (committed, read
+        inside its actor's mailbox), which is at or after the event's own
+        change; ``version`` orders cards (see docs/realtime.md).
+        """
+        chunk: list[Recorded] = []
+        reader = self._journal.read_all(after_seq)
+        async with contextlib.aclosing(reader):  # type: ignore[type-var]
+            async for rec in reader:
+                if rec.seq > upto:
+                    break
+                if rec.type not in APPOINTMENT_EVENTS or not rec.stream.startswith(BRANCH_PREFIX):
+                    continue
+                if not sees(rec.stream[len(BRANCH_PREFIX):]):
+                    continue
+                chunk.append(rec)
+                if len(chunk) >= REPLAY_CHUNK:
+                    for frame in await self._frames(chunk):
+                        yield frame
+                    chunk = []
+        for frame in await self._frames(chunk):
+            yield frame
+
+    async def _frames(self, records: list[Recorded]) -> list[str]:
+        wanted: dict[str, set[str]] = {}
+        for rec in records:
+            wanted.setdefault(rec.stream[len(BRANCH_PREFIX):], set()).add(rec.data["appointment_id"])
+        cards: dict[str, Appointment] = {}
+        for branch_id, ids in wanted.items():
+            actor = self._runtime.branches.get(branch_id)
+            if actor is not None:
+                cards.update(await actor.ask(Read(lambda st, ids=ids: _pick(st, ids))))
+        out = []
+        for rec in records:
+            appt = cards.get(rec.data["appointment_id"])
+            if appt is not None:
+                out.append(self._frame(rec, rec.stream[len(BRANCH_PREFIX):], appt))
+        return out
+
+
+def _pick(state: BranchState, ids: set[str]) -> dict[str, Appointment]:
+    return {i: a for i in ids if (a := state.appointments.get(i)) is not None}
