@@ -30,16 +30,21 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
     """
     from actors.clock import SystemClock
     from actors.runtime import Runtime
+    from api import clients, dashboard, system, ws
     from api.app import create_app
     from api.auth import Passwords, Tokens
     from api.clientkit import build_client_kit
     from api.context import Zapis
+    from api.hub import Hub
     from api.ratelimit import RateLimiter
+    from api.views import appointment_json
     from storage.factory import open_journal
 
     clock = clock or SystemClock()
     journal = journal or open_journal(settings.database_url, settings.data_dir)
     runtime = Runtime(journal, clock, snapshot_every=settings.snapshot_every)
+    # The hub listens to the journal from before it opens: it misses no commit.
+    hub = Hub(journal, runtime, lambda a: appointment_json(a, runtime), queue_max=settings.ws_queue_max)
     secret = settings.jwt_secret
     if secret is None and demo:
         secret = secrets.token_urlsafe(32)  # demo tokens simply expire with the process
@@ -48,8 +53,13 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
         tokens=Tokens(secret, settings.jwt_ttl_s, clock) if secret else None,
         login_limiter=RateLimiter(settings.logins_per_minute, 60, clock, "sign-in attempts"),
         client_kit=build_client_kit(settings, clock),
+        hub=hub,
     )
-    on_start = []
+
+    async def _hub_start() -> None:
+        hub.start()
+
+    on_start = [_hub_start]
     if demo:
         from api.demo import ensure_demo
 
@@ -57,26 +67,48 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
             await ensure_demo(z)
 
         on_start.append(_demo)
-    return create_app(z, on_start=tuple(on_start))
+    return create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, ws.bp),
+                      on_start=tuple(on_start), on_stop=(hub.shutdown,))
 
 
-async def serve(settings: Settings, demo: bool) -> None:
-    from hypercorn.asyncio import serve as hypercorn_serve
+def hypercorn_config(settings: Settings) -> Any:
+    """Hypercorn's settings for the API and the dashboard sockets.
+
+    Protocol pings every ``ws_ping_interval_s`` make a browser answer with a
+    pong; a socket that sends nothing for ``read_timeout`` (dead network,
+    crashed laptop) is closed, so its subscriber is freed.
+    """
     from hypercorn.config import Config
 
-    app = build(settings, demo=demo)
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
     config.accesslog = None
     config.graceful_timeout = 5
     config.h11_max_incomplete_size = 64 * 1024
-    config.read_timeout = 30  # slow bodies are cut off
+    config.read_timeout = 30  # slow bodies are cut off; sockets pong more often than this
+    config.websocket_ping_interval = settings.ws_ping_interval_s
+    config.websocket_max_message_size = 64 * 1024
+    return config
+
+
+async def serve(settings: Settings, demo: bool) -> None:
+    from hypercorn.asyncio import serve as hypercorn_serve
+
+    app = build(settings, demo=demo)
+    config = hypercorn_config(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        # Hypercorn waits for open connections before shutting down: close the
+        # dashboard sockets first (they reconnect elsewhere with after_seq).
+        await app.extensions["zapis"].hub.shutdown()
+
     log.info("serving on http://%s:%d", settings.host, settings.port)
-    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
 
 
 async def create_user(settings: Settings, login: str, role: str, branches: str, password: str) -> int:
