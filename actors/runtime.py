@@ -58,6 +58,7 @@ class Runtime:
         self._since_snapshot = 0
         self._snapshotting: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one branch creation at a time
+        self.snapshot_on_stop = True  # tests turn it off to stop like a crash would
 
     # ------------------------------------------------------------ lifecycle
 
@@ -71,12 +72,12 @@ class Runtime:
                 self.branches[stream[len(BRANCH_PREFIX):]] = self._actor(stream, state, decide_branch)
         self.journal.add_listener(self._on_commit)
 
-    async def stop(self, *, snapshot: bool = True) -> None:
+    async def stop(self) -> None:
         actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
         await asyncio.gather(*(a.stop() for a in actors))
         if self._snapshotting is not None:
             await asyncio.gather(self._snapshotting, return_exceptions=True)
-        if snapshot:
+        if self.snapshot_on_stop:
             try:
                 await self._save_snapshot(capture_live=False)
             except Exception:  # noqa: BLE001 - a failed snapshot only slows the next start
