@@ -15,21 +15,22 @@ So, in this order, cheapest first:
    read: the first visible worksheet;
 3. one streaming inflate of every part through ``zipfile``, which stops at
    the declared size and checks each CRC (so lying headers, truncation and
-   corruption are caught), scanning the chosen sheet for the real extent
-   of its cells (``FileTooLarge`` past ``Limits.max_cells``).
+   corruption are caught), measuring on the way the real extent of the
+   chosen sheet's cells (``sheetscan``; ``FileTooLarge`` past
+   ``Limits.max_cells``).
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
+import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
 from api.importing.errors import FileTooLarge, UnsupportedFile
+from api.importing.sheetscan import Extent, scan_extent
 from api.importing.sniff import Limits
 
 MAX_ENTRIES = 10_000
@@ -38,23 +39,13 @@ MAX_PART = 384 * 2**20
 MAX_RATIO = 100
 RATIO_GRACE = 2**20  # small parts may compress better than MAX_RATIO
 CHUNK = 2**20
-_REF = re.compile(rb'\sr="([A-Z]{1,4})(\d{1,8})"')
-_ROW_REF = re.compile(rb'\sr="(\d{1,8})"')
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_ROOT_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+MAX_METADATA = 16 * 2**20  # workbook.xml and its relationships, parsed in memory
 _NOT_WORKBOOK = {
     "xl/workbook.bin": "an .xlsb workbook; save it as .xlsx",
     "mimetype": "an OpenDocument file (.ods); save it as .xlsx",
     "word/document.xml": "a Word document",
     "ppt/presentation.xml": "a PowerPoint presentation",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Extent:
-    cells: int
-    rows: int  # the last row number that has a cell
-    columns: int  # the last column number that has a cell
 
 
 def check_xlsx(path: Path, limits: Limits) -> str:
@@ -75,8 +66,8 @@ def check_xlsx(path: Path, limits: Limits) -> str:
                     else:
                         while stream.read(CHUNK):
                             pass
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-            NotImplementedError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, EOFError,
+            ValueError, NotImplementedError, OSError):  # what zipfile raises on damaged bytes
         raise UnsupportedFile("the .xlsx file is damaged or truncated") from None
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         raise UnsupportedFile("the .xlsx file is encrypted") from None
@@ -106,12 +97,12 @@ def _first_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str, str]:
     rels_path = "xl/_rels/workbook.xml.rels"
     targets: dict[str, str] = {}
     if rels_path in names:
-        for rel in ElementTree.fromstring(archive.read(rels_path)):
+        for rel in ElementTree.fromstring(_read_small(archive, rels_path)):
             if rel.get("Type", "").endswith("/worksheet"):
                 target = rel.get("Target", "")
                 full = target.lstrip("/") if target.startswith("/") else "xl/" + target
                 targets[rel.get("Id", "")] = posixpath.normpath(full)
-    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+    for element in ElementTree.fromstring(_read_small(archive, "xl/workbook.xml")).iter():
         if not element.tag.endswith("}sheet") or element.get("state") in {"hidden", "veryHidden"}:
             continue
         rel_id = next((v for k, v in element.attrib.items() if k.endswith("}id")), "")
@@ -120,84 +111,10 @@ def _first_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str, str]:
     raise UnsupportedFile("the workbook has no visible worksheet")
 
 
-def scan_extent(stream: zipfile.ZipExtFile) -> Extent:
-    """How many cells the sheet has and how far they reach, in one pass.
-
-    Fast path: every cell carries ``r="B7"`` (what Excel, LibreOffice,
-    Google Sheets and openpyxl write). Cells without it are placed the way
-    readers place them (after the previous cell / row), exactly, but slower.
-    """
-    cells = refs = max_row = 0
-    columns: set[bytes] = set()
-    prefix = b""
-    tail = b""
-    implicit = False
-    first = True
-    while True:
-        chunk = stream.read(CHUNK)
-        buf = tail + chunk
-        cut = _cut(buf) if chunk else len(buf)
-        part, tail = buf[:cut], buf[cut:]
-        if first:
-            root = _ROOT_PREFIX.search(part)
-            prefix = (root[1] or b"") if root else b""
-            first = False
-        tag = b"<" + prefix + b"c"
-        cells += part.count(tag + b" ") + part.count(tag + b">") + part.count(tag + b"/>")
-        found = _REF.findall(part)
-        refs += len(found)
-        if found:
-            rows = [d for _, d in found]
-            longest = max(map(len, rows))
-            max_row = max(max_row, int(max(d for d in rows if len(d) == longest)))
-            columns.update(letters for letters, _ in found)
-        implicit = implicit or cells != refs
-        if not chunk:
-            break
-        if implicit:
-            return _scan_implicit(stream)
-    widest = max(columns, key=lambda c: (len(c), c), default=b"")
-    return Extent(cells, max_row, _column_number(widest))
-
-
-def _cut(buf: bytes) -> int:
-    """Where to stop this chunk: before the last tag, which may be incomplete."""
-    cut = buf.rfind(b"<")
-    return cut if cut > 0 else max(0, len(buf) - 64)
-
-
-def _scan_implicit(stream: zipfile.ZipExtFile) -> Extent:
-    """Like ``scan_extent`` for sheets whose cells may lack ``r``; restarts the part."""
-    stream.seek(0)
-    row = col = max_row = max_col = cells = 0
-    tail = b""
-    while True:
-        chunk = stream.read(CHUNK)
-        buf = tail + chunk
-        cut = _cut(buf) if chunk else len(buf)
-        for match in _TAG.finditer(buf, 0, cut):
-            attrs = b" " + match[2]
-            if match[1] == b"row":
-                found = _ROW_REF.search(attrs)
-                row, col = (int(found[1]) if found else row + 1), 0
-                continue
-            cells += 1
-            ref = _REF.search(attrs)
-            if ref:
-                col, row = _column_number(ref[1]), int(ref[2])
-            else:
-                col += 1
-            max_row, max_col = max(max_row, row), max(max_col, col)
-        if not chunk:
-            return Extent(cells, max_row, max_col)
-        tail = buf[cut:]
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ch - 64
-    return number
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    if archive.getinfo(name).file_size > MAX_METADATA:
+        raise UnsupportedFile(f"the workbook's {name} is far larger than a real one")
+    return archive.read(name)
 
 
 def _check_extent(sheet: str, extent: Extent, limits: Limits) -> None:

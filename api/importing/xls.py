@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import xlrd
-from xlrd.compdoc import CompDoc, CompDocError
+from xlrd.compdoc import CompDoc
 
 from api.importing.errors import UnsupportedFile
 from api.importing.rows import RawRow
@@ -34,32 +34,34 @@ def open_xls(path: Path) -> Iterator[RawRow]:
 def _rows(path: Path) -> Iterator[RawRow]:
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         _check_container(data)
+        book, sheet = _open(data)
         try:
-            book = xlrd.open_workbook(
-                file_contents=data,
-                on_demand=True,
-                ignore_workbook_corruption=True,
-                logfile=io.StringIO(),
-            )
-        except xlrd.XLRDError as exc:
-            message = str(exc)
-            if "encrypt" in message.lower():
-                raise UnsupportedFile("the workbook is password-protected") from None
-            raise UnsupportedFile(f"the .xls file cannot be read ({message})") from None
-        except (CompDocError, AssertionError, IndexError, KeyError, ValueError, EOFError) as exc:
-            raise UnsupportedFile(f"the .xls file is damaged ({type(exc).__name__})") from None
-        try:
-            sheet = _first_visible(book)
             for index in range(sheet.nrows):
                 yield index + 1, [_cell(book, c) for c in sheet.row(index)]
         finally:
             book.release_resources()
 
 
+def _open(data: mmap.mmap) -> tuple[xlrd.book.Book, xlrd.sheet.Sheet]:
+    try:
+        book = xlrd.open_workbook(
+            file_contents=data, on_demand=True, ignore_workbook_corruption=True, logfile=io.StringIO()
+        )
+        return book, _first_visible(book)
+    except UnsupportedFile:
+        raise
+    except xlrd.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise UnsupportedFile("the workbook is password-protected") from None
+        raise UnsupportedFile(f"the .xls file cannot be read ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - xlrd parses hostile bytes; any failure means damage
+        raise UnsupportedFile(f"the .xls file is damaged ({type(exc).__name__})") from None
+
+
 def _check_container(data: mmap.mmap) -> None:
     try:
         names = {entry.name for entry in CompDoc(data, logfile=io.StringIO()).dirlist}
-    except (CompDocError, AssertionError, IndexError, ValueError, EOFError):
+    except Exception:  # noqa: BLE001 - CompDocError, struct.error, IndexError … on damaged files
         raise UnsupportedFile("the .xls file is damaged or truncated") from None
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         raise UnsupportedFile("the workbook is password-protected")

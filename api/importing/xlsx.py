@@ -32,7 +32,7 @@ def _rows(path: Path, sheet_name: str) -> Iterator[RawRow]:
         sheet = workbook.get_sheet_by_name(sheet_name)
     except python_calamine.PasswordError:
         raise UnsupportedFile("the workbook is password-protected") from None
-    except (python_calamine.CalamineError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - CalamineError and friends on a damaged file
         raise UnsupportedFile(f"the .xlsx file cannot be read ({exc})") from None
     try:
         # calamine yields rows from the sheet's first row (row 1), but columns
