@@ -105,13 +105,13 @@ async def manual(client: Any, salon: Salon, start: str, *, phone: str = "+799911
 
 
 async def book_direct(h: Harness, salon: Salon, start: int, client_id: str = "c-direct",
-                      status: Status = Status.CONFIRMED) -> str:
+                      status: Status = Status.CONFIRMED, comment: str = "") -> str:
     """Book straight through the branch actor (bulk setup without HTTP)."""
     runtime = h.z.runtime
     service = runtime.catalogue.state.services[salon.services["cut"]]
     appt, _ = await runtime.branch(salon.branch_id).ask(BookSlot(
         appointment_id=runtime.new_id(), client_id=client_id, source="manual", status=status,
-        service=service, start=start, by_manager=True), "user:setup")
+        comment=comment, service=service, start=start, by_manager=True), "user:setup")
     return appt.id  # type: ignore[no-any-return]
 
 
