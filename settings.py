@@ -7,9 +7,14 @@ environment. Tests build ``Settings`` directly with the values they need.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(ValueError):
@@ -28,6 +33,8 @@ class Settings:
     bot_mode: str = "polling"  # polling | webhook | off
     telegram_api_url: str | None = None  # None: Telegram's own
     webhook_secret: str | None = field(default=None, repr=False)
+    webhook_url: str | None = None  # public base URL Telegram posts updates to (webhook mode)
+    api_base_url: str | None = None  # the client API the bot calls; None: http://host:port
     telegram_auth_max_age_s: int = 86400
     hold_ttl_s: int = 300
     default_region: str = "RU"
@@ -47,6 +54,19 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "zapis.sqlite3"
+
+    @property
+    def bot_api_base_url(self) -> str:
+        """Where the bot reaches the client API: ``api_base_url``, else this server's own address."""
+        if self.api_base_url:
+            return self.api_base_url.rstrip("/")
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def bot_enabled(self) -> bool:
+        """A bot runs (updates and notifications) when a token is set and the mode is not ``off``."""
+        return bool(self.telegram_bot_token) and self.bot_mode != "off"
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -75,14 +95,21 @@ class Settings:
         mode = (get("BOT_MODE") or "polling").lower()
         if mode not in {"polling", "webhook", "off"}:
             raise SettingsError("ZAPIS_BOT_MODE must be polling, webhook or off")
+        d = cls()
         reminders = get("REMINDERS_BEFORE_H")
-        try:
+        try:  # (``cls.reminders_before_h`` would be the slot descriptor, not the default)
             reminder_hours = (
-                tuple(int(h) for h in reminders.split(",")) if reminders else cls.reminders_before_h
+                tuple(int(h) for h in reminders.split(",")) if reminders else d.reminders_before_h
             )
         except ValueError:
             raise SettingsError("ZAPIS_REMINDERS_BEFORE_H must be hours, e.g. 24,2") from None
-        d = cls()
+        if any(h <= 0 for h in reminder_hours):
+            raise SettingsError("ZAPIS_REMINDERS_BEFORE_H must be positive hours, e.g. 24,2")
+        secret = get("WEBHOOK_SECRET")
+        if secret is not None and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise SettingsError("ZAPIS_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if token and mode == "webhook" and secret is None:
+            raise SettingsError("ZAPIS_BOT_MODE=webhook needs ZAPIS_WEBHOOK_SECRET (Telegram's secret token)")
         return cls(
             database_url=get("DATABASE_URL"),
             data_dir=Path(get("DATA_DIR") or "var"),
@@ -93,7 +120,9 @@ class Settings:
             telegram_bot_token=token,
             bot_mode=mode,
             telegram_api_url=get("TELEGRAM_API_URL"),
-            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_secret=secret,
+            webhook_url=get("WEBHOOK_URL"),
+            api_base_url=get("API_BASE_URL"),
             telegram_auth_max_age_s=integer("TELEGRAM_AUTH_MAX_AGE_S", d.telegram_auth_max_age_s),
             hold_ttl_s=integer("HOLD_TTL_S", d.hold_ttl_s),
             default_region=(get("DEFAULT_REGION") or d.default_region).upper(),
