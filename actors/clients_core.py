@@ -12,10 +12,12 @@ Registration rules (``POST /clients/auth``):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from actors.errors import ClientConflict, NotFound
-from actors.messages import ClientRegistered, ClientUpdated, Event
+from actors.importing import ImportPlan, ImportRow, plan_import
+from actors.messages import ClientRegistered, ClientsImported, ClientUpdated, Event
 from actors.model import Client
 
 
@@ -42,6 +44,17 @@ def _index(state: ClientsState, client: Client) -> None:
         state.by_telegram[client.telegram_id] = client.id
 
 
+def _update(state: ClientsState, client_id: str, changes: dict[str, object]) -> None:
+    old = state.clients[client_id]
+    new = replace(old, **changes)  # type: ignore[arg-type]
+    if old.phone and old.phone != new.phone:
+        state.by_phone.pop(old.phone, None)
+    if old.telegram_id is not None and old.telegram_id != new.telegram_id:
+        state.by_telegram.pop(old.telegram_id, None)
+    state.clients[new.id] = new
+    _index(state, new)
+
+
 def evolve_clients(state: ClientsState, event: Event) -> ClientsState:
     state.version += 1
     match event:
@@ -51,14 +64,14 @@ def evolve_clients(state: ClientsState, event: Event) -> ClientsState:
             state.clients[client.id] = client
             _index(state, client)
         case ClientUpdated():
-            old = state.clients[event.client_id]
-            new = replace(old, **event.changes)
-            if old.phone and old.phone != new.phone:
-                state.by_phone.pop(old.phone, None)
-            if old.telegram_id is not None and old.telegram_id != new.telegram_id:
-                state.by_telegram.pop(old.telegram_id, None)
-            state.clients[new.id] = new
-            _index(state, new)
+            _update(state, event.client_id, event.changes)
+        case ClientsImported():
+            for cid, name, phone, tg, email, birthday, notes in event.created:
+                client = Client(cid, name, phone, tg, email, birthday, notes, "import", event.at)
+                state.clients[cid] = client
+                _index(state, client)
+            for cid, changes in event.updated:
+                _update(state, cid, changes)
         case _:
             raise TypeError(f"not a clients event: {event!r}")
     return state
@@ -122,3 +135,39 @@ def get_client(state: ClientsState, client_id: str) -> Client:
     if client is None:
         raise NotFound("client not found")
     return client
+
+
+IMPORT_CHUNK = 2000  # clients per ``clients.imported`` event
+
+
+class _Index:
+    """``actors.importing.ClientIndex`` over the registry's state."""
+
+    def __init__(self, state: ClientsState) -> None:
+        self._state = state
+
+    def by_phone(self, phone: str) -> Client | None:
+        return self._state.by_phone_client(phone)
+
+    def by_telegram(self, telegram_id: int) -> Client | None:
+        return self._state.by_telegram_client(telegram_id)
+
+
+def import_clients(
+    state: ClientsState, import_id: str, rows: Iterable[ImportRow], *, dry_run: bool,
+    new_id: Callable[[], str], now: float,
+) -> tuple[list[Event], ImportPlan]:
+    """Plan an import against the current client base; the events apply it (none if dry).
+
+    All chunks go into one journal append, so an import is wholly applied or
+    wholly absent, even if the server dies in the middle of it.
+    """
+    plan = plan_import(rows, _Index(state), new_id=new_id, now=now)
+    if dry_run:
+        return [], plan
+    created = [[c.id, c.name, c.phone, c.telegram_id, c.email, c.birthday, c.notes] for c in plan.created]
+    updated = [[cid, changes] for cid, changes in plan.updated if changes]
+    events: list[Event] = []
+    for i in range(0, max(len(created), len(updated)), IMPORT_CHUNK):
+        events.append(ClientsImported(import_id, created[i:i + IMPORT_CHUNK], updated[i:i + IMPORT_CHUNK], now))
+    return events, plan

@@ -19,7 +19,8 @@ from actors.catalogue_core import (
     remove_service,
     update_service,
 )
-from actors.clients_core import ClientsState, find_or_create_by_phone, register
+from actors.clients_core import ClientsState, find_or_create_by_phone, import_clients, register
+from actors.ids import new_id
 from actors.messages import (
     AddService,
     AddStaff,
@@ -29,6 +30,7 @@ from actors.messages import (
     CloseBranch,
     CreateUser,
     FindOrCreateClient,
+    ImportClients,
     HoldSlot,
     OpenBranch,
     RegisterClient,
@@ -80,6 +82,10 @@ def decide_clients(state: ClientsState, msg: Any, now: float) -> Decision:
         case FindOrCreateClient():
             reg = find_or_create_by_phone(state, new_id=msg.client_id, phone=msg.phone,
                                           name=msg.name, now=now)
+        case ImportClients():
+            events, plan = import_clients(state, msg.import_id, msg.rows, dry_run=msg.dry_run,
+                                          new_id=new_id, now=now)
+            return Decision(events, lambda: plan)
         case _:
             raise TypeError(f"not a clients message: {msg!r}")
     return Decision(reg.events, lambda: (state.clients[reg.client_id], reg.created))

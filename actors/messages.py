@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from actors.importing import ImportRow
 from actors.model import Branch, Service, Staff, Status
 
 # ---------------------------------------------------------------- events
@@ -182,6 +183,17 @@ class ClientUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ClientsImported(Event):
+    """One chunk of an import; every chunk of an import is in ONE journal append."""
+
+    TYPE: ClassVar[str] = "clients.imported"
+    import_id: str
+    created: list[list[Any]]  # [id, name, phone, telegram_id, email, birthday, notes]
+    updated: list[list[Any]]  # [client_id, {field: value, ...}] (empty fields filled)
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class UserCreated(Event):
     TYPE: ClassVar[str] = "user.created"
     login: str
@@ -196,7 +208,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BranchOpened, BranchUpdated, BranchClosed, StaffAdded, StaffUpdated, StaffRemoved,
         SlotHeld, HoldReleased, AppointmentBooked, StatusChanged, Rescheduled,
         CancelledByClient, ServiceAdded, ServiceUpdated, ServiceRemoved,
-        ClientRegistered, ClientUpdated, UserCreated,
+        ClientRegistered, ClientUpdated, ClientsImported, UserCreated,
     )
 }
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
@@ -327,6 +339,15 @@ class FindOrCreateClient(Command):
     client_id: str
     phone: str
     name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportClients(Command):
+    """Merge rows of an uploaded client file into the client base (or only count, if dry)."""
+
+    import_id: str
+    rows: list[ImportRow]
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,18 +13,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from quart import Quart, Response
+from quart import Quart, Response, request
 from quart.json.provider import DefaultJSONProvider
 from quart_schema import QuartSchema
 
 from api import admin, client, public
 from api.context import Zapis
 from api.openapi import ZapisOpenAPI, docs
-from api.problems import register_error_handlers
+from api.problems import ApiError, register_error_handlers
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
+
+LARGE_BODIES = frozenset({"/api/v1/system/import"})
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -56,7 +58,10 @@ def create_app(
     """Build the app. ``blueprints`` and hooks let features plug in without editing this file."""
     app = Quart("zapis")
     app.extensions["zapis"] = z
-    app.config["MAX_CONTENT_LENGTH"] = z.settings.max_body_bytes
+    # The ASGI layer enforces the largest body any route takes (an import);
+    # every other route is held to ``max_body_bytes`` by ``_body_limit``.
+    app.config["MAX_CONTENT_LENGTH"] = max(z.settings.max_body_bytes, z.settings.import_max_bytes + 65536)
+    app.config["BODY_TIMEOUT"] = 30  # slow (slowloris) bodies are cut off
     app.config["JSON_SORT_KEYS"] = False
     QuartSchema(
         app,
@@ -73,6 +78,15 @@ def create_app(
     register_error_handlers(app)
     for bp in (public.bp, admin.bp, client.bp, docs, *blueprints):
         app.register_blueprint(bp)
+
+    @app.before_request
+    async def _body_limit() -> None:
+        if request.path in LARGE_BODIES:
+            return
+        limit = z.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise ApiError(413, "payload_too_large", f"the request body is larger than {limit} bytes")
+        request.body._max_content_length = limit  # bodies sent without a Content-Length
 
     @app.after_request
     async def _headers(response: Response) -> Response:
