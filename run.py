@@ -30,7 +30,7 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
     """
     from actors.clock import SystemClock
     from actors.runtime import Runtime
-    from api import clients, dashboard, reports, system, ws
+    from api import clients, dashboard, imports, manager_slots, reports, system, webapp, ws
     from api.app import create_app
     from api.auth import Passwords, Tokens
     from api.clientkit import build_client_kit
@@ -67,7 +67,8 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
             await ensure_demo(z)
 
         on_start.append(_demo)
-    return create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, ws.bp),
+    return create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, imports.bp, ws.bp,
+                                      manager_slots.bp, webapp.bp),
                       on_start=tuple(on_start), on_stop=(hub.shutdown,))
 
 
