@@ -32,9 +32,9 @@ from pathlib import Path
 from api.importing.errors import UnsupportedFile
 from api.importing.rows import RawRow
 
-CHUNK = 1 << 20
+CHUNK = 1 << 18  # the detection pass holds a few copies of one chunk at a time
 SAMPLE_BYTES = 64 * 1024
-SEPARATORS = (";", ",", "\t")
+SEPARATORS = (",", ";", "\t")  # ties go to the first
 _CONTROL = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32)) + b"\x7f"
 _WORD = re.compile(r"[^\W\d_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")

@@ -74,7 +74,7 @@ _ROLE_OF = {word: role for role, words in _SYNONYMS.items() for word in words}
 _GOOGLE = re.compile(r"^(.+?) \d+ (value|type)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WORDS = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
-_LETTERS = re.compile(r"^[A-Z]{1,3}$")
+COLUMN_LETTERS = re.compile(r"^[A-Z]{1,3}$")
 SHARE = 0.6  # the part of a sample a column must match to be guessed
 
 
@@ -109,20 +109,27 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def mapping_roles(
-    mapping: Mapping[str, str], header: Sequence[Cell] | None, width: int
-) -> list[str]:
-    """Roles from an explicit ``{column: field}`` mapping; unmapped columns are ignored.
-
-    A column is named by its header text (exactly, or equal after
-    ``normalize``-style folding) or, in any file, by its letter (``C``).
-    """
+def check_mapping(mapping: object) -> dict[str, str]:
+    """``InvalidMapping`` unless ``mapping`` is ``{column: known field}``."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise InvalidMapping("mapping must be a non-empty object of column names to field names")
     for column, field in mapping.items():
         if not isinstance(column, str) or not isinstance(field, str):
             raise InvalidMapping("mapping must map column names to field names")
         if field.strip().lower() not in MAPPING_FIELDS:
             allowed = ", ".join(f for f in MAPPING_FIELDS if f)
             raise InvalidMapping(f"unknown field {field!r} for column {column!r}; use one of {allowed}")
+    return dict(mapping)
+
+
+def mapping_roles(
+    mapping: Mapping[str, str], header: Sequence[Cell] | None, width: int
+) -> list[str]:
+    """Roles from an explicit ``{column: field}`` mapping; unmapped columns are ignored.
+
+    A column is named by its header text (exactly, or equal after ``fold``)
+    or, in any file, by its letter (``C``).
+    """
     names = [text(c) for c in header] if header is not None else []
     width = max(width, len(names))
     roles = [""] * width
@@ -131,8 +138,8 @@ def mapping_roles(
         wanted = column.strip()
         found = [i for i, name in enumerate(names) if name == wanted]
         if not found and wanted:
-            found = [i for i, name in enumerate(names) if _fold(name) == _fold(wanted)]
-        if not found and _LETTERS.match(wanted):
+            found = [i for i, name in enumerate(names) if fold(name) == fold(wanted)]
+        if not found and COLUMN_LETTERS.match(wanted):
             index = _letter_index(wanted)
             found = [index] if index < width else []
         if not found:
@@ -143,7 +150,8 @@ def mapping_roles(
     return roles
 
 
-def _fold(name: str) -> str:
+def fold(name: str) -> str:
+    """Header text compared loosely: case, ё and runs of spaces do not matter."""
     return " ".join(name.casefold().replace("ё", "е").split())
 
 

@@ -14,18 +14,24 @@ without it would be silently wrong.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from actors.importing import ImportRow
-from api.importing.headers import column_letter, guess_roles, header_roles, mapping_roles
+from api.importing.headers import (
+    COLUMN_LETTERS,
+    check_mapping,
+    column_letter,
+    fold,
+    guess_roles,
+    header_roles,
+    mapping_roles,
+)
 from api.importing.values import Cell, birthday, phones, telegram, text
 
 RawRow = tuple[int, Sequence[Cell]]  # (spreadsheet row number, cells)
 HEADER_SEARCH = 5
 SAMPLE = 50
-_LETTERS = re.compile(r"^[A-Z]{1,3}$")
 PUBLIC_FIELD = {"name_part": "name"}
 
 
@@ -38,13 +44,16 @@ class ColumnPlan:
     @property
     def mapping(self) -> dict[str, str]:
         """The mapping in effect, ``{column: field}``, as a user would write it."""
-        return {
-            col: PUBLIC_FIELD.get(role, role) for col, role in zip(self.columns, self.roles) if role
-        }
+        pairs = zip(self.columns, self.roles, strict=True)
+        return {col: PUBLIC_FIELD.get(role, role) for col, role in pairs if role}
+
+
+def present(cell: Cell) -> bool:
+    return not (cell is None or cell == "" or (isinstance(cell, str) and cell.isspace()))
 
 
 def is_blank(cells: Sequence[Cell]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    return not any(map(present, cells))
 
 
 def plan_columns(
@@ -61,7 +70,9 @@ def plan_columns(
             sample.append((number, cells))
             if len(sample) >= SAMPLE:
                 break
-    named = [k.strip() for k in (mapping or {}) if not _LETTERS.match(k.strip())]
+    if mapping is not None:
+        mapping = check_mapping(mapping)
+    named = [k.strip() for k in (mapping or {}) if not COLUMN_LETTERS.match(k.strip())]
     at = _header_index(sample, named)
     if at is None and named:
         at = _header_index(sample, [])  # only to list the real columns in the error
@@ -85,28 +96,31 @@ def plan_columns(
 def _header_index(sample: list[RawRow], named: list[str]) -> int | None:
     for i, (_, cells) in enumerate(sample[:HEADER_SEARCH]):
         if named:
-            present = {_fold(text(c)) for c in cells}
-            if all(_fold(n) in present for n in named):
+            here = {fold(text(c)) for c in cells}
+            if all(fold(n) in here for n in named):
                 return i
         elif header_roles(cells) is not None:
             return i
     return None
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().replace("ё", "е").split())
+def _lines(cell: Cell) -> str:
+    """Notes keep their line breaks; each line is tidied like any text."""
+    if not isinstance(cell, str):
+        return text(cell)
+    return "\n".join(line for line in map(text, cell.splitlines()) if line)
 
 
 def to_import_row(number: int, cells: Sequence[Cell], roles: Sequence[str], region: str) -> ImportRow:
     """One data row -> ``ImportRow`` (``error`` set when it cannot be used)."""
     by_role: dict[str, list[Cell]] = {}
     for i, role in enumerate(roles):
-        if role and i < len(cells) and text(cells[i]):
+        if role and i < len(cells) and present(cells[i]):
             by_role.setdefault(role, []).append(cells[i])
     full = [text(c) for c in by_role.get("name", [])]
     parts = [text(c) for c in by_role.get("name_part", [])]
     name = full[0] if full else " ".join(parts)
-    notes = [text(c) for c in by_role.get("notes", [])]
+    notes = [_lines(c) for c in by_role.get("notes", [])]
     errors: list[str] = []
 
     found: list[str] = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from api.importing.errors import UnsupportedFile
 
@@ -40,7 +40,7 @@ class Extent:
     columns: int  # the last column number that has a cell
 
 
-def scan_extent(stream: BinaryIO) -> Extent:
+def scan_extent(stream: IO[bytes]) -> Extent:
     """Measure a seekable stream of worksheet XML (a ``zipfile`` member)."""
     fast = _fast(stream)
     if fast is not None:
@@ -49,7 +49,7 @@ def scan_extent(stream: BinaryIO) -> Extent:
     return _exact(stream)
 
 
-def _fast(stream: BinaryIO) -> Extent | None:
+def _fast(stream: IO[bytes]) -> Extent | None:
     cells = refs = max_row = 0
     columns: set[bytes] = set()
     tail = b""
@@ -116,7 +116,7 @@ class _Walker:
         self.rows = max(self.rows, self.row)
 
 
-def _exact(stream: BinaryIO) -> Extent:
+def _exact(stream: IO[bytes]) -> Extent:
     walker = _Walker()
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = walker.start

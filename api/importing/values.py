@@ -36,10 +36,11 @@ Cell = str | int | float | bool | date | datetime | time | timedelta | None
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's 1900 leap bug
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_TELEGRAM_ID = 2**53  # Telegram: ids fit in 52 bits
-_SPACES = re.compile(r"\s+")
 _FLOATY = re.compile(r"^\+?\d+\.0+$|^\d(\.\d+)?[eE]\+?\d+$")
 _ISO = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})([-./])(\d{1,2})\2(\d{2}|\d{4})$")
+_PUNCTUATED = re.compile(r"^\+?[\d\s().-]+$")
+_PUNCTUATION = str.maketrans("", "", " \t\u00a0().-")
 _TELEGRAM_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/|^@")
 
 
@@ -55,7 +56,7 @@ def text(cell: Cell) -> str:
         return cell.date().isoformat() if cell.time() == time() else cell.isoformat(" ")
     if isinstance(cell, (int, date, time)):
         return cell.isoformat() if isinstance(cell, (date, time)) else str(cell)
-    return _SPACES.sub(" ", str(cell)).strip()
+    return " ".join(str(cell).split())  # every Unicode space (NBSP too) collapsed
 
 
 def _digits_of_number(raw: str) -> str:
@@ -76,8 +77,11 @@ def phones(cell: Cell, region: str) -> tuple[list[str], str]:
     raw = _digits_of_number(text(cell))
     if not raw:
         return [], ""
+    # Only digits and punctuation: drop the punctuation first (phonenumbers
+    # ignores it anyway, but parses the bare form about twice as fast).
+    bare = raw.translate(_PUNCTUATION) if _PUNCTUATED.match(raw) else raw
     try:
-        return [normalize_phone(raw, region)], raw
+        return [normalize_phone(bare, region)], raw
     except InvalidInput:
         pass
     found: list[str] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import mmap
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import xlrd
@@ -79,13 +80,15 @@ def _first_visible(book: xlrd.book.Book) -> xlrd.sheet.Sheet:
 
 def _cell(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> Cell:
     kind = cell.ctype
+    value: Cell = cell.value
     if kind == xlrd.XL_CELL_DATE:
         try:
-            return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
-        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
-            return cell.value  # type: ignore[no-any-return]
+            when: datetime = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError, TypeError):
+            return value  # an impossible date: the bare number, as a spreadsheet would show
+        return when
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
         return None
     if kind == xlrd.XL_CELL_BOOLEAN:
-        return bool(cell.value)
-    return cell.value  # type: ignore[no-any-return]
+        return bool(value)
+    return value

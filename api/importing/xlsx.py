@@ -19,6 +19,7 @@ from api.importing.errors import UnsupportedFile
 from api.importing.ooxml import check_xlsx
 from api.importing.rows import RawRow
 from api.importing.sniff import Limits
+from api.importing.values import Cell
 
 
 def open_xlsx(path: Path, limits: Limits) -> Iterator[RawRow]:
@@ -38,9 +39,9 @@ def _rows(path: Path, sheet_name: str) -> Iterator[RawRow]:
         # calamine yields rows from the sheet's first row (row 1), but columns
         # from the first used column: put the missing columns back so that
         # column letters match what the user sees.
-        pad = [None] * (sheet.start[1] if sheet.start else 0)
+        pad: list[Cell] = [None] * (sheet.start[1] if sheet.start else 0)
         for index, cells in enumerate(sheet.iter_rows()):
-            yield index + 1, (pad + cells) if pad else cells
+            yield index + 1, [*pad, *cells] if pad else cells
     except python_calamine.CalamineError as exc:
         raise UnsupportedFile(f"the .xlsx file cannot be read ({exc})") from None
     finally:

@@ -10,6 +10,7 @@ import csv
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import openpyxl
 import pytest
@@ -80,7 +81,7 @@ def serial(day: date) -> int:
 
 def write_csv(
     path: Path, header: list[str], fmt: Callable[[date], str], *, encoding: str, sep: str,
-    eol: str, quoting: int = csv.QUOTE_MINIMAL, trailing_sep: bool = False,
+    eol: str, quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL, trailing_sep: bool = False,
 ) -> None:
     with path.open("w", encoding=encoding, newline="") as f:
         writer = csv.writer(f, delimiter=sep, lineterminator=eol, quoting=quoting)
@@ -98,7 +99,8 @@ def write_xlsx(path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    for col, title in enumerate(["Имя", "Номер телефона", "Telegram", "E-mail", "Дата рождения", "Комментарий"], 1):
+    titles = ["Имя", "Номер телефона", "Telegram", "E-mail", "Дата рождения", "Комментарий"]
+    for col, title in enumerate(titles, 1):
         ws.cell(1, col, title)
     for i, row in enumerate(ROWS):
         if row is None:

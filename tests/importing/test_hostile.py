@@ -23,7 +23,8 @@ WORKBOOK_XML = (
 )
 RELS_XML = (
     b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    b'<Relationship Id="rId1" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     b'Target="worksheets/sheet1.xml"/></Relationships>'
 )
 
@@ -109,7 +110,7 @@ def test_zip_bomb_with_lying_sizes_is_caught_while_inflating(tmp_path: Path) -> 
     name = "xl/worksheets/sheet1.xml"
     declared = 100_000
     with zipfile.ZipFile(path) as z:
-        local, central = z.getinfo(name).header_offset, z.start_dir  # type: ignore[attr-defined]
+        local, central = z.getinfo(name).header_offset, z.start_dir
     data = bytearray(path.read_bytes())
     struct.pack_into("<I", data, local + 22, declared)  # local header: uncompressed size
     while data[central : central + 4] == b"PK\x01\x02":
@@ -182,8 +183,9 @@ HIDDEN_FAR_CELLS = {
     "newline before r": lambda b: b.replace(b'<c r="B3"', b'<c\nr="' + FAR + b'"', 1),
     "character reference": lambda b: b.replace(b'r="B3"', b'r="&#88;FD1048576"', 1),
     "prefixed attribute": lambda b: b.replace(b'<c r="B3"', b'<c xmlns:q="urn:q" q:r="' + FAR + b'"', 1),
-    "DTD entity": lambda b: b.replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY e "XFD1048576">]><worksheet', 1)
-    .replace(b'r="B3"', b'r="&e;"', 1),
+    "DTD entity": lambda b: b.replace(
+        b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY e "XFD1048576">]><worksheet', 1
+    ).replace(b'r="B3"', b'r="&e;"', 1),
     "duplicate attribute": lambda b: b.replace(b'<c r="B3"', b'<c r="B3" r="' + FAR + b'"', 1),
     "no space before r": lambda b: b.replace(b'<c r="B3"', b'<c t="n"r="' + FAR + b'"', 1),
     "five letters": lambda b: b.replace(b'r="B3"', b'r="AAAAA3"', 1),
@@ -239,7 +241,9 @@ def test_corrupt_xlsx_is_refused(tmp_path: Path) -> None:
         ({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}, "Word"),
     ],
 )
-def test_zip_that_is_not_a_workbook_is_refused(tmp_path: Path, members: dict[str, bytes], message: str) -> None:
+def test_zip_that_is_not_a_workbook_is_refused(
+    tmp_path: Path, members: dict[str, bytes], message: str
+) -> None:
     path = tmp_path / "clients.xlsx"
     with zipfile.ZipFile(path, "w") as z:
         for name, body in members.items():

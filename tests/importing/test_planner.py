@@ -116,7 +116,10 @@ def test_a_conflict_row_does_not_spoil_plain_duplicates_of_good_rows() -> None:
 
 
 def test_rows_without_phone_or_telegram_and_reader_errors_are_error_rows() -> None:
-    rows = [ImportRow(2, name="Без контактов", email="x@x.ru"), ImportRow(3, error="phone 123 is not a valid number")]
+    rows = [
+        ImportRow(2, name="Без контактов", email="x@x.ru"),
+        ImportRow(3, error="phone 123 is not a valid number"),
+    ]
     result = plan(rows)
     assert result.errors == [(2, "no usable phone or telegram_id"), (3, "phone 123 is not a valid number")]
 
@@ -169,7 +172,8 @@ def test_plan_invariants(
     result = plan(rows, clients)
     # SPEC's counting identity.
     assert result.total_rows == len(rows)
-    assert result.total_rows == len(result.created) + len(result.updated) + result.duplicates + len(result.errors)
+    parts = len(result.created) + len(result.updated) + result.duplicates + len(result.errors)
+    assert result.total_rows == parts
     # No created client takes a phone or telegram id that someone already has.
     taken_phones = {c.phone for c in clients if c.phone}
     taken_tgs = {c.telegram_id for c in clients if c.telegram_id is not None}

@@ -6,6 +6,7 @@ Expected counts were worked out by reading each file; the comments say how.
 from __future__ import annotations
 
 import csv
+
 import pytest
 
 from actors.importing import ImportRow
