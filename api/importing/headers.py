@@ -11,9 +11,10 @@ order; the first valid phone of several phone columns is the phone.
 A file without a recognisable header is read by content (``guess_roles``)
 on a sample of its first rows: a column where most values are valid
 phones is a phone column, e-mail-shaped values an e-mail column, dates a
-birthday column; the leftmost (up to three) columns of words are name
-parts. A telegram_id cannot be told from a number by content, so a
-headerless file never gets one.
+birthday column; the leftmost (up to three) columns of short text with
+letters (at most four words) are name parts; other columns are not read.
+A telegram_id cannot be told from a number by content, so a headerless
+file never gets one.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 _ROLE_OF = {word: role for role, words in _SYNONYMS.items() for word in words}
 _GOOGLE = re.compile(r"^(.+?) \d+ (value|type)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_WORDS = re.compile(r"^[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?$")
+_LETTER = re.compile(r"[^\W\d_]")
 COLUMN_LETTERS = re.compile(r"^[A-Z]{1,3}$")
+_DATA_LIKE = re.compile(r"@|(?:\d\D?){7}")
 SHARE = 0.6  # the part of a sample a column must match to be guessed
 
 
@@ -95,7 +97,13 @@ def role_of(header: str) -> str:
 
 
 def header_roles(cells: Sequence[Cell]) -> list[str] | None:
-    """The roles if ``cells`` look like a header row, else ``None``."""
+    """The roles if ``cells`` look like a header row, else ``None``.
+
+    A row holding something that looks like data (an e-mail address, seven
+    or more digits) is not a header, even if a cell reads "Клиент 1".
+    """
+    if any(_DATA_LIKE.search(text(c)) for c in cells if c is not None):
+        return None
     roles = [role_of(c) if isinstance(c, str) else "" for c in cells]
     return roles if any(roles) else None
 
@@ -178,10 +186,15 @@ def guess_roles(sample: Sequence[Sequence[Cell]], region: str) -> list[str]:
             roles[i] = "email"
         elif sum(1 for v in values if _is_date(v)) >= SHARE * n:
             roles[i] = "birthday"
-        elif names < 3 and sum(1 for v in values if _WORDS.match(text(v))) >= SHARE * n:
+        elif names < 3 and sum(1 for v in values if _name_like(text(v))) >= SHARE * n:
             roles[i] = "name_part"
             names += 1
     return roles
+
+
+def _name_like(value: str) -> bool:
+    """Short text with letters: a name or a part of one (a note is usually longer)."""
+    return len(value) <= 60 and len(value.split()) <= 4 and bool(_LETTER.search(value))
 
 
 def _is_date(cell: Cell) -> bool:

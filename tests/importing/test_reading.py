@@ -45,6 +45,15 @@ def test_a_title_above_the_header_is_skipped(tmp_path: Path) -> None:
     assert (row.row, row.name, row.phone, row.email) == (4, "Анна", "+79991234567", "a@x.ru")
 
 
+def test_a_first_data_row_that_reads_like_a_header_is_still_data(tmp_path: Path) -> None:
+    content = "Клиент 1;+7 999 123-45-67\nКлиент 2;+7 916 000-00-02\n"
+    with open_import(write(tmp_path, "a.csv", content)) as upload:
+        assert upload.header_row is None
+        rows = list(upload)
+    assert [(r.row, r.name, r.phone) for r in rows] == [
+        (1, "Клиент 1", "+79991234567"), (2, "Клиент 2", "+79160000002")]
+
+
 def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
     assert rows_of(write(tmp_path, "a.csv", "Имя;Телефон\r\n")) == []
 
