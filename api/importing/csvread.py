@@ -65,39 +65,44 @@ def _errors(encoding: str) -> str:
 def detect_encoding(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(4)
+        bom = None
         if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
+            bom = "utf-8-sig"
+        elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            bom = "utf-16"
         f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8 = True
-        total = controls = 0
+        decoder = codecs.getincrementaldecoder(bom or "utf-8")()
+        valid = True
+        total = controls = kept = 0
         evidence: list[bytes] = []
-        kept = 0
         while chunk := f.read(CHUNK):
             total += len(chunk)
-            if b"\x00" in chunk:
-                raise UnsupportedFile("this is a binary file, not a CSV or Excel file")
-            controls += len(chunk) - len(chunk.translate(None, _CONTROL))
-            if utf8:
+            if bom != "utf-16":  # UTF-16 text is full of NUL bytes
+                if b"\x00" in chunk:
+                    raise UnsupportedFile("this is a binary file, not a CSV or Excel file")
+                controls += len(chunk) - len(chunk.translate(None, _CONTROL))
+            if valid:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
-                    utf8 = False
-            if kept < SAMPLE_BYTES and not chunk.isascii():
+                    valid = False
+            if bom is None and kept < SAMPLE_BYTES and not chunk.isascii():
                 for line in chunk.splitlines():
                     if not line.isascii():
                         evidence.append(line)
                         kept += len(line)
-        if utf8:
+        if valid:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                utf8 = False
+                valid = False
     if controls > max(1, total // 100):
         raise UnsupportedFile("this is a binary file, not a CSV or Excel file")
-    if utf8:
+    if bom is not None:
+        if not valid:
+            raise UnsupportedFile(f"the file starts like {bom} text but is not valid {bom}")
+        return bom
+    if valid:
         return "utf-8"
     return cyrillic_or_central_european(b"\n".join(evidence))
 

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 
 from actors.importing import plan_import
-from api.importing import FileTooLarge, Limits, UnsupportedFile, open_import
+from api.importing import FileTooLarge, ImportFileError, Limits, UnsupportedFile, open_import
 from tests.importing.helpers import FIXTURES, NOW, FakeIndex, ids
+from tests.importing.test_flavours import FLAVOURS
 
 WORKBOOK_XML = (
     b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -79,6 +80,8 @@ def test_garbage_bytes_are_refused(tmp_path: Path, filename: str) -> None:
         b"\x89PNG\r\n\x1a\n\x00\x00",
         b"",
         b"\x00\x01\x02 not text at all \x00",
+        b"\xef\xbb\xbfName,Phone\n\xff\xfe\xfd,+79991234567\n",  # a UTF-8 BOM, then not UTF-8
+        b"\xff\xfeN\x00a\x00\x00\xd8",  # a UTF-16 BOM, then a broken surrogate
     ],
 )
 def test_disguised_documents_are_refused(tmp_path: Path, content: bytes) -> None:
@@ -276,3 +279,26 @@ def test_more_rows_than_the_limit_is_too_large_and_plans_nothing(tmp_path: Path)
     read_all(path, limits=Limits(max_rows=11))  # blank lines and the header do not count
     with pytest.raises(FileTooLarge):
         read_all(path, limits=Limits(max_rows=10))
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "xls"])
+def test_damaged_files_never_escape_as_other_exceptions(tmp_path: Path, kind: str) -> None:
+    """Seeded random damage: every outcome is rows or an ImportFileError."""
+    filename, write = FLAVOURS["cp1251-semicolon-ru" if kind == "csv" else kind]
+    source = tmp_path / filename
+    write(source)
+    data = source.read_bytes()
+    rng = random.Random(kind)
+    outcomes = {"rows": 0, "refused": 0}
+    for attempt in range(150):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path = tmp_path / f"{attempt}{source.suffix}"
+        path.write_bytes(bytes(damaged))
+        try:
+            read_all(path, filename)
+            outcomes["rows"] += 1
+        except ImportFileError:
+            outcomes["refused"] += 1
+    assert sum(outcomes.values()) == 150
