@@ -1,8 +1,9 @@
 """CSV: encoding, separator, and a streaming row iterator.
 
-Encoding. A BOM decides (UTF-8, UTF-16). Otherwise one streaming pass
-checks the whole file strictly as UTF-8 (constant memory); if it is not
-UTF-8 it is an 8-bit Cyrillic or Central-European file. cp1250 text
+Encoding. One streaming pass (constant memory) checks the whole file
+strictly in the encoding its BOM names (UTF-8, UTF-16), or else as UTF-8;
+a file without a BOM that is not UTF-8 is an 8-bit Cyrillic or
+Central-European file. cp1250 text
 decodes *without error* as cp1251 (``Zieliński`` -> ``Zieliсski``), so the
 two are told apart on a sample of the non-ASCII lines: decoded as cp1251,
 words written wholly in Cyrillic are evidence for cp1251, words mixing
