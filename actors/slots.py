@@ -11,6 +11,7 @@ so DST days get their real length and no duplicate or missing slots.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -108,15 +109,50 @@ def free_slots(
     """All free (start, staff) pairs for ``service`` on local days ``first..last``."""
     earliest, latest = bookable_window(state, now)
     duration, block = service.duration_min * 60, (service.duration_min + service.buffer_min) * 60
+    assert state.branch is not None
+    tz, step = zone(state.branch.timezone), state.branch.slot_step_min * 60
     holds = blocking_holds(state, now, client_id)
     out: list[Slot] = []
     for day in days(first, last):
         for staff in candidates(state, service, staff_id):
-            for t in grid_starts(state, staff, day, duration):
-                if earliest <= t <= latest and is_free(state, staff.id, t, t + block, holds):
-                    out.append(Slot(t, t + duration, staff.id))
+            for span_start, span_end in working_spans(staff, day, tz):
+                lo, hi = max(span_start, earliest), min(span_end - duration, latest)  # bounds for a start
+                if lo > hi:
+                    continue
+                taken = _taken(state, staff.id, lo, hi + block, holds)
+                out.extend(Slot(t, t + duration, staff.id)
+                           for t in _free_starts(span_start, step, lo, hi, block, taken))
     out.sort(key=lambda s: (s.start, s.staff_id))
     return out
+
+
+def _taken(state: BranchState, staff_id: str, lo: float, hi: float, holds: list[Hold]) -> list[tuple[Instant, Instant]]:
+    """Spans in which ``staff_id`` is busy (appointments, holds) that touch ``[lo, hi)``, by start."""
+    spans = state.busy.get(staff_id, [])
+    i = max(0, bisect.bisect_left(spans, (lo,)) - 1)  # one span starting before lo may reach into it
+    j = bisect.bisect_left(spans, (hi,))
+    taken = [(s, e) for s, e, _ in spans[i:j] if e > lo]
+    taken += [(h.start, h.block_end) for h in holds if h.staff_id == staff_id and h.start < hi and lo < h.block_end]
+    taken.sort()
+    return taken
+
+
+def _free_starts(origin: Instant, step: int, lo: float, hi: float, block: int,
+                 taken: list[tuple[Instant, Instant]]) -> Iterator[Instant]:
+    """Grid starts ``origin + k·step`` in ``[lo, hi]`` whose ``[t, t + block)`` misses ``taken``.
+
+    Walks the free gaps between the taken spans (sorted by start; they may
+    overlap) and yields each gap's grid starts by arithmetic, so a busy day
+    costs per appointment, not per grid start.
+    """
+    gap_start: float = lo
+    for busy_start, busy_end in [*taken, (None, None)]:
+        last = hi if busy_start is None else min(hi, busy_start - block)
+        if gap_start <= last:
+            yield from range(origin + math.ceil((gap_start - origin) / step) * step,
+                             origin + math.floor((last - origin) / step) * step + 1, step)
+        if busy_end is not None:
+            gap_start = max(gap_start, busy_end)
 
 
 def on_grid(state: BranchState, staff: Staff, start: Instant, duration_s: int) -> bool:
