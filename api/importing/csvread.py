@@ -3,12 +3,13 @@
 Encoding. One streaming pass (constant memory) checks the whole file
 strictly in the encoding its BOM names (UTF-8, UTF-16), or else as UTF-8;
 a file without a BOM that is not UTF-8 is an 8-bit Cyrillic or
-Central-European file. cp1250 text
-decodes *without error* as cp1251 (``Zieliński`` -> ``Zieliсski``), so the
-two are told apart on a sample of the non-ASCII lines: decoded as cp1251,
-words written wholly in Cyrillic are evidence for cp1251, words mixing
-Latin and Cyrillic letters are evidence for cp1250; cp1251 wins ties
-(SPEC names it). NUL bytes or many control characters mean it is not text.
+Central-European file. cp1250 text decodes *without error* as cp1251
+(``Zieliński`` -> ``Zieliсski``), so the two are told apart on a sample of
+the non-ASCII lines: decoded as cp1251, words written wholly in Cyrillic
+are evidence for cp1251, words mixing Latin and Cyrillic letters are
+evidence for cp1250; cp1251 wins ties (SPEC names it). Other code pages
+(KOI8-R, cp866) are not detected. NUL bytes or many control characters
+mean it is not text.
 
 Separator: the one of ``,`` ``;`` tab that splits the first lines into
 the most rows of the same width (more than one column), parsed with the
