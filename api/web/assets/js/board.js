@@ -1,0 +1,220 @@
+// The kanban board: six columns in SPEC order, cards moved by drag and drop
+// (optimistic, rolled back with a message when the server says 409), filters
+// (branch, dates, search) and live updates from the shared socket.
+
+import { api } from "./api.js";
+import { h, options } from "./dom.js";
+import { draggable } from "./drag.js";
+import { dayShort, localDate, localTime, money, phone } from "./format.js";
+import * as live from "./live.js";
+import { prefs, STATUSES } from "./prefs.js";
+import { chime } from "./sound.js";
+import { toast } from "./toast.js";
+
+const cards = new Map(); // id → appointment (the newest version seen)
+const els = new Map(); // id → card element
+let columns = {}; // status → {section, list, count}
+let root = null;
+let search = "";
+let loading = 0;
+
+/** Keep the newer of two versions of one appointment. */
+function newer(appt) {
+  const known = cards.get(appt.id);
+  return !known || known.version <= appt.version;
+}
+
+function visible(appt) {
+  const branchOk = prefs.branch ? appt.branch_id === prefs.branch : prefs.branches.some((b) => b.id === appt.branch_id);
+  const day = localDate(appt.start);
+  return branchOk && (!prefs.from || day >= prefs.from) && (!prefs.to || day <= prefs.to);
+}
+
+function matches(appt) {
+  if (!search) return true;
+  const q = search.toLocaleLowerCase("ru");
+  const digits = search.replace(/\D/g, "");
+  const name = (appt.client.name || "").toLocaleLowerCase("ru");
+  return name.includes(q) || (digits.length >= 3 && (appt.client.phone || "").includes(digits));
+}
+
+function cardEl(appt) {
+  const manyDays = prefs.from !== prefs.to;
+  const branch = prefs.branches.length > 1 && !prefs.branch
+    ? prefs.branches.find((b) => b.id === appt.branch_id) : null;
+  const el = h("article", {
+    class: ["card", `status-${appt.status}`], tabindex: 0,
+    dataset: { id: appt.id, status: appt.status, version: String(appt.version) },
+    "aria-label": `${appt.client.name || "Клиент"}, ${localTime(appt.start)}`,
+  },
+  h("div", { class: "card-time" },
+    manyDays ? `${dayShort(localDate(appt.start))} · ` : "",
+    `${localTime(appt.start)}–${localTime(appt.end)}`),
+  h("div", { class: "card-client" }, appt.client.name || "Без имени"),
+  h("div", { class: "card-phone" }, phone(appt.client.phone)),
+  h("div", { class: "card-service" }, appt.service.name),
+  h("div", { class: "card-meta" },
+    h("span", { class: "card-master" }, appt.staff.name),
+    h("span", { class: "card-price" }, money(appt.service.price, appt.service.currency))),
+  branch ? h("div", { class: "card-branch muted" }, branch.name) : null,
+  appt.comment ? h("div", { class: "card-comment" }, appt.comment) : null);
+  el.hidden = !matches(appt);
+  draggable(el, { target: ".column", drop: (column) => moveTo(appt.id, column.dataset.status) });
+  el.addEventListener("keydown", (e) => {
+    const i = STATUSES.findIndex(([s]) => s === cards.get(appt.id)?.status);
+    const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (!step || !STATUSES[i + step]) return;
+    e.preventDefault();
+    moveTo(appt.id, STATUSES[i + step][0], true);
+  });
+  return el;
+}
+
+/** Cards run by start time, then id. */
+function earlier(a, b) {
+  const ta = Date.parse(a.start), tb = Date.parse(b.start);
+  return ta !== tb ? ta < tb : a.id < b.id;
+}
+
+/** Put (or move) the card of `appt` where it belongs; `how`: "arrived" | "changed" | "". */
+function place(appt, how = "") {
+  const old = els.get(appt.id);
+  const column = columns[appt.status];
+  if (!visible(appt) || !column) {
+    if (old) old.remove();
+    els.delete(appt.id);
+    counts();
+    return null;
+  }
+  const el = cardEl(appt);
+  if (how) el.classList.add(how);
+  const hadFocus = old && old === document.activeElement;
+  if (old) old.remove();
+  const after = [...column.list.children].find((c) => earlier(appt, cards.get(c.dataset.id)));
+  column.list.insertBefore(el, after || null);
+  els.set(appt.id, el);
+  if (hadFocus) el.focus();
+  if (how === "arrived") el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  counts();
+  return el;
+}
+
+function counts() {
+  for (const [status, column] of Object.entries(columns)) {
+    const shown = [...column.list.children].filter((c) => !c.hidden).length;
+    column.count.textContent = String(shown);
+  }
+}
+
+async function moveTo(id, status, keepFocus = false) {
+  const before = cards.get(id);
+  if (!before || before.status === status) return;
+  const optimistic = { ...before, status };
+  cards.set(id, optimistic);
+  const el = place(optimistic);
+  if (el) el.classList.add("busy");
+  if (el && keepFocus) el.focus();
+  try {
+    const fresh = await api(`/appointments/${encodeURIComponent(id)}/status`, {
+      method: "PATCH", body: { status, version: before.version },
+    });
+    if (newer(fresh) || cards.get(id) === optimistic) {
+      cards.set(id, fresh);
+      place(fresh);
+    }
+  } catch (err) {
+    if (cards.get(id) === optimistic) {
+      cards.set(id, before);
+      place(before, "rolled-back");
+    }
+    toast(err.message, "error");
+    if (err.code === "version_conflict") load();
+  }
+}
+
+/** An event from the socket. */
+function onEvent(frame) {
+  const appt = frame.appointment;
+  if (!appt || !newer(appt)) return;
+  const known = cards.has(appt.id);
+  cards.set(appt.id, appt);
+  const created = frame.type === "appointment.created" && !known;
+  const el = place(appt, created ? "arrived" : "changed");
+  if (el && created && appt.status === "new") chime();
+}
+
+function render(data) {
+  cards.clear();
+  els.clear();
+  for (const column of Object.values(columns)) column.list.replaceChildren();
+  for (const column of data.columns) for (const appt of column.cards) cards.set(appt.id, appt);
+  for (const appt of cards.values()) place(appt);
+}
+
+export async function load() {
+  const ticket = ++loading;
+  root.classList.add("loading");
+  try {
+    const data = await api("/dashboard/board", {
+      query: { branch_id: prefs.branch || null, date_from: prefs.from, date_to: prefs.to },
+    });
+    if (ticket !== loading) return;
+    if (!prefs.from && data.branches.length) {
+      prefs.today = prefs.today || data.branches[0].date_from;
+      prefs.from = data.branches[0].date_from;
+      prefs.to = data.branches[0].date_to;
+      root.querySelector("[name=from]").value = prefs.from;
+      root.querySelector("[name=to]").value = prefs.to;
+    }
+    render(data);
+    live.start(data.seq);
+  } catch (err) {
+    if (ticket === loading) toast(err.message, "error");
+  } finally {
+    if (ticket === loading) root.classList.remove("loading");
+  }
+}
+
+function toolbar() {
+  const branch = h("select", { name: "branch", "aria-label": "Филиал" });
+  options(branch, [["", "Все филиалы"], ...prefs.branches.map((b) => [b.id, b.name])], prefs.branch);
+  branch.hidden = prefs.branches.length < 2;
+  branch.addEventListener("change", () => { prefs.branch = branch.value; load(); });
+  const from = h("input", { type: "date", name: "from", "aria-label": "С даты", value: prefs.from || "" });
+  const to = h("input", { type: "date", name: "to", "aria-label": "По дату", value: prefs.to || "" });
+  const dates = () => {
+    if (!from.value || !to.value) return;
+    if (to.value < from.value) to.value = from.value;
+    prefs.from = from.value;
+    prefs.to = to.value;
+    load();
+  };
+  from.addEventListener("change", dates);
+  to.addEventListener("change", dates);
+  const find = h("input", { type: "search", name: "q", placeholder: "Поиск: имя или телефон", "aria-label": "Поиск", value: search });
+  find.addEventListener("input", () => {
+    search = find.value.trim();
+    for (const [id, el] of els) el.hidden = !matches(cards.get(id));
+    counts();
+  });
+  return h("div", { class: "toolbar" }, branch, h("label", { class: "range" }, "с ", from, " по ", to), find);
+}
+
+export function mount(view) {
+  root = h("section", { class: "board-page" });
+  const grid = h("div", { class: "board" });
+  columns = {};
+  for (const [status, title] of STATUSES) {
+    const count = h("span", { class: "count" }, "0");
+    const list = h("div", { class: "cards" });
+    const section = h("section", { class: ["column", `column-${status}`], dataset: { status } },
+      h("h2", {}, h("span", { class: "column-title" }, title), count), list);
+    columns[status] = { section, list, count };
+    grid.append(section);
+  }
+  root.append(toolbar(), grid);
+  view.append(root);
+  const off = live.on(onEvent);
+  load();
+  return () => off();
+}
