@@ -12,8 +12,10 @@ events a stream already has by version.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -176,6 +178,12 @@ async def load_states(journal: Journal, until: datetime | None = None,
     With ``until``, only events recorded at or before that instant count and
     the snapshot is not used (time travel must not see the future).
     """
+    with _collector_paused():
+        return await _load(journal, until, use_snapshot)
+
+
+async def _load(journal: Journal, until: datetime | None,
+                use_snapshot: bool) -> tuple[dict[str, State], int]:
     states: dict[str, State] = {}
     after = 0
     if use_snapshot and until is None:
@@ -200,3 +208,19 @@ async def load_states(journal: Journal, until: datetime | None = None,
         last = batch[-1].seq
     return states, last
 
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a load builds millions of objects.
+
+    States are acyclic (dataclasses, dicts, lists, tuples): reference counting
+    frees whatever a load discards, and each collection in between would only
+    re-scan the growing heap — about a third of a full replay's CPU time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
