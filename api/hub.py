@@ -110,6 +110,8 @@ class Hub:
         self._everything: set[Subscriber] = set()
         self._by_branch: dict[str, set[Subscriber]] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
+        self._idle = asyncio.Event()  # set while no socket task is running
+        self._idle.set()
         self._closing = False
         journal.add_listener(self.on_commit)
 
@@ -139,12 +141,24 @@ class Hub:
         sub = self.subscribe(branches)
         if task is not None:
             self._sessions.add(task)
+            self._idle.clear()
         try:
             yield sub
         finally:
             self.unsubscribe(sub)
             if task is not None:
                 self._sessions.discard(task)
+            if not self._sessions:
+                self._idle.set()
+
+    @property
+    def sessions(self) -> int:
+        """Socket tasks still running (a dropped socket's task lives until it is closed)."""
+        return len(self._sessions)
+
+    async def wait_idle(self) -> None:
+        """Until no socket task runs."""
+        await self._idle.wait()
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self._everything.discard(sub)
@@ -173,9 +187,9 @@ class Hub:
         self._closing = True
         for sub in self._everything | {s for subs in self._by_branch.values() for s in subs}:
             self.drop(sub, GOING_AWAY, "the server is restarting")
-        pending = [t for t in self._sessions if t is not asyncio.current_task()]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
+        if self._sessions - {asyncio.current_task()}:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout)
 
     # ------------------------------------------------------------ publishing
 
