@@ -1,0 +1,103 @@
+"""The manual booking form for a phone call: phone formatted as typed, a known client found,
+time from the free slots, the booking made and shown on the board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import sign_in
+from tests.web.site import Site, at
+from tests.web.test_board import card
+
+
+async def open_form(page: Any) -> Any:
+    await sign_in(page)
+    await page.click("#new-booking")
+    dialog = page.locator("dialog#booking")
+    await dialog.wait_for()
+    await page.wait_for_function("() => document.querySelector('#booking select[name=time]').options.length > 0")
+    return dialog
+
+
+async def test_the_phone_is_formatted_as_typed(page: Any, site: Site) -> None:
+    dialog = await open_form(page)
+    phone = dialog.locator("input[name=phone]")
+    seen = []
+    for key in "89161234567":
+        await phone.press(key)
+        seen.append(await phone.input_value())
+    assert seen[0] == "+7"
+    assert seen[3] == "+7 (916)"
+    assert seen[6] == "+7 (916) 123"
+    assert seen[-1] == "+7 (916) 123-45-67"
+    await phone.press("Backspace")  # deleting after a dash removes a digit, not the dash back and forth
+    assert await phone.input_value() == "+7 (916) 123-45-6"
+    await phone.press("Backspace")
+    assert await phone.input_value() == "+7 (916) 123-45"
+    await phone.fill("")
+    await phone.press_sequentially("+7 903 555 01 01")
+    assert await phone.input_value() == "+7 (903) 555-01-01"
+
+
+async def test_the_form_books_a_known_client_at_a_free_time(page: Any, site: Site) -> None:
+    # Ольга already has a booking; 10:00 is then taken for Анна Смирнова.
+    first = await site.manual(at("10:00"), phone="+79161234567", name="Ольга Петрова")
+    dialog = await open_form(page)
+    await dialog.locator("input[name=phone]").press_sequentially("89161234567")
+    known = dialog.locator("[data-role=known]")
+    await known.wait_for()
+    await page.wait_for_function("() => document.querySelector('[data-role=known]').textContent !== ''")
+    assert await known.inner_text() == "Клиент из базы: Ольга Петрова, +7 (916) 123-45-67"
+    assert await dialog.locator("input[name=name]").input_value() == "Ольга Петрова"
+
+    await dialog.locator("select[name=service]").select_option(site.services["Мужская стрижка"])
+    await dialog.locator("select[name=staff]").select_option(site.staff["Анна Смирнова"])
+    times = await dialog.locator("select[name=time] option").all_inner_texts()
+    # From the server's now (09:00) on the 15-minute grid; 10:00–11:00 is Olga's first visit.
+    assert times[:4] == ["09:00", "09:15", "11:00", "11:15"]  # 09:30–10:45 would overlap 10:00–11:00
+    assert times[-1] == "20:15"  # 45 minutes still fit before 21:00
+    await dialog.locator("select[name=time]").select_option(label="11:00")
+    await dialog.locator("textarea[name=comment]").fill("Позвонила, просит к Анне")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    toast = page.locator(".toast", has_text="Записано")
+    await toast.wait_for()
+    assert await toast.inner_text() == "Записано: Ольга Петрова, 11:00, Анна Смирнова"
+
+    r = await site.api.get(f"/api/v1/clients/{first['client']['id']}", headers=site.headers)
+    appts = (await r.get_json())["appointments"]
+    assert len(appts) == 2  # the same client, not a second profile
+    booked = next(a for a in appts if a["id"] != first["id"])
+    assert booked["start"] == "2026-03-02T11:00:00+03:00"
+    assert booked["service"]["name"] == "Мужская стрижка"
+    assert booked["staff"]["name"] == "Анна Смирнова"
+    assert booked["status"] == "confirmed" and booked["source"] == "manual"
+    assert booked["comment"] == "Позвонила, просит к Анне"
+    # And the board shows it without a reload.
+    await page.locator(card(booked["id"], "confirmed")).wait_for(timeout=2000)
+
+
+async def test_a_new_client_with_any_master(page: Any, site: Site) -> None:
+    dialog = await open_form(page)
+    await dialog.locator("input[name=phone]").press_sequentially("9057770011")
+    await dialog.locator("input[name=name]").fill("Новый Клиент")
+    await dialog.locator("select[name=service]").select_option(site.services["Стрижка чёлки"])
+    assert await dialog.locator("select[name=staff]").input_value() == ""  # «Любой свободный»
+    await dialog.locator("select[name=time]").select_option(label="12:30")
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    r = await site.api.get("/api/v1/clients", headers=site.headers, query_string={"q": "+79057770011"})
+    [client] = (await r.get_json())["items"]
+    assert client["name"] == "Новый Клиент" and client["source"] == "manual"
+    r = await site.api.get(f"/api/v1/clients/{client['id']}", headers=site.headers)
+    [appt] = (await r.get_json())["appointments"]
+    assert appt["start"] == "2026-03-02T12:30:00+03:00" and appt["staff"]["name"]
+
+
+async def test_an_incomplete_phone_is_not_sent(page: Any, site: Site) -> None:
+    dialog = await open_form(page)
+    await dialog.locator("input[name=phone]").press_sequentially("916123")
+    await dialog.locator("button[type=submit]").click()
+    assert await dialog.locator(".error").inner_text() == "Введите телефон полностью"
+    r = await site.api.get("/api/v1/clients", headers=site.headers)
+    assert (await r.get_json())["items"] == []
