@@ -7,11 +7,12 @@ import { h, s } from "./dom.js";
 const W = 720, H = 240;
 const M = { top: 12, right: 12, bottom: 28, left: 36 };
 
+/** A round top for the y axis, so that its four steps are whole, round numbers. */
 function niceMax(value) {
-  if (value <= 4) return 4;
-  const mag = 10 ** Math.floor(Math.log10(value));
-  for (const f of [1, 2, 2.5, 5, 10]) if (f * mag >= value) return f * mag;
-  return 10 * mag;
+  const raw = Math.max(value, 1) / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((v) => v >= raw && Number.isInteger(v)) || Math.ceil(raw);
+  return step * 4;
 }
 
 const shortDay = (iso) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}`;

@@ -32,12 +32,12 @@ function show(out, data) {
     ring(data.repeat_clients_pct, "Клиенты с повторным визитом"));
   const days = data.by_day || [];
   out.replaceChildren(tiles, rings,
-    stackedBars(days, [
+    h("div", { class: "charts" }, stackedBars(days, [
       { key: "done", label: "Выполнено" },
       { key: "cancelled", label: "Отменено" },
       { key: "no_show", label: "Не пришли" },
     ], "Записи по дням (по дате визита)"),
-    lines(days, [{ key: "new_requests", label: "Новые заявки" }], "Новые заявки по дням (по дате создания)"));
+    lines(days, [{ key: "new_requests", label: "Новые заявки" }], "Новые заявки по дням (по дате создания)")));
 }
 
 export function mount(view) {
