@@ -146,13 +146,22 @@ def _free_starts(origin: Instant, step: int, lo: float, hi: float, block: int,
     costs per appointment, not per grid start.
     """
     gap_start: float = lo
-    for busy_start, busy_end in [*taken, (None, None)]:
-        last = hi if busy_start is None else min(hi, busy_start - block)
+    for busy_start, busy_end in taken:
+        last = busy_start - block
+        if last > hi:
+            last = hi
         if gap_start <= last:
-            yield from range(origin + math.ceil((gap_start - origin) / step) * step,
-                             origin + math.floor((last - origin) / step) * step + 1, step)
-        if busy_end is not None:
-            gap_start = max(gap_start, busy_end)
+            yield from _grid(origin, step, gap_start, last)
+        if busy_end > gap_start:
+            gap_start = busy_end
+    if gap_start <= hi:
+        yield from _grid(origin, step, gap_start, hi)
+
+
+def _grid(origin: Instant, step: int, first: float, last: float) -> range:
+    """``origin + k·step`` within ``[first, last]``."""
+    return range(origin + math.ceil((first - origin) / step) * step,
+                 origin + math.floor((last - origin) / step) * step + 1, step)
 
 
 def on_grid(state: BranchState, staff: Staff, start: Instant, duration_s: int) -> bool:

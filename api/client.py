@@ -23,14 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from quart import Blueprint, Response, g, request
-from quart_schema import (
-    document_response,
-    security_scheme_blueprint,
-    tag_blueprint,
-    validate_headers,
-    validate_querystring,
-    validate_request,
-)
+from quart_schema import document_response, security_scheme_blueprint, tag_blueprint
 
 from actors.errors import HoldExpired, NotFound
 from actors.messages import BookSlot, CancelAsClient, HoldSlot, RegisterClient, ReleaseHold
@@ -58,6 +51,7 @@ from api.client_support import (
     check_staff,
     hold_branch,
     hold_json,
+    json_response,
     page,
     slots_json,
 )
@@ -67,6 +61,7 @@ from api.params import parse_instant, parse_local_date
 from api.problems import ApiError
 from api.schemas import AppointmentOut
 from api.tma import InitDataInvalid, TelegramUser, parse_authorization
+from api.validated import validate_body, validate_header_fields, validate_query
 from api.views import appointment_json, client_json
 
 bp = Blueprint("client", __name__, url_prefix="/api/v1")
@@ -128,10 +123,10 @@ async def _one_at_a_time(key: str | None) -> AsyncIterator[None]:
 
 
 @bp.post("/clients/auth")
-@validate_request(ClientAuthIn)
+@validate_body(ClientAuthIn)
 @document_response(ClientEnvelope, 200)
 @document_response(ClientEnvelope, 201)
-async def register(data: ClientAuthIn) -> tuple[dict, int]:
+async def register(data: ClientAuthIn) -> Response:
     """Register (201) or recognise (200) the Telegram user by their phone.
 
     Any common phone format is accepted and stored as E.164. 409
@@ -144,13 +139,13 @@ async def register(data: ClientAuthIn) -> tuple[dict, int]:
     name = (data.name or "").strip() or user.full_name
     client, created = await z.runtime.clients.ask(
         RegisterClient(z.runtime.new_id(), user.id, phone, name[:200]), f"telegram:{user.id}")
-    return {"client": client_json(client)}, 201 if created else 200
+    return json_response({"client": client_json(client)}, 201 if created else 200)
 
 
 @bp.get("/slots/available")
-@validate_querystring(SlotsQuery)
+@validate_query(SlotsQuery)
 @document_response(SlotsOut)
-async def available(query_args: SlotsQuery) -> dict:
+async def available(query_args: SlotsQuery) -> Response:
     """Free slots of a service between two local dates (both inclusive, at most 31 days).
 
     Your own live hold never hides its slot from you; other clients' holds do.
@@ -165,14 +160,14 @@ async def available(query_args: SlotsQuery) -> dict:
     assert state.branch is not None
     slots = free_slots(state, service, first, last, z.clock.now(), staff_id=q.staff_id,
                        client_id=_client().id)
-    return slots_json(slots, first, last, state.branch.timezone)
+    return json_response(slots_json(slots, first, last, state.branch.timezone))
 
 
 @bp.post("/slots/hold")
-@validate_request(HoldIn)
-@validate_headers(IdempotencyHeaders)
+@validate_body(HoldIn)
+@validate_header_fields(IdempotencyHeaders)
 @document_response(HoldOut, 201)
-async def hold(data: HoldIn, headers: IdempotencyHeaders) -> tuple[dict, int]:
+async def hold(data: HoldIn, headers: IdempotencyHeaders) -> Response:
     """Hold a slot for ``ZAPIS_HOLD_TTL_S`` (5 minutes); replaces your other hold in this branch.
 
     409 ``slot_unavailable`` if it is taken or held by someone else, off the
@@ -195,7 +190,7 @@ async def hold(data: HoldIn, headers: IdempotencyHeaders) -> tuple[dict, int]:
     if held is None or not held.live(z.clock.now()):  # a replay of a hold that is gone
         raise HoldExpired("the hold made with this Idempotency-Key has expired or was used")
     assert actor.state.branch is not None
-    return hold_json(held, actor.state.branch.timezone), 201
+    return json_response(hold_json(held, actor.state.branch.timezone), 201)
 
 
 @bp.delete("/slots/hold/<hold_id>")
@@ -208,10 +203,10 @@ async def release(hold_id: str) -> Response:
 
 
 @bp.post("/appointments")
-@validate_request(BookingIn)
-@validate_headers(IdempotencyHeaders)
+@validate_body(BookingIn)
+@validate_header_fields(IdempotencyHeaders)
 @document_response(AppointmentOut, 201)
-async def book(data: BookingIn, headers: IdempotencyHeaders) -> tuple[dict, int]:
+async def book(data: BookingIn, headers: IdempotencyHeaders) -> Response:
     """Book by ``hold_id`` or by slot; the appointment starts as ``new``.
 
     409 ``slot_unavailable`` or ``hold_expired``. With ``Idempotency-Key``,
@@ -223,7 +218,7 @@ async def book(data: BookingIn, headers: IdempotencyHeaders) -> tuple[dict, int]
     async with _one_at_a_time(key):
         actor, command = _booking(data, key)
         appointment, _ = await actor.ask(command, _who())
-    return appointment_json(appointment, z.runtime), 201
+    return json_response(appointment_json(appointment, z.runtime), 201)
 
 
 def _booking(data: BookingIn, key: str | None) -> tuple[BranchActor, BookSlot]:
@@ -249,18 +244,18 @@ def _booking(data: BookingIn, key: str | None) -> tuple[BranchActor, BookSlot]:
 
 
 @bp.get("/appointments/my")
-@validate_querystring(MyQuery)
+@validate_query(MyQuery)
 @document_response(AppointmentPage)
-async def mine(query_args: MyQuery) -> dict:
+async def mine(query_args: MyQuery) -> Response:
     """Your appointments in every branch and status, newest start first (cursor pagination)."""
     runtime = zapis().runtime
     items, next_cursor = page(appointments_of(runtime, _client().id), query_args.limit, query_args.cursor)
-    return {"items": [appointment_json(a, runtime) for a in items], "next_cursor": next_cursor}
+    return json_response({"items": [appointment_json(a, runtime) for a in items], "next_cursor": next_cursor})
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
 @document_response(AppointmentOut)
-async def cancel(appointment_id: str) -> dict:
+async def cancel(appointment_id: str) -> Response:
     """Cancel your ``new`` or ``confirmed`` appointment, at least the branch's cancel notice ahead.
 
     409 ``invalid_transition`` if it is too late or the appointment is already final.
@@ -270,4 +265,4 @@ async def cancel(appointment_id: str) -> dict:
     if appointment.client_id != _client().id:
         raise NotFound("appointment not found")
     cancelled = await actor.ask(CancelAsClient(appointment_id, _client().id), _who())
-    return appointment_json(cancelled, runtime)
+    return json_response(appointment_json(cancelled, runtime))

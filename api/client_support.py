@@ -7,6 +7,10 @@ while it is read) and send every change through the owning actor's mailbox.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+import orjson
+from quart import Response
 
 from actors.errors import HoldExpired, InvalidInput, NotFound
 from actors.model import Appointment, Hold, Service
@@ -18,6 +22,12 @@ from api.params import decode_cursor, encode_cursor
 from api.views import utc_iso
 
 MAX_RANGE_DAYS = 31
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """Serialise once with orjson (a dict returned from a handler is first copied by
+    quart-schema's ``TypeAdapter(dict).dump_python``, which costs as much as a slot list)."""
+    return Response(orjson.dumps(payload), status=status, content_type="application/json")
 
 
 def branch_and_service(runtime: Runtime, branch_id: str, service_id: str) -> tuple[BranchActor, Service]:
@@ -64,16 +74,16 @@ def slots_json(slots: list[Slot], first: date, last: date, tz_name: str) -> dict
     """SPEC's answer: every slot, and per local date the number of distinct free start times."""
     times = LocalTimes(zone(tz_name))
     out: list[dict[str, str]] = []
-    starts: dict[str, set[int]] = {d.isoformat(): set() for d in days(first, last)}
-    for slot in slots:
+    free = {d.isoformat(): 0 for d in days(first, last)}
+    previous = None
+    for slot in slots:  # sorted by start: count each distinct start once
         start = times.iso(slot.start)
         out.append({"start": start, "end": times.iso(slot.end), "staff_id": slot.staff_id})
-        starts.setdefault(start[:10], set()).add(slot.start)
-    return {
-        "timezone": tz_name,
-        "days": [{"date": d, "free": len(s)} for d, s in sorted(starts.items())],
-        "slots": out,
-    }
+        if slot.start != previous:
+            previous = slot.start
+            free[start[:10]] = free.get(start[:10], 0) + 1
+    return {"timezone": tz_name, "days": [{"date": d, "free": n} for d, n in sorted(free.items())],
+            "slots": out}
 
 
 def appointments_of(runtime: Runtime, client_id: str) -> list[Appointment]:

@@ -1,0 +1,321 @@
+"""Client booking API under load: hello vs availability vs durable bookings, one Hypercorn worker.
+
+    python -m bench.booking                        # PostgreSQL (throwaway schema), 5 s a phase
+    python -m bench.booking --backend sqlite --seconds 3
+    python -m bench.booking --profile var/prof     # also py-spy the server during each phase
+
+The server (``bench/booking_server.py``) runs in its own process; this
+process is the load: ``--clients`` keep-alive HTTP/1.1 connections on a
+minimal asyncio client (uvloop), each signed in as its own Telegram user.
+Phases: ``GET /api/v1/hello``; ``GET /slots/available`` (one day, 10 staff,
+a branch with 5,000 future appointments); ``POST /appointments`` on
+distinct slots (every request a new staff/start), closed loop and then paced
+(open loop at half that rate, for latency below saturation); ``POST /appointments`` on
+one contended slot (rounds: all clients fire at the same slot at once,
+exactly one may win, then the next slot). Afterwards the server checks
+state and journal for overlapping bookings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.tma import sign_init_data
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+Call = Callable[["Http", int], Awaitable[int]]
+
+
+class Http:
+    """One keep-alive HTTP/1.1 connection; just enough protocol for JSON APIs."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._r: asyncio.StreamReader
+        self._w: asyncio.StreamWriter
+
+    async def open(self) -> None:
+        self._r, self._w = await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def call(self, method: str, path: str, headers: str, body: bytes = b"") -> tuple[int, bytes]:
+        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{headers}"
+        if body:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self._w.write(head.encode() + b"\r\n" + body)
+        raw = await self._r.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in raw.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+            elif name.lower() == b"transfer-encoding":
+                raise RuntimeError("chunked responses are not supported by this bench client")
+        return int(raw[9:12]), (await self._r.readexactly(length) if length else b"")
+
+    def close(self) -> None:
+        self._w.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def closed_loop(conns: list[Http], call: Call, seconds: float, warmup: float) -> dict[str, Any]:
+    """Every connection sends its next request as soon as the previous answer arrives."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    measuring = [False]
+
+    async def worker(conn: Http, i: int, until: float) -> None:
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            status = await call(conn, i)
+            if measuring[0]:
+                latencies.append(time.perf_counter() - t0)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(*(worker(c, i, time.perf_counter() + warmup) for i, c in enumerate(conns)))
+    measuring[0] = True
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c, i, started + seconds) for i, c in enumerate(conns)))
+    elapsed = time.perf_counter() - started
+    return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 0.5),
+            "p99": percentile(latencies, 0.99), "statuses": statuses, "requests": len(latencies)}
+
+
+async def paced(conns: list[Http], call: Call, rate: float, seconds: float) -> dict[str, Any]:
+    """Open loop: requests start on a fixed schedule (``rate``/s over all connections), so the
+    latency, measured from the scheduled start, is not hidden by a slow server (no coordinated omission)."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    started = time.perf_counter() + 0.1
+    total = int(rate * seconds)
+
+    async def worker(k: int) -> None:
+        for n in range(k, total, len(conns)):
+            scheduled = started + n / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            status = await call(conns[k], k)
+            latencies.append(time.perf_counter() - scheduled)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(*(worker(k) for k in range(len(conns))))
+    elapsed = time.perf_counter() - started
+    return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 0.5),
+            "p99": percentile(latencies, 0.99), "statuses": statuses, "requests": len(latencies)}
+
+
+async def rounds(conns: list[Http], call: Call, seconds: float) -> dict[str, Any]:
+    """All connections fire at one slot together; exactly one must win each round."""
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    bad_rounds = 0
+    n = 0
+
+    async def timed(conn: Http, r: int) -> int:
+        t0 = time.perf_counter()
+        status = await call(conn, r)
+        latencies.append(time.perf_counter() - t0)
+        return status
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        answers = await asyncio.gather(*(timed(c, n) for c in conns))
+        for s in answers:
+            statuses[s] = statuses.get(s, 0) + 1
+        bad_rounds += answers.count(201) != 1
+        n += 1
+    elapsed = time.perf_counter() - started
+    return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 0.5),
+            "p99": percentile(latencies, 0.99), "statuses": statuses, "requests": len(latencies),
+            "rounds": n, "bad_rounds": bad_rounds, "wins_per_s": statuses.get(201, 0) / elapsed}
+
+
+def _iso(ts: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, tz).isoformat()
+
+
+def phases(info: dict[str, Any]) -> dict[str, Call]:
+    tz = ZoneInfo(info["tz"])
+    now = int(time.time())
+    auth = [f"Authorization: tma {sign_init_data(info['token'], {'id': tg, 'first_name': 'B'}, now)}\r\n"
+            for tg in info["tg_ids"]]
+    s = info["slots"]
+    slots_path = (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
+                  f"&date_from={s['date']}&date_to={s['date']}")
+    d, c = info["distinct"], info["contended"]
+    counter = itertools.count()
+
+    async def hello(conn: Http, i: int) -> int:
+        return (await conn.call("GET", "/api/v1/hello", ""))[0]
+
+    async def available(conn: Http, i: int) -> int:
+        status, body = await conn.call("GET", slots_path, auth[i])
+        assert status == 200 and b'"slots"' in body, body[:200]
+        return status
+
+    async def distinct(conn: Http, i: int) -> int:
+        n = next(counter)
+        staff = d["staff"][n % len(d["staff"])]
+        body = {"branch_id": d["branch_id"], "service_id": d["service_id"], "staff_id": staff,
+                "start": _iso(d["day0"] + (n // len(d["staff"])) * 900, tz)}
+        return (await conn.call("POST", "/api/v1/appointments", auth[i], json.dumps(body).encode()))[0]
+
+    def contended(conns: list[Http]) -> Call:
+        index = {id(conn): k for k, conn in enumerate(conns)}
+
+        async def call(conn: Http, r: int) -> int:
+            body = {"branch_id": c["branch_id"], "service_id": c["service_id"], "staff_id": c["staff"][0],
+                    "start": _iso(c["day0"] + r * 900, tz)}
+            return (await conn.call("POST", "/api/v1/appointments", auth[index[id(conn)]],
+                                    json.dumps(body).encode()))[0]
+        return call
+
+    return {"hello": hello, "available": available, "distinct": distinct, "contended": contended}  # type: ignore[dict-item]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for(path: Path, port: int, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        if path.exists() and path.stat().st_size:
+            try:
+                _, w = await asyncio.open_connection("127.0.0.1", port)
+                w.close()
+                return
+            except OSError:
+                pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the server did not become ready")
+
+
+def profile(pid: int, out: Path | None, name: str, seconds: float) -> subprocess.Popen[bytes] | None:
+    if out is None:
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                             "--format", "speedscope", "--output", str(out / f"{name}.json"), "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def run(args: argparse.Namespace, port: int, info: dict[str, Any], pid: int) -> list[tuple[str, dict[str, Any]]]:
+    calls = phases(info)
+    conns = [Http(port) for _ in range(args.clients)]
+    await asyncio.gather(*(c.open() for c in conns))
+    results = []
+
+    async def stats() -> dict[str, int]:
+        return json.loads((await conns[0].call("GET", "/bench/stats", ""))[1])
+
+    async def phase(name: str, run_it: Callable[[], Awaitable[dict[str, Any]]], spy_s: float) -> None:
+        spy = profile(pid, args.profile, name, spy_s)
+        before = await stats()
+        result = await run_it()
+        after = await stats()
+        result["journal"] = {k: after[k] - before[k] for k in after}
+        results.append((name, result))
+        if spy:
+            spy.wait()
+
+    span = args.seconds + args.warmup
+    for name in ("hello", "available", "distinct"):
+        await phase(name, lambda: closed_loop(conns, calls[name], args.seconds, args.warmup), span)
+    rate = results[-1][1]["rps"] * args.paced
+    await phase("distinct, paced", lambda: paced(conns, calls["distinct"], rate, args.seconds), args.seconds)
+    await phase("contended", lambda: rounds(conns, calls["contended"](conns), args.seconds), args.seconds)  # type: ignore[operator]
+    status, body = await conns[0].call("GET", "/bench/verify", "")
+    results.append(("verify", json.loads(body)))
+    for c in conns:
+        c.close()
+    return results
+
+
+def report(results: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -> None:
+    base = results[0][1]["rps"]
+    print(f"\n# booking benchmark — backend {args.backend}, {args.clients} clients, {args.seconds:g} s a phase, "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
+    print("| phase | requests/s | × hello | p50 ms | p99 ms | answers | events/turn | events/commit |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    for name, r in results[:-1]:
+        answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(r["statuses"].items()))
+        j = r["journal"]
+        per_turn = f"{j['events'] / j['appends']:.1f}" if j["appends"] else "–"
+        per_commit = f"{j['events'] / j['batches']:.1f}" if j["batches"] else "–"
+        print(f"| {name} | {r['rps']:,.0f} | {r['rps'] / base:.2f} | {r['p50'] * 1e3:.1f} "
+              f"| {r['p99'] * 1e3:.1f} | {answers} | {per_turn} | {per_commit} |")
+    contended = dict(results)["contended"]
+    print(f"\ncontended: {contended['rounds']} rounds, {contended['wins_per_s']:,.0f} bookings/s, "
+          f"rounds without exactly one 201: {contended['bad_rounds']}")
+    print("verify:", json.dumps(results[-1][1], ensure_ascii=False))
+
+
+async def main(args: argparse.Namespace) -> None:
+    url = os.environ.get("ZAPIS_BENCH_DATABASE_URL") or os.environ.get("ZAPIS_TEST_DATABASE_URL") or DEFAULT_URL
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="zapis-booking-") as tmp:
+        info_path = Path(tmp) / "info.json"
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        cmd = [sys.executable, "-m", "bench.booking_server", "--port", str(port), "--info", str(info_path),
+               "--data-dir", tmp]
+        if args.backend == "postgres":
+            cmd += ["--database-url", url, "--schema", schema]
+        proc = subprocess.Popen(cmd)
+        try:
+            await wait_for(info_path, port, proc)
+            results = await run(args, port, json.loads(info_path.read_text()), proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+            if args.backend == "postgres":
+                import asyncpg
+
+                conn = await asyncpg.connect(url)
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                await conn.close()
+    report(results, args)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--paced", type=float, default=0.5,
+                        help="the paced booking phase runs at this fraction of the closed-loop booking rate")
+    parser.add_argument("--profile", type=Path, default=None, help="directory for py-spy speedscope profiles")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+        uvloop.run(main(parse()))
+    except ImportError:
+        asyncio.run(main(parse()))
