@@ -55,9 +55,9 @@ def check_range(first: date, last: date) -> None:
 
 
 def hold_branch(runtime: Runtime, hold_id: str, *, missing: type[NotFound] | type[HoldExpired]) -> BranchActor:
-    """The branch that holds ``hold_id`` (live or not yet forgotten); ``missing`` otherwise."""
+    """The open branch that holds ``hold_id`` (live or not yet forgotten); ``missing`` otherwise."""
     for actor in runtime.branches.values():
-        if hold_id in actor.state.holds:
+        if hold_id in actor.state.holds and actor.state.branch is not None and actor.state.branch.active:
             return actor
     if missing is HoldExpired:
         raise HoldExpired("the hold has expired or does not exist; choose the time again")

@@ -119,3 +119,17 @@ async def test_holds_in_two_branches_coexist(harness: Harness) -> None:
     now = harness.clock.now()
     assert [h.id for h in harness.z.runtime.branch(one.branch_id).state.live_holds(now)] == [h1["hold_id"]]
     assert [h.id for h in harness.z.runtime.branch(two.branch_id).state.live_holds(now)] == [h2["hold_id"]]
+
+
+async def test_a_hold_in_a_branch_closed_meanwhile_cannot_be_booked(harness: Harness) -> None:
+    client = await start(harness)
+    salon = await salon_with_clients(harness, client, A)
+    held = await _hold(client, harness, A, slot_body(salon, at("12:00")))
+    r = await client.delete(f"/api/v1/admin/branches/{salon.branch_id}", headers=salon.headers)
+    assert r.status_code == 204
+    seq = await harness.z.journal.last_seq()
+    r = await client.post("/api/v1/appointments", json={"hold_id": held["hold_id"]}, headers=tma(harness, A))
+    await problem(r, 409, "hold_expired")
+    await problem(await client.post("/api/v1/appointments", json=slot_body(salon, at("14:00")),
+                                    headers=tma(harness, A)), 404, "not_found")
+    assert await harness.z.journal.last_seq() == seq
