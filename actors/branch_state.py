@@ -9,7 +9,7 @@ actor applies events one at a time; replay starts from a fresh state).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from actors.messages import (
@@ -88,10 +88,33 @@ def _prune_holds(state: BranchState, now: float) -> None:
 
 def _put(state: BranchState, appt: Appointment) -> None:
     old = state.appointments.get(appt.id)
+    state.appointments[appt.id] = appt
+    if (old is not None and old.start == appt.start and old.block_end == appt.block_end
+            and old.staff_id == appt.staff_id and old.occupying == appt.occupying):
+        return  # same span, same occupancy: ``busy`` already holds exactly what it should
     if old is not None:
         _vacate(state, old)
-    state.appointments[appt.id] = appt
     _occupy(state, appt)
+
+
+# ``evolve`` runs for every event of a replay: these build the next version of
+# an appointment directly (``dataclasses.replace`` costs several times more).
+_APPOINTMENT_FIELDS = ("id", "branch_id", "client_id", "service_id", "staff_id", "start", "end",
+                       "block_end", "status", "source", "comment", "created_at", "updated_at", "version")
+if tuple(f.name for f in fields(Appointment)) != _APPOINTMENT_FIELDS:
+    raise RuntimeError("Appointment's fields changed: update _restatus and _moved in branch_state.py")
+_STATUS: dict[str, Status] = {s.value: s for s in Status}
+
+
+def _restatus(a: Appointment, status: Status, at: float) -> Appointment:
+    return Appointment(a.id, a.branch_id, a.client_id, a.service_id, a.staff_id, a.start, a.end,
+                       a.block_end, status, a.source, a.comment, a.created_at, at, a.version + 1)
+
+
+def _moved(a: Appointment, staff_id: str, start: Instant, end: Instant, block_end: Instant,
+           at: float) -> Appointment:
+    return Appointment(a.id, a.branch_id, a.client_id, a.service_id, staff_id, start, end,
+                       block_end, a.status, a.source, a.comment, a.created_at, at, a.version + 1)
 
 
 def evolve(state: BranchState, event: Event) -> BranchState:
@@ -101,28 +124,24 @@ def evolve(state: BranchState, event: Event) -> BranchState:
         case AppointmentBooked():
             _drop_hold(state, event.hold_id)
             _put(state, Appointment(
-                id=event.appointment_id, branch_id=state.branch.id if state.branch else "",
-                client_id=event.client_id, service_id=event.service_id, staff_id=event.staff_id,
-                start=event.start, end=event.end, block_end=event.block_end,
-                status=Status(event.status), source=event.source, comment=event.comment,
-                created_at=event.at, updated_at=event.at, version=1,
+                event.appointment_id, state.branch.id if state.branch else "",
+                event.client_id, event.service_id, event.staff_id,
+                event.start, event.end, event.block_end,
+                _STATUS.get(event.status) or Status(event.status), event.source, event.comment,
+                event.at, event.at, 1,
             ))
             if event.idempotency_key and event.request_hash:
                 state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
                     event.request_hash, event.appointment_id, event.at)
         case StatusChanged():
             appt = state.appointments[event.appointment_id]
-            _put(state, replace(appt, status=Status(event.status), updated_at=event.at,
-                                version=appt.version + 1))
+            _put(state, _restatus(appt, _STATUS.get(event.status) or Status(event.status), event.at))
         case Rescheduled():
             appt = state.appointments[event.appointment_id]
-            _put(state, replace(appt, staff_id=event.staff_id, start=event.start, end=event.end,
-                                block_end=event.block_end, updated_at=event.at,
-                                version=appt.version + 1))
+            _put(state, _moved(appt, event.staff_id, event.start, event.end, event.block_end, event.at))
         case CancelledByClient():
             appt = state.appointments[event.appointment_id]
-            _put(state, replace(appt, status=Status.CANCELLED, updated_at=event.at,
-                                version=appt.version + 1))
+            _put(state, _restatus(appt, Status.CANCELLED, event.at))
         case SlotHeld():
             _prune_holds(state, event.at)
             _drop_hold(state, state.hold_of_client.get(event.client_id))
