@@ -147,7 +147,9 @@ class Traffic:
                 body: dict[str, Any] = {"status": status, "version": known.version}
                 path = f"/api/v1/appointments/{appt_id}/status"
             else:
-                start, staff_id = self.world.random_start(rng), rng.choice(self.world.staff)
+                start, staff_id = known.start, known.staff_id
+                while (start, staff_id) == (known.start, known.staff_id):  # the same place is a no-op
+                    start, staff_id = self.world.random_start(rng), rng.choice(self.world.staff)
                 call = Call("reschedule", self.cycle, appointment_id=appt_id, from_version=known.version,
                             target={"start": start, "staff_id": staff_id})
                 body = {"start": iso(start), "staff_id": staff_id, "version": known.version}
