@@ -147,7 +147,7 @@ def _free_starts(origin: Instant, step: int, lo: float, hi: float, block: int,
     """
     gap_start: float = lo
     for busy_start, busy_end in taken:
-        last = busy_start - block
+        last: float = busy_start - block
         if last > hi:
             last = hi
         if gap_start <= last:
