@@ -89,7 +89,7 @@ async def run_chaos(backend: Backend, workdir: Path, cfg: ChaosConfig,
     report = ChaosReport(backend.name)
     ledger = Ledger()
     try:
-        create_admin(backend)
+        await create_admin(backend)
         await server.start()
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
             world = await build_world(http, backend, clients=cfg.clients, days=cfg.days)
@@ -129,7 +129,7 @@ async def run_chaos(backend: Backend, workdir: Path, cfg: ChaosConfig,
 async def _check(backend: Backend, world: World, ledger: Ledger, cycle: int) -> tuple[History, list[str]]:
     """Everything checked while the server is down after a kill."""
     problems: list[str] = []
-    replay = run_cli(backend, "replay")
+    replay = await run_cli(backend, "replay")
     if replay.returncode != 0:
         problems.append(f"run.py replay exited {replay.returncode}: {replay.stdout[-400:]}{replay.stderr[-400:]}")
     journal = backend.journal()

@@ -72,12 +72,30 @@ def server_env(backend: Backend, port: int, extra: dict[str, str] | None = None)
     return env
 
 
-def run_cli(backend: Backend, *args: str, stdin: str = "", timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
-    """``python run.py <args>`` against the backend (``replay``, ``create-user``)."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, env=server_env(backend, 0),
-        input=stdin, capture_output=True, text=True, timeout=timeout_s, check=False,
+@dataclass(frozen=True, slots=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_cli(backend: Backend, *args: str, stdin: str = "", timeout_s: float = 120.0) -> CliResult:
+    """``python run.py <args>`` against the backend (``replay``, ``create-user``).
+
+    Asynchronous, so a ``TcpProxy`` in this event loop keeps forwarding meanwhile.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run.py"), *args, cwd=ROOT, env=server_env(backend, 0),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout_s)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode is not None
+    return CliResult(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
 @dataclass

@@ -94,8 +94,8 @@ def tma_headers(tg_id: int) -> dict[str, str]:
     return {"Authorization": f"tma {init}"}
 
 
-def create_admin(backend: Backend) -> None:
-    r = run_cli(backend, "create-user", "--login", ADMIN, "--role", "admin", "--password-stdin",
+async def create_admin(backend: Backend) -> None:
+    r = await run_cli(backend, "create-user", "--login", ADMIN, "--role", "admin", "--password-stdin",
                 stdin=PASSWORD + "\n")
     if r.returncode != 0:
         raise RuntimeError(f"create-user admin failed: {r.stdout}{r.stderr}")
@@ -130,7 +130,7 @@ async def build_world(http: httpx.AsyncClient, backend: Backend, *, clients: int
             "service_ids": [s for s, _ in services], "schedule": ALL_DAY})
         r.raise_for_status()
         staff_ids.append(r.json()["id"])
-    r = run_cli(backend, "create-user", "--login", MANAGER, "--role", "manager", "--branches", branch_id,
+    r = await run_cli(backend, "create-user", "--login", MANAGER, "--role", "manager", "--branches", branch_id,
                 "--password-stdin", stdin=PASSWORD + "\n")
     if r.returncode != 0:
         raise RuntimeError(f"create-user manager failed: {r.stdout}{r.stderr}")
