@@ -4,6 +4,7 @@
     python run.py --demo          create the demo salon if missing, then serve
     python run.py create-user --login L --role admin|manager [--branches all|id,id] --password-stdin
     python run.py replay [--until ISO]
+    python run.py bot             the Telegram bot alone, against a running server (ZAPIS_API_BASE_URL)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
     """
     from actors.clock import SystemClock
     from actors.runtime import Runtime
-    from api import clients, dashboard, imports, manager_slots, reports, system, webapp, ws
+    from api import clients, dashboard, imports, manager_slots, public_staff, reports, system, webapp, ws
     from api.app import create_app
     from api.auth import Passwords, Tokens
     from api.clientkit import build_client_kit
@@ -55,6 +56,8 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
         client_kit=build_client_kit(settings, clock),
         hub=hub,
     )
+    bot, bot_blueprints = build_bot(settings, journal, runtime, clock)
+    z.bot = bot
 
     async def _hub_start() -> None:
         hub.start()
@@ -67,9 +70,31 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
             await ensure_demo(z)
 
         on_start.append(_demo)
+    on_stop = [hub.shutdown]
+    if bot is not None:
+        on_start.append(bot.start)
+        on_stop.append(bot.stop)
     return create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, imports.bp, ws.bp,
-                                      manager_slots.bp, webapp.bp),
-                      on_start=tuple(on_start), on_stop=(hub.shutdown,))
+                                      manager_slots.bp, webapp.bp, public_staff.bp, *bot_blueprints),
+                      on_start=tuple(on_start), on_stop=tuple(on_stop))
+
+
+def build_bot(settings: Settings, journal: Any, runtime: Any, clock: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The in-process bot (when a token is set and ZAPIS_BOT_MODE is not off) and its blueprints.
+
+    aiogram is imported only here (it takes seconds), so a server without a
+    bot, the CLI commands and most tests never load it.
+    """
+    if not settings.bot_enabled:
+        return None, ()
+    from bot.service import WEBHOOK_PATH, BotService
+    from bot.views import RuntimeView
+    from bot.webhook import webhook_blueprint
+
+    service = BotService(settings, journal, RuntimeView(runtime), clock)
+    if settings.bot_mode == "webhook":
+        return service, (webhook_blueprint(service, WEBHOOK_PATH),)
+    return service, ()
 
 
 def hypercorn_config(settings: Settings) -> Any:
@@ -208,7 +233,31 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                     help="read the password from standard input")
     rp = sub.add_parser("replay", help="rebuild all state from the journal and compare with the snapshot")
     rp.add_argument("--until", help="ISO instant: rebuild the state as it was then")
+    sub.add_parser("bot", help="run the Telegram bot alone (polling) against a running server")
     return parser.parse_args(argv)
+
+
+async def run_bot(settings: Settings) -> int:
+    """``python run.py bot``: the bot in its own process until SIGTERM/SIGINT."""
+    from bot.standalone import run_standalone
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("bot: client API at %s", settings.bot_api_base_url)
+    await run_standalone(settings, stop)
+    return 0
+
+
+def bot_problem(settings: Settings) -> str | None:
+    """Why ``python run.py bot`` cannot run with these settings, if it cannot."""
+    if not settings.telegram_bot_token:
+        return "set ZAPIS_TELEGRAM_BOT_TOKEN to run the bot"
+    if settings.bot_mode != "polling":
+        return ("python run.py bot polls Telegram (ZAPIS_BOT_MODE=polling); in webhook mode "
+                "the server receives the updates and runs the bot itself")
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("error: --until needs a UTC offset, e.g. 2026-11-26T12:00:00+00:00", file=sys.stderr)
                 return 2
         return asyncio.run(replay(settings, until))
+    if args.command == "bot":
+        problem = bot_problem(settings)
+        if problem is not None:
+            print(f"configuration error: {problem}", file=sys.stderr)
+            return 2
+        return asyncio.run(run_bot(settings))
     if settings.jwt_secret is None and not args.demo:
         print("configuration error: set ZAPIS_JWT_SECRET (or run with --demo)", file=sys.stderr)
         return 2

@@ -1,7 +1,9 @@
 """Which state and which ``evolve`` belong to a stream name, and folding records.
 
 Streams: ``branch:<id>`` (one per branch), ``catalogue`` (services),
-``clients`` (client identity), ``users`` (manager accounts).
+``clients`` (client identity), ``users`` (manager accounts). Side streams
+(``notifier``: the bot's delivery checkpoints, ``bot/ledger.py``) are journaled
+bookkeeping of adapters, not actor state: ``fold`` skips them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from storage.journal import Recorded
 
 CATALOGUE, CLIENTS, USERS = "catalogue", "clients", "users"
 BRANCH_PREFIX = "branch:"
+NOTIFIER = "notifier"
+SIDE_STREAMS = frozenset({NOTIFIER})
 
 
 def branch_stream(branch_id: str) -> str:
@@ -47,6 +51,8 @@ def fold(records: Iterable[Recorded], states: dict[str, State] | None = None) ->
     states = {} if states is None else states
     evolvers: dict[str, Callable[[Any, Event], Any]] = {}
     for rec in records:
+        if rec.stream in SIDE_STREAMS:
+            continue
         state = states.get(rec.stream)
         if state is None:
             state = states[rec.stream] = fresh(rec.stream)

@@ -6,6 +6,7 @@ Handlers reach them through ``zapis()`` (stored on the app, not in a global).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from quart import current_app
 
@@ -31,6 +32,7 @@ class Zapis:
     ready: bool = False
     client_kit: ClientKit | None = None  # the Telegram client interface (initData, limits, keys)
     hub: Hub | None = None  # the dashboard's realtime fan-out (api/hub.py)
+    bot: Any = None  # the in-process Telegram bot (bot/service.py BotService), when one runs
 
 
 def zapis() -> Zapis:

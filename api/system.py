@@ -2,9 +2,11 @@
 
 Events are returned as stored, in ``seq`` order. The ``users`` stream is
 never exposed (its events carry password hashes): asking for it is 403,
-and it is skipped in the unfiltered listing. ``next_after_seq`` is the
-position to continue from, or null when the page reached the end of the
-journal as it is now (poll again later with the last seq you saw).
+and it is skipped in the unfiltered listing; so are side streams (the
+bot's ``notifier`` marks), which are listed when asked for by name.
+``next_after_seq`` is the position to continue from, or null when the page
+reached the end of the journal as it is now (poll again later with the last
+seq you saw).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import document_response, validate_querystring
 
-from actors.streams import USERS
+from actors.streams import SIDE_STREAMS, USERS
 from api.context import zapis
 from api.dashboard_schemas import JournalPage, JournalQuery
 from api.guards import admin_user
@@ -26,6 +28,9 @@ from storage.journal import Recorded
 bp = Blueprint("system_journal", __name__, url_prefix="/api/v1/system")
 
 HIDDEN_STREAMS = frozenset({USERS})
+# Bookkeeping streams (the bot notifier's delivery marks): left out of the
+# unfiltered listing, shown when asked for by name (``stream=notifier``).
+QUIET_STREAMS = SIDE_STREAMS
 
 
 @bp.before_request
@@ -50,8 +55,9 @@ async def journal(query_args: JournalQuery) -> dict[str, Any]:
                 more = True
                 break
             last = rec.seq
-            if rec.stream not in HIDDEN_STREAMS:
-                events.append(_event_json(rec))
+            if rec.stream in HIDDEN_STREAMS or (query_args.stream is None and rec.stream in QUIET_STREAMS):
+                continue
+            events.append(_event_json(rec))
     return {"events": events, "next_after_seq": last if more else None}
 
 

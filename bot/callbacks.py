@@ -1,0 +1,92 @@
+"""Typed callback data: each button carries everything its step needs.
+
+Nothing about a booking in progress is kept in memory or in FSM storage, so a
+restart in the middle of the flow loses nothing: a button pressed after a
+restart (or a week later) does its step again from what it carries and the
+API's current answer — or, if the data it names is gone, says so and offers
+the menu. Ids are the server's 12-character ids; dates are ``YYYYMMDD``;
+instants are epoch seconds; an empty ``staff`` means "any master". Every
+packed value stays well under Telegram's 64 bytes (the longest, ``Slot``, is
+51).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Menu(CallbackData, prefix="m"):
+    to: str  # "menu" | "book" | "my"
+
+
+class PickBranch(CallbackData, prefix="b"):
+    branch: str
+
+
+class PickService(CallbackData, prefix="s"):
+    branch: str
+    service: str
+
+
+class Days(CallbackData, prefix="d"):
+    """The day picker of a service, from ``first`` (``""``: today in the branch)."""
+
+    branch: str
+    service: str
+    first: str
+
+
+class Times(CallbackData, prefix="t"):
+    """Free times of one day; ``staff`` narrows to one master."""
+
+    branch: str
+    service: str
+    day: str
+    staff: str
+
+
+class Slot(CallbackData, prefix="h"):
+    """Hold this start (epoch seconds) for the service, with a master or any."""
+
+    branch: str
+    service: str
+    at: int
+    staff: str
+
+
+class Confirm(CallbackData, prefix="c"):
+    hold: str
+    branch: str
+    service: str
+    day: str
+
+
+class Release(CallbackData, prefix="x"):
+    hold: str
+    branch: str
+    service: str
+    day: str
+
+
+class AskCancel(CallbackData, prefix="k"):
+    appointment: str
+
+
+class DoCancel(CallbackData, prefix="z"):
+    appointment: str
+
+
+def pack_day(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
+def unpack_day(raw: str) -> date | None:
+    """The date of ``raw``, or None for anything that is not a ``YYYYMMDD`` date."""
+    if len(raw) != 8 or not raw.isdigit():
+        return None
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        return None

@@ -1,0 +1,31 @@
+"""The dispatcher factory: routers, middlewares and the shared objects handlers receive by name.
+
+Handlers get ``zapis`` (the public API client), ``api`` (that client signed as
+the update's user, from ``BindApi``), ``clock`` and ``callback_data``. Nothing
+is module-level: every call builds fresh routers, so tests and the server can
+build as many dispatchers as they like.
+"""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+
+from actors.clock import Clock
+from bot.api import ZapisApi
+from bot.middlewares import BindApi, DropDuplicates
+from bot.routers.booking import booking_router
+from bot.routers.fallback import fallback_router
+from bot.routers.mine import mine_router
+from bot.routers.start import start_router
+
+
+def build_dispatcher(zapis: ZapisApi, clock: Clock, *, dedupe_window: int = 10_000) -> Dispatcher:
+    dp = Dispatcher(zapis=zapis, clock=clock)
+    dedupe = DropDuplicates(dedupe_window)
+    dp["dedupe"] = dedupe
+    dp.update.outer_middleware(dedupe)
+    dp.update.outer_middleware(BindApi(zapis))
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.include_routers(start_router(), booking_router(), mine_router(), fallback_router())
+    return dp

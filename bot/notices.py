@@ -1,0 +1,119 @@
+"""Which journal events the client hears about, and what they read (pure, no aiogram).
+
+A client is told when a *manager* acts on their appointment — the journal's
+``actor`` is ``user:<login>``: a booking made for them by phone
+(``appointment.created``), a status change (``appointment.status_changed``,
+to ``cancelled`` too) and a new time or master (``appointment.rescheduled``).
+The client's own actions (``client:<id>``) and the system's are not echoed
+back: the bot already answered them in the dialogue. Clients without a
+Telegram id (booked by phone, never opened the bot) cannot be told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from actors.branch_state import BranchState
+from actors.schedule import zone
+from actors.streams import BRANCH_PREFIX
+from bot import texts
+from bot.views import StateView
+from storage.journal import Recorded
+
+MANAGER = "user:"
+MENU_HINT = "Меню: /menu"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    chat_id: int
+    text: str
+    kind: str  # "created" | "status:<status>" | "rescheduled" | "reminder:<hours>"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What a notice says about an appointment."""
+
+    start: datetime  # local, aware
+    service: str
+    master: str
+    place: str
+
+    def lines(self) -> list[str]:
+        return [f"Когда: {texts.when(self.start)}", f"Услуга: {texts.esc(self.service)}",
+                f"Мастер: {texts.esc(self.master)}", f"Адрес: {self.place}"]
+
+
+def visit(view: StateView, state: BranchState, start: int, service_id: str, staff_id: str) -> Visit:
+    branch = state.branch
+    assert branch is not None
+    service = view.catalogue().services.get(service_id)
+    staff = state.staff.get(staff_id)
+    place = ", ".join(texts.esc(p) for p in (branch.name, branch.address) if p)
+    return Visit(datetime.fromtimestamp(start, zone(branch.timezone)), service.name if service else "—",
+                 staff.name if staff else "—", place)
+
+
+def chat_of(view: StateView, client_id: str) -> int | None:
+    client = view.clients().clients.get(client_id)
+    return client.telegram_id if client is not None else None
+
+
+def notice_for(rec: Recorded, view: StateView) -> Notice | None:
+    """The message ``rec`` warrants, or None."""
+    if not rec.actor.startswith(MANAGER) or not rec.stream.startswith(BRANCH_PREFIX):
+        return None
+    state = view.branch(rec.stream[len(BRANCH_PREFIX):])
+    if state is None or state.branch is None:
+        return None
+    d = rec.data
+    if rec.type == "appointment.created":
+        chat = chat_of(view, d["client_id"])
+        v = visit(view, state, d["start"], d["service_id"], d["staff_id"])
+        return Notice(chat, booked_for_you(v), "created") if chat else None
+    appointment = state.appointments.get(d.get("appointment_id", ""))
+    if appointment is None:
+        return None
+    chat = chat_of(view, appointment.client_id)
+    if not chat:
+        return None
+    if rec.type == "appointment.status_changed":
+        v = visit(view, state, appointment.start, appointment.service_id, appointment.staff_id)
+        return Notice(chat, status_changed(v, d["status"]), f"status:{d['status']}")
+    if rec.type == "appointment.rescheduled":
+        v = visit(view, state, d["start"], appointment.service_id, d["staff_id"])
+        return Notice(chat, rescheduled(v), "rescheduled")
+    return None
+
+
+def booked_for_you(v: Visit) -> str:
+    return "\n".join(["📅 <b>Вас записали</b>", "", *v.lines(), "",
+                      "Если время не подходит, отмените запись в «Мои записи» или позвоните нам. " + MENU_HINT])
+
+
+def status_changed(v: Visit, status: str) -> str:
+    when = texts.when(v.start)
+    if status == "confirmed":
+        return "\n".join(["✅ <b>Ваша запись подтверждена</b>", "", *v.lines(), "", "Ждём вас!"])
+    if status == "cancelled":
+        return (f"❌ <b>Салон отменил вашу запись</b> на {when} ({texts.esc(v.service)}).\n\n"
+                f"Записаться на другое время: {MENU_HINT}")
+    if status == "done":
+        return f"Спасибо за визит! Будем рады видеть вас снова. {MENU_HINT}"
+    if status == "no_show":
+        return f"Мы не дождались вас {when}. Если хотите, запишитесь снова: {MENU_HINT}"
+    if status == "in_progress":
+        return "Ваш визит начался — хорошего времени!"
+    return f"Статус вашей записи на {when}: {texts.status(status)}."
+
+
+def rescheduled(v: Visit) -> str:
+    return "\n".join(["🔁 <b>Ваша запись перенесена</b>", "", *v.lines(), "",
+                      f"Если новое время не подходит, позвоните нам или отмените запись. {MENU_HINT}"])
+
+
+def reminder(v: Visit) -> str:
+    return "\n".join(["⏰ <b>Напоминаем о записи</b>", "", *v.lines(), "",
+                      f"Если планы изменились, отмените запись в «Мои записи». {MENU_HINT}"])

@@ -1,0 +1,169 @@
+"""The notifier: journal events after its own checkpoint → messages to clients; reminders.
+
+One task reads the journal from its durable position (``bot/ledger.py``) in
+pages, in ``seq`` order. The journal's commit listener only *wakes* it (a
+hint: ``Event.set``, never blocking the writer or an actor); a poll every
+``poll_s`` covers commits made by other processes. For each event that
+warrants a message (``bot/notices.py``) it sends (``bot/sender.py``: retries,
+``retry_after``) and then journals the mark, before reading on: at least once,
+in order, and after a crash only the message in flight can repeat.
+Reminders (``bot/reminders.py``) are computed from state every
+``reminder_every_s`` on the injected clock, and marked the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from actors.clock import Clock
+from actors.streams import NOTIFIER
+from bot.ledger import Ledger
+from bot.notices import Notice, notice_for
+from bot.reminders import due_reminders
+from bot.views import StateView
+from storage.journal import Journal, JournalError, Recorded
+
+log = logging.getLogger(__name__)
+
+class Deliverer(Protocol):
+    async def send(self, notice: Notice, markup: Any = None) -> str:
+        """``"sent"`` or ``"refused: …"``; retries everything else until cancelled (``bot/sender.py``)."""
+
+
+class Notifier:
+    def __init__(self, journal: Journal, view: StateView, sender: Deliverer, clock: Clock, *,
+                 reminders_before_h: Sequence[int] = (24, 2), poll_s: float = 5.0,
+                 reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200,
+                 markup: Any = None) -> None:
+        self._journal = journal
+        self.view = view
+        self.sender = sender
+        self._clock = clock
+        self.ledger = Ledger(journal, clock)
+        self.reminders_before_h = tuple(reminders_before_h)
+        self.poll_s = poll_s
+        self.reminder_every_s = reminder_every_s
+        self.checkpoint_every = checkpoint_every
+        self.page = page
+        self.markup = markup  # buttons under every notification (aiogram markup, built by the service)
+        self.read_pos = 0  # last seq read (any stream)
+        self.handled = 0  # last seq of another stream fully handled
+        self.delivered = 0
+        self._last_scan = -math.inf
+        self._force_scan = False
+        self._wake = asyncio.Event()
+        self._rounds = asyncio.Condition()
+        self._started = 0
+        self._finished = 0
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._journal.add_listener(self._on_commit)
+        self._task = asyncio.create_task(self._run(), name="zapis-notifier")
+
+    async def stop(self) -> None:
+        """Cancel (a message in flight is sent again after the restart), then checkpoint."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if self.handled > self.ledger.upto and self.ledger.version > 0:
+            try:
+                await asyncio.wait_for(self.ledger.checkpoint(self.handled), 5)
+            except (JournalError, asyncio.TimeoutError):
+                log.warning("notifier: final checkpoint not saved; events after %d are re-read", self.ledger.upto)
+
+    def _on_commit(self, records: Sequence[Recorded]) -> None:
+        self._wake.set()
+
+    def wake(self, *, reminders: bool = False) -> None:
+        self._force_scan = self._force_scan or reminders
+        self._wake.set()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait for a whole round that began after this call (tests): events read, reminders due sent."""
+        async with self._rounds:
+            target = self._started + 1
+            self.wake(reminders=True)
+            await asyncio.wait_for(self._rounds.wait_for(lambda: self._finished >= target), timeout)
+
+    # ------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        await self._retry(self.view.start, "load the state")
+        await self._retry(self.ledger.load, "load the ledger")
+        self.read_pos = self.handled = self.ledger.upto
+        log.info("notifier: resuming after seq %d", self.read_pos)
+        while True:
+            self._wake.clear()
+            async with self._rounds:
+                self._started += 1
+            try:
+                await self._drain()
+                await self._remind()
+                if self.handled - self.ledger.upto >= self.checkpoint_every:
+                    await self.ledger.checkpoint(self.handled)
+            except JournalError as err:
+                log.warning("notifier: journal unavailable (%s); will retry", err)
+            except Exception:  # noqa: BLE001 - a bug must not stop notifications for good
+                log.exception("notifier round failed; will retry")
+            async with self._rounds:
+                self._finished += 1
+                self._rounds.notify_all()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+
+    async def _retry(self, step: Callable[[], Awaitable[None]], what: str) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await step()
+                return
+            except JournalError as err:
+                log.warning("notifier: cannot %s (%s); retrying in %.1f s", what, err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _drain(self) -> None:
+        while True:
+            page = [rec async for rec in self._journal.read_all(self.read_pos, limit=self.page)]
+            if not page:
+                return
+            self.view.apply(page)
+            for rec in page:
+                if rec.stream != NOTIFIER:
+                    notice = self._notice(rec)
+                    if notice is not None:
+                        outcome = await self.sender.send(notice, self.markup)
+                        await self.ledger.sent(rec.seq, notice.kind, notice.chat_id, outcome)
+                        self.delivered += 1
+                    self.handled = rec.seq
+                self.read_pos = rec.seq
+
+    def _notice(self, rec: Recorded) -> Notice | None:
+        try:
+            return notice_for(rec, self.view)
+        except Exception:  # noqa: BLE001 - an event we cannot render is skipped, not retried forever
+            log.exception("notifier: cannot render event %d (%s); skipped", rec.seq, rec.type)
+            return None
+
+    async def _remind(self) -> None:
+        now = self._clock.now()
+        if not self._force_scan and now - self._last_scan < self.reminder_every_s:
+            return
+        self._force_scan = False
+        self._last_scan = now
+        for due in due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded):
+            outcome = await self.sender.send(due.notice, self.markup)
+            await self.ledger.remind(due.key, due.appointment_id, due.hours, due.start, due.notice.chat_id,
+                                     outcome)
+            self.delivered += 1

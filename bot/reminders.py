@@ -1,0 +1,70 @@
+"""Reminders before a visit, computed from state (pure: a view, a clock reading, what was sent).
+
+With offsets 24 h and 2 h, the 24-hour reminder is due in
+``[start − 24 h, start − 2 h)`` and the 2-hour one in ``[start − 2 h, start)``:
+a server that was down through the first window sends only the second, never
+both at once. A reminder is skipped when the appointment was booked after its
+moment (a visit booked 3 hours ahead gets the 2-hour reminder, not the
+24-hour one) and for every status but ``new`` and ``confirmed`` (a cancelled
+visit is never reminded). Its key names the start, so a visit moved to
+another time is reminded again for the new time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+
+from actors.model import Appointment, Status
+from bot.notices import Notice, chat_of, reminder, visit
+from bot.views import StateView
+
+REMINDABLE = frozenset({Status.NEW, Status.CONFIRMED})
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    key: str
+    appointment_id: str
+    hours: int
+    start: int
+    notice: Notice
+
+
+def reminder_key(appointment_id: str, hours: int, start: int) -> str:
+    return f"{appointment_id}:{hours}:{start}"
+
+
+def window(appointment: Appointment, now: float, offsets: Sequence[int]) -> int | None:
+    """The offset (hours) whose window ``now`` is in, if that reminder applies to this booking."""
+    for i, hours in enumerate(offsets):
+        moment = appointment.start - hours * 3600
+        until = appointment.start - offsets[i + 1] * 3600 if i + 1 < len(offsets) else appointment.start
+        if moment <= now < until:
+            return hours if appointment.created_at <= moment else None
+    return None
+
+
+def due_reminders(view: StateView, now: float, hours: Sequence[int], sent: Container[str]) -> list[Due]:
+    """Reminders due at ``now`` and not in ``sent``, soonest visit first."""
+    offsets = sorted({h for h in hours if h > 0}, reverse=True)
+    if not offsets:
+        return []
+    horizon = now + offsets[0] * 3600
+    due: list[Due] = []
+    for state in view.branches():
+        if state.branch is None:
+            continue
+        for a in state.appointments.values():
+            if a.status not in REMINDABLE or not now < a.start <= horizon:
+                continue
+            h = window(a, now, offsets)
+            if h is None or reminder_key(a.id, h, a.start) in sent:
+                continue
+            chat = chat_of(view, a.client_id)
+            if not chat:
+                continue
+            text = reminder(visit(view, state, a.start, a.service_id, a.staff_id))
+            due.append(Due(reminder_key(a.id, h, a.start), a.id, h, a.start, Notice(chat, text, f"reminder:{h}")))
+    due.sort(key=lambda d: (d.start, d.appointment_id))
+    return due

@@ -1,0 +1,107 @@
+"""«Записаться»: branch → service → day → time → hold (5 minutes) → «Подтвердить запись» / «Отмена»."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from actors.clock import Clock
+from bot import texts
+from bot.api import ApiProblem, UserApi, ZapisApi
+from bot.callbacks import Confirm, Days, Menu, PickBranch, PickService, Release, Slot, Times, pack_day
+from bot.screens import branches_screen, days_screen, local, services_screen, times_screen
+from bot.ui import Screen, button, inline, menu_row, show
+
+
+async def on_book(event: Message | CallbackQuery, zapis: ZapisApi) -> None:
+    await show(event, await branches_screen(zapis))
+
+
+async def on_branch(query: CallbackQuery, callback_data: PickBranch, zapis: ZapisApi) -> None:
+    await show(query, await services_screen(zapis, callback_data.branch))
+
+
+async def on_service(query: CallbackQuery, callback_data: PickService, api: UserApi, zapis: ZapisApi,
+                     clock: Clock) -> None:
+    await show(query, await days_screen(api, zapis, clock, callback_data.branch, callback_data.service))
+
+
+async def on_days(query: CallbackQuery, callback_data: Days, api: UserApi, zapis: ZapisApi,
+                  clock: Clock) -> None:
+    cb = callback_data
+    await show(query, await days_screen(api, zapis, clock, cb.branch, cb.service, cb.first))
+
+
+async def on_times(query: CallbackQuery, callback_data: Times, api: UserApi, zapis: ZapisApi) -> None:
+    cb = callback_data
+    await show(query, await times_screen(api, zapis, cb.branch, cb.service, cb.day, cb.staff))
+
+
+async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, zapis: ZapisApi) -> None:
+    """Hold the slot; if someone took it meanwhile, say so and show the day's free times again."""
+    cb = callback_data
+    branch = await zapis.branch(cb.branch)
+    tz = ZoneInfo(branch["timezone"])
+    start = datetime.fromtimestamp(cb.at, tz)
+    day = pack_day(start.date())
+    try:
+        held = await api.hold(cb.branch, cb.service, start.isoformat(), cb.staff or None)
+    except ApiProblem as problem:
+        if problem.code != "slot_unavailable":
+            raise
+        screen = await times_screen(api, zapis, cb.branch, cb.service, day, cb.staff)
+        await show(query, screen.with_note(texts.SLOT_TAKEN))
+        return
+    service = await zapis.service(cb.branch, cb.service)
+    names = await zapis.staff(cb.branch)
+    text = texts.held(service["name"], local(held["start"]), names.get(held["staff_id"], "—"),
+                      local(held["expires_at"]).astimezone(tz), branch.get("address", ""))
+    keys = dict(hold=held["hold_id"], branch=cb.branch, service=cb.service, day=day)
+    await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
+                                          [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
+
+
+async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi, zapis: ZapisApi) -> None:
+    cb = callback_data
+    try:
+        appointment = await api.book(cb.hold)
+    except ApiProblem as problem:
+        if problem.code not in ("hold_expired", "slot_unavailable"):
+            raise
+        again = Times(branch=cb.branch, service=cb.service, day=cb.day, staff="")
+        await show(query, Screen(texts.HOLD_EXPIRED,
+                                 inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
+        return
+    branch = await zapis.branch(appointment["branch_id"])
+    text = texts.booked(appointment["service"]["name"], local(appointment["start"]),
+                        appointment["staff"]["name"], branch["name"], branch.get("address", ""))
+    await show(query, Screen(text, inline([button(texts.BTN_MY, Menu(to="my"))], menu_row())))
+
+
+async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi, zapis: ZapisApi) -> None:
+    cb = callback_data
+    try:
+        await api.release(cb.hold)
+    except ApiProblem as problem:
+        if problem.status != 404:  # already expired or used: nothing to release
+            raise
+    screen = await times_screen(api, zapis, cb.branch, cb.service, cb.day)
+    await show(query, screen.with_note(texts.HOLD_RELEASED))
+
+
+def booking_router() -> Router:
+    router = Router(name="booking")
+    router.message.register(on_book, Command("book"))
+    router.callback_query.register(on_book, Menu.filter(F.to == "book"))
+    router.callback_query.register(on_branch, PickBranch.filter())
+    router.callback_query.register(on_service, PickService.filter())
+    router.callback_query.register(on_days, Days.filter())
+    router.callback_query.register(on_times, Times.filter())
+    router.callback_query.register(on_slot, Slot.filter())
+    router.callback_query.register(on_confirm, Confirm.filter())
+    router.callback_query.register(on_release, Release.filter())
+    return router

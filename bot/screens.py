@@ -1,0 +1,141 @@
+"""The booking flow's screens, built from the API's current answers.
+
+Each function takes what a button carries and returns the text and the
+buttons of the next step; nothing is remembered between steps. ``Stale`` is
+raised when a button names something that no longer makes sense (a day that is
+not a date, a branch that was closed): the errors router answers it with the
+menu.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from actors.clock import Clock
+from bot import texts
+from bot.api import UserApi, ZapisApi
+from bot.callbacks import (
+    AskCancel,
+    Days,
+    Menu,
+    PickBranch,
+    PickService,
+    Slot,
+    Times,
+    pack_day,
+    unpack_day,
+)
+from bot.ui import Screen, back_to_menu, button, inline, menu_row, rows
+
+PAGE_DAYS = 14
+ACTIVE = ("new", "confirmed", "in_progress")
+CANCELLABLE = ("new", "confirmed")
+
+
+class Stale(Exception):
+    """A button refers to data that is gone or malformed."""
+
+
+def local(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+async def branches_screen(zapis: ZapisApi) -> Screen:
+    branches = await zapis.branches()
+    if not branches:
+        return back_to_menu(texts.NO_BRANCHES)
+    if len(branches) == 1:
+        return await services_screen(zapis, branches[0]["id"])
+    buttons = [button(b["name"], PickBranch(branch=b["id"])) for b in branches]
+    return Screen(texts.CHOOSE_BRANCH, inline(*rows(buttons, 1), menu_row()))
+
+
+async def services_screen(zapis: ZapisApi, branch_id: str) -> Screen:
+    services = await zapis.services(branch_id)
+    if not services:
+        return back_to_menu(texts.NO_SERVICES)
+    buttons = [button(texts.service_button(s["name"], s["price"], s["currency"], s["duration_min"]),
+                      PickService(branch=branch_id, service=s["id"])) for s in services]
+    many = len(await zapis.branches()) > 1
+    back = [button(texts.BTN_BACK, Menu(to="book"))] if many else []
+    return Screen(texts.CHOOSE_SERVICE, inline(*rows(buttons, 1), back, menu_row()))
+
+
+def today_in(branch: dict[str, Any], clock: Clock) -> date:
+    return datetime.fromtimestamp(clock.now(), ZoneInfo(branch["timezone"])).date()
+
+
+async def days_screen(api: UserApi, zapis: ZapisApi, clock: Clock, branch_id: str, service_id: str,
+                      first_raw: str = "") -> Screen:
+    """Days of a two-week page that have at least one free start, with paging inside the horizon."""
+    branch = await zapis.branch(branch_id)
+    service = await zapis.service(branch_id, service_id)
+    today = today_in(branch, clock)
+    horizon_end = today + timedelta(days=max(0, int(branch["horizon_days"])))
+    first = max(unpack_day(first_raw) or today, today)
+    if first > horizon_end:
+        first = today
+    last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
+    answer = await api.slots(branch_id, service_id, first, last)
+    free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
+    days = [button(texts.day_label(d), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=""))
+            for d in free]
+    paging = []
+    if first > today:
+        back = max(today, first - timedelta(days=PAGE_DAYS))
+        paging.append(button(texts.BTN_EARLIER, Days(branch=branch_id, service=service_id, first=pack_day(back))))
+    if last < horizon_end:
+        paging.append(button(texts.BTN_LATER, Days(branch=branch_id, service=service_id,
+                                                   first=pack_day(last + timedelta(days=1)))))
+    back_row = [button(texts.BTN_BACK, PickBranch(branch=branch_id))]
+    return Screen(texts.choose_day(service["name"], bool(free)),
+                  inline(*rows(days, 4), paging, back_row, menu_row()))
+
+
+async def times_screen(api: UserApi, zapis: ZapisApi, branch_id: str, service_id: str, day_raw: str,
+                       staff_id: str = "") -> Screen:
+    """Free start times of one day, for any master or one; buttons to switch masters."""
+    day = unpack_day(day_raw)
+    if day is None:
+        raise Stale(f"not a day: {day_raw!r}")
+    service = await zapis.service(branch_id, service_id)
+    names = await zapis.staff(branch_id)
+    answer = await api.slots(branch_id, service_id, day, day, staff_id or None)
+    tz = ZoneInfo(answer["timezone"])
+    starts: dict[int, set[str]] = {}
+    for slot in answer["slots"]:
+        starts.setdefault(int(local(slot["start"]).timestamp()), set()).add(slot["staff_id"])
+    times = [button(texts.hhmm(datetime.fromtimestamp(at, tz)),
+                    Slot(branch=branch_id, service=service_id, at=at, staff=staff_id))
+             for at in sorted(starts)]
+    if staff_id:
+        masters = [button(texts.BTN_ANY_MASTER, Times(branch=branch_id, service=service_id, day=day_raw, staff=""))]
+    else:
+        free_staff = sorted({s for found in starts.values() for s in found}, key=lambda s: (names.get(s, ""), s))
+        masters = [button(f"👤 {names.get(s, '—')}", Times(branch=branch_id, service=service_id, day=day_raw,
+                                                          staff=s)) for s in free_staff if s in names]
+    nav = [button(texts.BTN_OTHER_DAY, Days(branch=branch_id, service=service_id, first=""))]
+    text = texts.choose_time(service["name"], day, names.get(staff_id) if staff_id else None, bool(times))
+    return Screen(text, inline(*rows(times, 5), *(rows(masters, 2) if len(masters) > 1 or staff_id else []),
+                               nav, menu_row()))
+
+
+async def my_screen(api: UserApi, clock: Clock) -> Screen:
+    """Upcoming visits (soonest first, each cancellable one with a button) and the latest past ones."""
+    items = await api.mine(limit=50)
+    now = clock.now()
+    upcoming = sorted((a for a in items if a["status"] in ACTIVE and local(a["start"]).timestamp() > now),
+                      key=lambda a: local(a["start"]))
+    past = [a for a in items if a not in upcoming][:5]
+    if not upcoming and not past:
+        return Screen(texts.MY_EMPTY, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
+
+    def line(a: dict[str, Any]) -> str:
+        return texts.appointment_line(local(a["start"]), a["service"]["name"], a["staff"]["name"], a["status"])
+
+    cancels = [button(texts.cancel_button(local(a["start"])), AskCancel(appointment=a["id"]))
+               for a in upcoming if a["status"] in CANCELLABLE]
+    return Screen(texts.my_list([line(a) for a in upcoming], [line(a) for a in past]),
+                  inline(*rows(cancels, 1), [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))

@@ -1,0 +1,202 @@
+"""Russian texts of the bot and the formatting of dates, times, prices and statuses.
+
+Pure functions over plain values (no aiogram): the dialogue routers and the
+notifier both render through here. Messages are HTML (the bot's default parse
+mode), so every value that comes from data is escaped with ``esc``.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+WEEKDAYS_FULL = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+          "сентября", "октября", "ноября", "декабря")
+CURRENCIES = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}
+STATUSES = {
+    "new": "ожидает подтверждения", "confirmed": "подтверждена", "in_progress": "идёт визит",
+    "done": "выполнена", "cancelled": "отменена", "no_show": "неявка",
+}
+
+# Buttons
+BTN_SHARE_PHONE = "📱 Отправить мой номер"
+BTN_BOOK = "📅 Записаться"
+BTN_MY = "🗂 Мои записи"
+BTN_MENU = "☰ Меню"
+BTN_BACK = "↩ Назад"
+BTN_CONFIRM = "✅ Подтвердить запись"
+BTN_CANCEL_HOLD = "✖ Отмена"
+BTN_ANY_MASTER = "👥 Любой мастер"
+BTN_EARLIER = "← Раньше"
+BTN_LATER = "Дальше →"
+BTN_OTHER_DAY = "↩ Другой день"
+BTN_PICK_TIME_AGAIN = "🕒 Выбрать время заново"
+BTN_YES_CANCEL = "Да, отменить"
+BTN_NO = "Нет"
+
+# Registration
+ASK_PHONE = ("Здравствуйте! Я помогу записаться на визит.\n\n"
+             "Чтобы продолжить, поделитесь, пожалуйста, своим номером телефона — "
+             f"нажмите кнопку «{BTN_SHARE_PHONE}» внизу экрана.")
+NOT_OWN_CONTACT = ("Спасибо, но это чужой контакт. Для записи нужен <b>ваш</b> номер — "
+                   f"нажмите кнопку «{BTN_SHARE_PHONE}» внизу экрана.")
+PHONE_TAKEN = ("Этот номер уже привязан к другому аккаунту Telegram. "
+               "Если это ошибка, позвоните, пожалуйста, в салон — мы поможем.")
+PHONE_INVALID = ("Не получилось распознать номер телефона. Нажмите, пожалуйста, кнопку "
+                 f"«{BTN_SHARE_PHONE}» ещё раз.")
+MENU = "Что хотите сделать?"
+NOT_UNDERSTOOD = "Я понимаю только кнопки. Вот меню:"
+
+# Booking
+CHOOSE_BRANCH = "Выберите филиал:"
+NO_BRANCHES = "Сейчас запись недоступна: нет открытых филиалов."
+CHOOSE_SERVICE = "Выберите услугу:"
+NO_SERVICES = "В этом филиале пока нет услуг для записи."
+HELD_HINT = "Подтвердите запись, пока время удержано за вами."
+SLOT_TAKEN = "Увы, это время только что заняли. Выберите, пожалуйста, другое."
+HOLD_EXPIRED = ("Время удержания истекло, и запись не создана. "
+                "Выберите время заново — свободные слоты обновлены.")
+HOLD_RELEASED = "Хорошо, время освобождено."
+STALE = "Эта кнопка устарела — данные изменились. Начните, пожалуйста, заново."
+
+# My appointments
+MY_EMPTY = "У вас пока нет записей."
+CANCEL_REFUSED = ("Эту запись уже нельзя отменить через бота: до визита осталось слишком мало "
+                  "времени или запись уже завершена. Позвоните, пожалуйста, в салон.")
+
+# Failures
+UNAVAILABLE = "Сервис записи временно недоступен. Попробуйте, пожалуйста, через минуту."
+NOT_REGISTERED = "Сначала поделитесь номером телефона: отправьте /start."
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def day_label(d: date) -> str:
+    """Short day for a button: «пн 2.03»."""
+    return f"{WEEKDAYS[d.weekday()]} {d.day}.{d.month:02d}"
+
+
+def long_date(d: date | datetime) -> str:
+    """«понедельник, 2 марта»."""
+    return f"{WEEKDAYS_FULL[d.weekday()]}, {d.day} {MONTHS[d.month - 1]}"
+
+
+def hhmm(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def when(moment: datetime) -> str:
+    """«понедельник, 2 марта, 14:00» (a local, aware datetime)."""
+    return f"{long_date(moment)}, {hhmm(moment)}"
+
+
+def price(amount: str, currency: str) -> str:
+    """«1 500 ₽», «990,50 ₽»."""
+    symbol = CURRENCIES.get(currency, currency)
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        return f"{amount} {symbol}"
+    whole = int(value)
+    grouped = f"{whole:,}".replace(",", "\u00a0")
+    cents = abs(value - whole)
+    if cents:
+        return f"{grouped},{int(cents * 100):02d}\u00a0{symbol}"
+    return f"{grouped}\u00a0{symbol}"
+
+
+def minutes(n: int) -> str:
+    if n % 60 == 0:
+        return f"{n // 60} ч"
+    if n > 60:
+        return f"{n // 60} ч {n % 60} мин"
+    return f"{n} мин"
+
+
+def status(code: str) -> str:
+    return STATUSES.get(code, code)
+
+
+def service_button(name: str, amount: str, currency: str, duration_min: int) -> str:
+    return f"{name} · {price(amount, currency)} · {minutes(duration_min)}"
+
+
+def registered(name: str) -> str:
+    who = f", {esc(name)}" if name else ""
+    return f"Спасибо{who}! Номер сохранён, теперь можно записываться."
+
+
+def rate_limited(seconds: int) -> str:
+    return f"Слишком много попыток подряд. Попробуйте, пожалуйста, через {max(1, seconds)} сек."
+
+
+def choose_day(service: str, has_days: bool) -> str:
+    head = f"<b>{esc(service)}</b>\n"
+    if has_days:
+        return head + "Выберите день (показаны дни, когда есть свободное время):"
+    return head + "В эти дни свободного времени нет — посмотрите другие даты."
+
+
+def choose_time(service: str, day: date, master: str | None, has_times: bool) -> str:
+    who = f", мастер {esc(master)}" if master else ""
+    head = f"<b>{esc(service)}</b>, {long_date(day)}{who}\n"
+    if has_times:
+        return head + "Выберите время:"
+    return head + "На этот день свободного времени уже нет."
+
+
+def held(service: str, start: datetime, master: str, until: datetime, address: str) -> str:
+    lines = [
+        f"⏳ Время удержано за вами до <b>{hhmm(until)}</b>.",
+        "",
+        f"Услуга: {esc(service)}",
+        f"Когда: {when(start)}",
+        f"Мастер: {esc(master)}",
+    ]
+    if address:
+        lines.append(f"Адрес: {esc(address)}")
+    return "\n".join([*lines, "", HELD_HINT])
+
+
+def booked(service: str, start: datetime, master: str, branch: str, address: str) -> str:
+    place = ", ".join(esc(p) for p in (branch, address) if p)
+    return "\n".join([
+        "✅ <b>Вы записаны!</b>",
+        "",
+        f"Когда: {when(start)}",
+        f"Услуга: {esc(service)}",
+        f"Мастер: {esc(master)}",
+        f"Адрес: {place}",
+        "",
+        "Мы пришлём напоминание перед визитом.",
+    ])
+
+
+def appointment_line(start: datetime, service: str, master: str, code: str) -> str:
+    return f"• {when(start)} — {esc(service)}, мастер {esc(master)} ({status(code)})"
+
+
+def my_list(upcoming: list[str], past: list[str]) -> str:
+    parts = ["<b>Ваши записи</b>"]
+    if upcoming:
+        parts += ["", "Предстоящие:", *upcoming]
+    if past:
+        parts += ["", "Прошедшие и отменённые:", *past]
+    return "\n".join(parts)
+
+
+def cancel_button(start: datetime) -> str:
+    return f"Отменить {day_label(start.date())} {hhmm(start)}"
+
+
+def ask_cancel(start: datetime, service: str) -> str:
+    return f"Отменить запись «{esc(service)}» на {when(start)}?"
+
+
+def cancelled(start: datetime) -> str:
+    return f"Запись на {when(start)} отменена."

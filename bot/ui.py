@@ -1,0 +1,88 @@
+"""Keyboards and the one way a screen is shown (edit in place, or a new message)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot import texts
+from bot.callbacks import Menu
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+    def with_note(self, note: str) -> "Screen":
+        return Screen(f"{note}\n\n{self.text}" if note else self.text, self.markup)
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i:i + width]) for i in range(0, len(buttons), width)]
+
+
+def inline(*lines: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[line for line in lines if line])
+
+
+def menu_row() -> list[InlineKeyboardButton]:
+    return [button(texts.BTN_MENU, Menu(to="menu"))]
+
+
+def menu_keyboard() -> InlineKeyboardMarkup:
+    return inline([button(texts.BTN_BOOK, Menu(to="book"))], [button(texts.BTN_MY, Menu(to="my"))])
+
+
+def menu_screen(note: str = "") -> Screen:
+    return Screen(texts.MENU, menu_keyboard()).with_note(note)
+
+
+def back_to_menu(text: str) -> Screen:
+    return Screen(text, inline(menu_row()))
+
+
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=texts.BTN_SHARE_PHONE, request_contact=True)]],
+        resize_keyboard=True, one_time_keyboard=True,
+        input_field_placeholder="Нажмите кнопку, чтобы отправить номер",
+    )
+
+
+async def show(event: Message | CallbackQuery, screen: Screen) -> None:
+    """A button's answer replaces the message it was on; a message gets a new one.
+
+    If the old message cannot be edited (too old, deleted, identical), the
+    screen is sent as a new message instead, so the user always sees it.
+    """
+    if isinstance(event, CallbackQuery):
+        message = event.message
+        if isinstance(message, Message):
+            try:
+                await message.edit_text(screen.text, reply_markup=screen.markup)
+                return
+            except TelegramBadRequest:
+                pass
+        assert event.bot is not None
+        await event.bot.send_message(event.from_user.id, screen.text, reply_markup=screen.markup)
+        return
+    await event.answer(screen.text, reply_markup=screen.markup)
