@@ -18,7 +18,7 @@ from datetime import date
 
 from actors.branch_state import BranchState
 from actors.model import Hold, Instant, Service, Staff
-from actors.schedule import days, local_date, local_instant, working_spans, zone
+from actors.schedule import days, intervals_on, local_date, local_instant, working_spans, zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +114,14 @@ def free_slots(
     holds = blocking_holds(state, now, client_id)
     out: list[Slot] = []
     for day in days(first, last):
+        wall: dict[int, Instant] = {}  # local minute → instant: staff share their hours' edges
         for staff in candidates(state, service, staff_id):
-            for span_start, span_end in working_spans(staff, day, tz):
+            for a, b in intervals_on(staff, day):  # = working_spans(staff, day, tz), memoised
+                if a not in wall:
+                    wall[a] = local_instant(day, a, tz)
+                if b not in wall:
+                    wall[b] = local_instant(day, b, tz)
+                span_start, span_end = wall[a], wall[b]
                 lo, hi = max(span_start, earliest), min(span_end - duration, latest)  # bounds for a start
                 if lo > hi:
                     continue
