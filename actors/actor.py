@@ -10,9 +10,11 @@ drain, not per booking, and still never runs two commands at once.
 If the append fails, the state is rebuilt from the journal and every caller
 of that turn gets the journal error: a command is never answered "yes"
 unless its events are durable. While the database cannot even be read, the
-in-memory state may still show that turn's undurable events to readers
-(a conservative view: a slot looks taken); the next command rebuilds the
-state before it decides anything.
+actor is *stale*: reads through the mailbox are still answered from memory,
+which may show that turn's undurable events (a conservative view: a slot
+looks taken); commands are refused until a rebuild succeeds, and a rebuild
+is retried every ``heal_every_s`` by the actor itself, so it recovers when
+the database returns even if no command arrives.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Read:
 
 
 _STOP = object()
+_HEAL = object()  # a message the actor sends itself: "try to rebuild the stale state now"
 
 Decider = Callable[[S, Any, float], Decision]
 Evolver = Callable[[S, Event], S]
@@ -82,6 +85,7 @@ class StreamActor(Generic[S]):
         evolve: Evolver[S],
         fresh: Callable[[], S],
         max_batch: int = 256,
+        heal_every_s: float = 0.5,
     ) -> None:
         self.stream = stream
         self.state = state
@@ -94,6 +98,8 @@ class StreamActor(Generic[S]):
         self._mailbox: asyncio.Queue[Envelope | object] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._stale = False  # the state may hold events the journal lacks
+        self._heal_every_s = heal_every_s
+        self._heal: asyncio.TimerHandle | None = None
         self.lifecycle = Lifecycle.NEW
 
     @property
@@ -122,6 +128,8 @@ class StreamActor(Generic[S]):
         if self.lifecycle is not Lifecycle.RUNNING:
             return
         self.lifecycle = Lifecycle.STOPPING
+        if self._heal is not None:
+            self._heal.cancel()
         self._mailbox.put_nowait(_STOP)
         if self._task is not None:
             await self._task
@@ -149,13 +157,9 @@ class StreamActor(Generic[S]):
                 item.reply.set_exception(ActorStopped("the service is shutting down"))
 
     async def _turn(self, batch: list[Envelope]) -> None:
-        if self._stale:
-            try:
-                await self._resync()
-            except JournalError as err:
-                for env in batch:
-                    _settle(env, False, err)
-                return
+        if self._stale and not await self._stale_turn(batch):
+            return
+        batch = [env for env in batch if env.message is not _HEAL]
         now = self._clock.now()
         at = datetime.fromtimestamp(now, UTC)
         expected = self.version
@@ -185,12 +189,48 @@ class StreamActor(Generic[S]):
                 try:
                     await self._resync()
                 except JournalError:
-                    pass  # still down: the next turn tries again before deciding anything
+                    self._schedule_heal()  # still down: retried by itself and before any command
                 for env, _, _ in outcomes:
                     _settle(env, False, err)
                 return
         for env, ok, value in outcomes:
             _settle(env, ok, value)
+
+    async def _stale_turn(self, batch: list[Envelope]) -> bool:
+        """Rebuild before deciding anything; True when the batch may now run normally.
+
+        A batch of reads (and heal ticks) never waits for the database: reads
+        are answered from memory and only a heal tick tries the rebuild. With
+        a command in the batch the rebuild is tried; if it fails, the commands
+        get the error and the reads are still answered.
+        """
+        commands = [env for env in batch if env.message is not _HEAL and not isinstance(env.message, Read)]
+        if commands or any(env.message is _HEAL for env in batch):
+            try:
+                await self._resync()
+                return True
+            except JournalError as err:
+                for env in commands:
+                    _settle(env, False, err)
+                self._schedule_heal()
+        for env in batch:
+            if isinstance(env.message, Read):
+                try:
+                    _settle(env, True, env.message.fn(self.state))
+                except Exception as err:  # noqa: BLE001 - the reader's bug is the reader's answer
+                    _settle(env, False, err)
+        return False
+
+    def _schedule_heal(self) -> None:
+        if self._heal is None or self._heal.cancelled() or self._heal_due_passed():
+            self._heal = asyncio.get_running_loop().call_later(self._heal_every_s, self._heal_tick)
+
+    def _heal_due_passed(self) -> bool:
+        return self._heal is not None and self._heal.when() <= asyncio.get_running_loop().time()
+
+    def _heal_tick(self) -> None:
+        if self._stale and self.lifecycle is Lifecycle.RUNNING:
+            self._mailbox.put_nowait(Envelope(_HEAL, "system", None))
 
     async def _resync(self) -> None:
         """Rebuild the state from the journal after a failed (or unknown) append.
