@@ -171,9 +171,11 @@ def _grid(origin: Instant, step: int, first: float, last: float) -> range:
 
 
 def on_grid(state: BranchState, staff: Staff, start: Instant, duration_s: int) -> bool:
+    """Is ``start`` one of ``grid_starts`` of its local day? (By arithmetic, not by listing them.)"""
     assert state.branch is not None
-    day = local_date(start, zone(state.branch.timezone))
-    return any(t == start for t in grid_starts(state, staff, day, duration_s))
+    tz, step = zone(state.branch.timezone), state.branch.slot_step_min * 60
+    return any(s <= start and start + duration_s <= e and (start - s) % step == 0
+               for s, e in working_spans(staff, local_date(start, tz), tz))
 
 
 def in_working_time(state: BranchState, staff: Staff, start: Instant, duration_s: int) -> bool:

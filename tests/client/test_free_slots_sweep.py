@@ -87,3 +87,23 @@ def test_gap_walk_with_overlapping_busy_spans() -> None:
     assert list(_free_starts(0, 100, 0, 1500, 100, [(0, 1000), (100, 200)])) == list(range(1000, 1501, 100))
     # Bounds are inclusive and need not be on the grid; the gap before a span leaves room for the block.
     assert list(_free_starts(50, 100, 120, 1000, 200, [(700, 800)])) == [150, 250, 350, 450, 850, 950]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_on_grid_is_membership_in_grid_starts(seed: int) -> None:
+    from actors.slots import on_grid
+
+    rng = random.Random(seed)
+    state, services, first, _ = _random_state(rng)
+    assert state.branch is not None
+    tz = zone(state.branch.timezone)
+    for staff in state.staff.values():
+        for day in days(first - timedelta(days=1), first + timedelta(days=3)):
+            duration = rng.choice(services).duration_min * 60
+            grid = set(grid_starts(state, staff, day, duration))
+            near = grid.union(*(grid_starts(state, staff, d, duration)
+                                for d in (day - timedelta(days=1), day + timedelta(days=1))))
+            lo = local_instant(day, 0, tz)
+            for t in range(lo - 3600, lo + 26 * 3600, 300):
+                assert on_grid(state, staff, t, duration) == (t in near), t
+            assert all(on_grid(state, staff, t, duration) for t in grid)
