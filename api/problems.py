@@ -7,7 +7,10 @@ problem document too, never an HTML page or a stack trace.
 
 Codes beyond SPEC's list: ``method_not_allowed`` (405), ``payload_too_large``
 (413 for a non-import body), ``unavailable`` (503: the journal's database is
-down or the server is stopping; nothing was written), ``internal_error`` (500).
+down or the server is stopping; nothing was written — except when the
+connection died during COMMIT and the database stayed away longer than the
+journal waits to learn the outcome: then the detail says it is unknown),
+``internal_error`` (500).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from actors import errors as domain
-from storage.journal import ConcurrencyConflict, JournalUnavailable
+from storage.journal import ConcurrencyConflict, JournalInDoubt, JournalUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,12 @@ def register_error_handlers(app: Quart) -> None:
     async def _journal_down(err: JournalUnavailable) -> Response:
         return problem(503, "unavailable", "the database is unavailable; nothing was saved, try again",
                        {"Retry-After": "2"})
+
+    @app.errorhandler(JournalInDoubt)
+    async def _journal_in_doubt(err: JournalInDoubt) -> Response:
+        return problem(503, "unavailable",
+                       "the database went away while saving: the outcome is unknown; check before retrying "
+                       "(a retry with the same Idempotency-Key is safe)", {"Retry-After": "2"})
 
     @app.errorhandler(ConcurrencyConflict)
     async def _conflict(err: ConcurrencyConflict) -> Response:

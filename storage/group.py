@@ -30,6 +30,7 @@ from storage.journal import (
     CommitListener,
     ConcurrencyConflict,
     JournalError,
+    JournalInDoubt,
     JournalUnavailable,
     NewEvent,
     Recorded,
@@ -74,8 +75,21 @@ class PlannedBatch:
 
 
 # Commits the batch in one transaction and returns one outcome per append, in
-# order. Raises JournalUnavailable when the database fails.
+# order. Raises JournalUnavailable when the database fails, InDoubtCommit when
+# it failed during COMMIT (the batch may be durable).
 CommitBatch = Callable[[Sequence[PendingAppend]], Awaitable[list[Outcome]]]
+# Whether an in-doubt batch's first row (its probe) is in the journal.
+# Raises JournalUnavailable while the database cannot be asked.
+ConfirmCommit = Callable[[Recorded], Awaitable[bool]]
+
+
+class InDoubtCommit(JournalInDoubt):
+    """A backend lost the connection during COMMIT; carries what the batch would have been."""
+
+    def __init__(self, message: str, *, outcomes: list[Outcome], probe: Recorded) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+        self.probe = probe
 
 
 @dataclass(slots=True)
@@ -87,6 +101,7 @@ class WriterStats:
     events: int = 0
     conflicts: int = 0
     failed_batches: int = 0
+    in_doubt: int = 0  # batches whose COMMIT lost its connection (resolved either way)
 
 
 def _no_nul(value: str, what: str) -> str:
@@ -159,6 +174,8 @@ class GroupWriter:
 
     commit: CommitBatch
     max_batch_events: int = 1000
+    confirm: ConfirmCommit | None = None  # None: an in-doubt batch is simply failed
+    doubt_timeout_s: float = 10.0  # appenders of an in-doubt batch wait this long for the truth
     stats: WriterStats = field(default_factory=WriterStats)
     _listeners: list[CommitListener] = field(default_factory=list)
     _pending: deque[PendingAppend] = field(default_factory=deque)
@@ -237,6 +254,12 @@ class GroupWriter:
             for pending in batch:
                 _fail(pending, JournalUnavailable("the journal writer stopped"))
             raise
+        except InDoubtCommit as exc:
+            self.stats.in_doubt += 1
+            resolved = await self._resolve(batch, exc)
+            if resolved is None:
+                return
+            outcomes = resolved
         except Exception as exc:  # noqa: BLE001 - every failure must reach the appenders
             self.stats.failed_batches += 1
             if not isinstance(exc, JournalError):
@@ -257,6 +280,47 @@ class GroupWriter:
                 if not pending.future.done():  # the caller may have been cancelled
                     pending.future.set_result(outcome)
 
+    async def _resolve(self, batch: list[PendingAppend], doubt: InDoubtCommit) -> list[Outcome] | None:
+        """Find out whether an in-doubt batch was committed: its outcomes if so, else None.
+
+        Nothing else may commit before the answer is known (``seq`` order, and
+        the listeners must see the batch first if it is durable), so appends
+        submitted meanwhile are failed at once while the database cannot be
+        asked. The batch's appenders wait up to ``doubt_timeout_s``; after that
+        they get ``JournalInDoubt``, and the writer keeps asking: if the batch
+        turns out durable, the listeners still get it, in order.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.doubt_timeout_s
+        delay = 0.02
+        if self.confirm is None:
+            self.stats.failed_batches += 1
+            for pending in batch:
+                _fail(pending, _in_doubt(doubt))
+            return None
+        while True:
+            try:
+                committed = await self.confirm(doubt.probe)
+            except JournalUnavailable:
+                pass
+            else:
+                if committed:
+                    return doubt.outcomes
+                self.stats.failed_batches += 1
+                for pending in batch:
+                    _fail(pending, JournalUnavailable("the database went away before the commit; nothing was saved"))
+                return None
+            while self._pending:  # not attempted: the database is unreachable right now
+                _fail(self._pending.popleft(), JournalUnavailable("the database is unavailable"))
+            if loop.time() >= deadline:
+                for pending in batch:
+                    _fail(pending, _in_doubt(doubt))
+                if self._closing:
+                    self.stats.failed_batches += 1
+                    return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
     def _notify(self, committed: list[Recorded]) -> None:
         if not committed:
             return
@@ -271,6 +335,12 @@ def _unavailable(exc: BaseException) -> JournalUnavailable:
     """A fresh exception per appender, so tracebacks are not shared between tasks."""
     fresh = JournalUnavailable(str(exc) or type(exc).__name__)
     fresh.__cause__ = exc.__cause__ if isinstance(exc, JournalUnavailable) else exc
+    return fresh
+
+
+def _in_doubt(doubt: InDoubtCommit) -> JournalInDoubt:
+    fresh = JournalInDoubt(f"{doubt}; the outcome is unknown")
+    fresh.__cause__ = doubt.__cause__
     return fresh
 
 

@@ -5,8 +5,10 @@ Exceptions (all derive from ``JournalError``)::
     JournalError
     ├── ConcurrencyConflict   the stream is not at the expected version
     └── JournalUnavailable    the database cannot be reached; nothing was
-                              acknowledged (the outcome of an in-flight
-                              commit may be unknown: re-read the stream)
+        │                     saved
+        └── JournalInDoubt    the connection died during COMMIT and the
+                              database stayed away: the append may or may
+                              not be durable (re-read the stream)
 
 Backends translate driver errors into these; callers never see asyncpg or
 sqlite3 exceptions.
@@ -36,6 +38,14 @@ class ConcurrencyConflict(JournalError):
 
 class JournalUnavailable(JournalError):
     """The journal's database is unreachable; the append was not acknowledged."""
+
+
+class JournalInDoubt(JournalUnavailable):
+    """The connection died while COMMIT was in flight and the outcome could not be learnt in time.
+
+    The events may or may not be durable; the journal keeps resolving the
+    doubt and, if they were committed, tells its listeners once it knows.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,10 @@ batch back and it is re-planned, so the racing appends become conflicts.
 
 Every driver failure is translated into ``JournalUnavailable``. The pool
 replaces dead connections on the next acquire, so the journal recovers by
-itself when the database comes back.
+itself when the database comes back. A connection lost during COMMIT leaves
+the batch in doubt: the writer asks ``_committed`` on a new connection
+whether its first row is there (``storage.group``), so the appenders get the
+true answer once the database is reachable again.
 """
 
 from __future__ import annotations
@@ -19,13 +22,21 @@ import asyncio
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
 import asyncpg
 import orjson
 
-from storage.group import GroupWriter, Outcome, PendingAppend, WriterStats, plan_batch
+from storage.group import (
+    GroupWriter,
+    InDoubtCommit,
+    Outcome,
+    PendingAppend,
+    PlannedBatch,
+    WriterStats,
+    plan_batch,
+)
 from storage.journal import CommitListener, JournalUnavailable, NewEvent, Recorded, Snapshot
 
 _DRIVER_ERRORS = (
@@ -106,6 +117,12 @@ def _translated(what: str) -> Iterator[None]:
         raise JournalUnavailable(f"PostgreSQL {what} failed: {type(exc).__name__}: {exc}") from exc
 
 
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned read's outcome, so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _recorded(row: asyncpg.Record) -> Recorded:
     return Recorded(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
@@ -124,6 +141,7 @@ class PostgresJournal:
         command_timeout_s: float = 30.0,
         chunk_size: int = 5000,
         max_batch_events: int = 1000,
+        doubt_timeout_s: float = 10.0,
     ) -> None:
         if not _SCHEMA_NAME.fullmatch(schema):
             raise ValueError(f"schema must match {_SCHEMA_NAME.pattern}, got {schema!r}")
@@ -139,7 +157,8 @@ class PostgresJournal:
         self._chunk_size = chunk_size
         self._write_key = _lock_key(schema, "write")
         self._pool: asyncpg.Pool | None = None
-        self._writer = GroupWriter(self._commit, max_batch_events=max_batch_events)
+        self._writer = GroupWriter(self._commit, max_batch_events=max_batch_events,
+                                   confirm=self._committed, doubt_timeout_s=doubt_timeout_s)
 
     @property
     def stats(self) -> WriterStats:
@@ -205,24 +224,57 @@ class PostgresJournal:
         streams = list({p.stream: None for p in batch})
         for attempt in range(3):
             try:
-                async with self._connection("append") as conn, conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", self._write_key)
-                    rows = await conn.fetch(_POSITIONS, streams)
-                    plan = plan_batch(batch, rows[0][0], {r[1]: r[2] for r in rows})
-                    if plan.rows:
-                        await conn.copy_records_to_table(
-                            "events",
-                            columns=_COLUMNS,
-                            records=[
-                                (r.seq, r.stream, r.version, r.type, r.at, r.actor, payload)
-                                for r, payload in plan.rows
-                            ],
-                        )
+                async with self._connection("append") as conn:
+                    transaction = conn.transaction()
+                    await transaction.start()
+                    try:
+                        await conn.execute("SELECT pg_advisory_xact_lock($1)", self._write_key)
+                        rows = await conn.fetch(_POSITIONS, streams)
+                        plan = plan_batch(batch, rows[0][0], {r[1]: r[2] for r in rows})
+                        if plan.rows:
+                            await conn.copy_records_to_table(
+                                "events",
+                                columns=_COLUMNS,
+                                records=[
+                                    (r.seq, r.stream, r.version, r.type, r.at, r.actor, payload)
+                                    for r, payload in plan.rows
+                                ],
+                            )
+                    except BaseException:
+                        with suppress(*_DRIVER_ERRORS):
+                            await transaction.rollback()
+                        raise
+                    await self._finish(transaction, plan)
                 return plan.outcomes
             except JournalUnavailable as exc:
                 if not isinstance(exc.__cause__, asyncpg.UniqueViolationError) or attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _finish(transaction: Any, plan: PlannedBatch) -> None:
+        """COMMIT; a connection lost now leaves the batch in doubt (it may be durable)."""
+        try:
+            await transaction.commit()
+        except _DRIVER_ERRORS as exc:
+            if not plan.rows:
+                raise
+            raise InDoubtCommit(
+                f"PostgreSQL connection lost during COMMIT: {type(exc).__name__}: {exc}",
+                outcomes=plan.outcomes, probe=plan.rows[0][0],
+            ) from exc
+
+    async def _committed(self, probe: Recorded) -> bool:
+        """Is ``probe`` (the first row of an in-doubt batch) in the journal?
+
+        Taken under the write lock: a transaction whose COMMIT is still being
+        processed holds it, so the answer is final, never "not yet".
+        """
+        sql = "SELECT stream, version, type, actor, at FROM events WHERE seq = $1"
+        async with self._connection("confirm") as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", self._write_key)
+            row = await conn.fetchrow(sql, probe.seq)
+        return row is not None and tuple(row) == (probe.stream, probe.version, probe.type, probe.actor, probe.at)
 
     async def append(
         self, stream: str, expected_version: int, events: Sequence[NewEvent]
@@ -237,21 +289,38 @@ class PostgresJournal:
     async def read_all(
         self, after_seq: int = 0, *, stream: str | None = None, limit: int | None = None
     ) -> AsyncIterator[Recorded]:
+        """Chunks of ``chunk_size``; the next chunk's query is sent before this one is handed
+        out, so the server reads and sends it while the caller works (a full replay folds
+        while PostgreSQL fetches)."""
         where = "seq > $1" if stream is None else "stream = $3 AND seq > $1"
         sql = f"{_SELECT} WHERE {where} ORDER BY seq LIMIT $2"
-        remaining = limit
-        while remaining is None or remaining > 0:
-            size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
-            args = (after_seq, size) if stream is None else (after_seq, size, stream)
+
+        async def fetch(after: int, size: int) -> list[Recorded]:
+            args = (after, size) if stream is None else (after, size, stream)
             async with self._connection("read") as conn:
-                chunk = [_recorded(r) for r in await conn.fetch(sql, *args)]
-            for recorded in chunk:
-                yield recorded
-            if len(chunk) < size:
-                return
-            after_seq = chunk[-1].seq
-            if remaining is not None:
-                remaining -= len(chunk)
+                return [_recorded(r) for r in await conn.fetch(sql, *args)]
+
+        remaining = limit
+        size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
+        if size <= 0:
+            return
+        pending: asyncio.Future[list[Recorded]] | None = asyncio.ensure_future(fetch(after_seq, size))
+        try:
+            while pending is not None:
+                chunk = await pending
+                pending = None
+                if remaining is not None:
+                    remaining -= len(chunk)
+                if len(chunk) == size and (remaining is None or remaining > 0):
+                    size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
+                    pending = asyncio.ensure_future(fetch(chunk[-1].seq, size))
+                    await asyncio.sleep(0)  # let it send its query before the caller takes over
+                for recorded in chunk:
+                    yield recorded
+        finally:
+            if pending is not None:  # the caller stopped early
+                pending.cancel()
+                pending.add_done_callback(_consume)
 
     async def last_seq(self) -> int:
         async with self._connection("read") as conn:
