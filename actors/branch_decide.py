@@ -166,6 +166,8 @@ def _pick_staff(
     ]
     if not fitting:
         raise SlotUnavailable("this time is not available")
+    if len(fitting) == 1:  # e.g. the client named the staff member: no load to compare
+        return fitting[0].id
     day = local_date(start, zone(state.branch.timezone))
     return min(fitting, key=lambda s: (*day_load(state, s.id, day), s.id)).id
 
