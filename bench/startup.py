@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import http.client
+import math
 import os
 import platform
 import random
@@ -47,9 +49,10 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,14 +62,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/startup.py` puts bench/ first, not the repo
     sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
+import asyncpg
 
-from actors.branch_decide import decide  # noqa: E402
-from actors.branch_state import BranchState  # noqa: E402
-from actors.catalogue_core import CatalogueState, add_service  # noqa: E402
-from actors.clients_core import ClientsState, find_or_create_by_phone, register  # noqa: E402
-from actors.errors import DomainError  # noqa: E402
-from actors.messages import (  # noqa: E402
+from actors.branch_decide import decide
+from actors.branch_state import BranchState
+from actors.catalogue_core import CatalogueState, add_service
+from actors.clients_core import ClientsState, find_or_create_by_phone, register
+from actors.errors import DomainError
+from actors.messages import (
     AddStaff,
     BookSlot,
     CancelAsClient,
@@ -79,14 +82,23 @@ from actors.messages import (  # noqa: E402
     Reschedule,
     event_data,
 )
-from actors.model import FINAL, OCCUPYING, Appointment, Branch, Interval, Service, Staff, Status  # noqa: E402
-from actors.runtime import load_states  # noqa: E402
-from actors.schedule import local_date, local_instant, working_spans  # noqa: E402
-from actors.snapshot import State, encode_state  # noqa: E402
-from actors.streams import CATALOGUE, CLIENTS, branch_stream, evolver, fresh  # noqa: E402
-from storage.journal import Journal, NewEvent  # noqa: E402
-from storage.postgres import PostgresJournal  # noqa: E402
-from storage.sqlite import SqliteJournal  # noqa: E402
+from actors.model import (
+    FINAL,
+    OCCUPYING,
+    Appointment,
+    Branch,
+    Interval,
+    Service,
+    Staff,
+    Status,
+)
+from actors.runtime import load_states
+from actors.schedule import local_date, local_instant, working_spans
+from actors.snapshot import State, encode_state
+from actors.streams import CATALOGUE, CLIENTS, branch_stream, evolver, fresh
+from storage.journal import Journal, NewEvent
+from storage.postgres import PostgresJournal
+from storage.sqlite import SqliteJournal
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 FIRST_DAY = date(2025, 2, 3)  # a Monday; the history runs forward from here
@@ -109,7 +121,6 @@ SERVICES = (
     ("Массаж спины", 45, 15, "2000.00"), ("Массаж общий", 90, 15, "3800.00"),
     ("Чистка лица", 75, 15, "3300.00"), ("Пилинг", 45, 15, "2700.00"),
 )
-_W = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 SCHEDULES: tuple[dict[str, tuple[Interval, ...]], ...] = (
     {d: ((540, 780), (840, 1200)) for d in ("mon", "tue", "wed", "thu", "fri")},  # 09-13, 14-20
     {d: ((600, 840), (900, 1260)) for d in ("wed", "thu", "fri", "sat", "sun")},  # 10-14, 15-21
@@ -147,6 +158,7 @@ class History:
     states: dict[str, State]
     events: int
     appointments: int
+    clients: int
     rejected: Counter[str]
     last_day: date
 
@@ -250,7 +262,8 @@ class Generator:
         except _BudgetSpent:
             self._flush_day()
         assert self.left == 0, self.left
-        return History(self.days, self.states, self.total, self.appointments, self.rejected, day)
+        return History(self.days, self.states, self.total, self.appointments, len(self.clients),
+                       self.rejected, day)
 
     def _setup(self) -> None:
         rng = self.rng
@@ -336,19 +349,19 @@ class Generator:
 
         # The day before: the manager confirms tomorrow's new bookings; today's visits.
         for appt_id in b.by_day.get(day + timedelta(days=1), []):
-            at(opening + rng.randint(0, 1800), lambda now, a=appt_id: self._confirm(b, a, now))
+            at(opening + rng.randint(0, 1800), partial(self._confirm, b, appt_id))
         for appt_id in b.by_day.get(day, []):
             appt = b.state.appointments[appt_id]
             if local_date(appt.start, tz) != day:
                 continue  # rescheduled to another day
-            at(appt.start - rng.randint(0, 300), lambda now, a=appt_id: self._arrive(b, a, now))
-            at(appt.end + rng.randint(0, 600), lambda now, a=appt_id: self._finish(b, a, now))
+            at(appt.start - rng.randint(0, 300), partial(self._arrive, b, appt_id))
+            at(appt.end + rng.randint(0, 600), partial(self._finish, b, appt_id))
         for _ in range(rng.randint(24, 38)):
-            at(opening + rng.randint(0, 13 * 3600), lambda now: self._book(b, day, now))
+            at(opening + rng.randint(0, 13 * 3600), partial(self._book, b, day))
         for _ in range(rng.randint(0, 3)):
-            at(opening + rng.randint(0, 13 * 3600), lambda now: self._reschedule(b, day, now))
+            at(opening + rng.randint(0, 13 * 3600), partial(self._reschedule, b, day))
         for _ in range(rng.randint(0, 2)):
-            at(opening + rng.randint(0, 13 * 3600), lambda now: self._cancel(b, day, now))
+            at(opening + rng.randint(0, 13 * 3600), partial(self._cancel, b, day))
         actions.sort(key=lambda a: (a[0], a[1]))
         for when, _, fn in actions:
             fn(when)
@@ -359,7 +372,8 @@ class Generator:
         rng = self.rng
         manual = rng.random() < 0.12
         staff = rng.choice([s for s in b.state.staff.values() if s.active])
-        catalogue: CatalogueState = self.states[CATALOGUE]
+        catalogue = self.states[CATALOGUE]
+        assert isinstance(catalogue, CatalogueState)
         svc = catalogue.services[rng.choice(staff.service_ids)]
         duration, block = svc.duration_min * 60, (svc.duration_min + svc.buffer_min) * 60
         first = rng.randint(1, HORIZON_DAYS)
@@ -462,7 +476,7 @@ def check_states(loaded: dict[str, State], expected: dict[str, State]) -> int:
                 per_staff.setdefault(appt.staff_id, []).append((appt.start, appt.block_end))
         for staff_id, spans in per_staff.items():
             spans.sort()
-            for (_, end), (start, _) in zip(spans, spans[1:]):
+            for (_, end), (start, _) in pairwise(spans):
                 assert end <= start, f"{name}: overlapping appointments of {staff_id}"
             busy = [(s, e) for s, e, _ in state.busy.get(staff_id, [])]
             assert busy == spans, f"{name}: busy index of {staff_id} is wrong"
@@ -489,9 +503,10 @@ async def fill(make: Callable[..., Journal], history: History) -> dict[str, floa
     journal = make()
     await journal.open()
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         states, last = await load_states(journal, use_snapshot=False)
         out["replay_s"] = time.perf_counter() - started
+        out["replay_cpu_s"] = time.process_time() - cpu
         out["replay_rate"] = last / out["replay_s"]
         assert last == history.events, (last, history.events)
         for stream, state in states.items():
@@ -510,7 +525,7 @@ async def snapshot_facts(make: Callable[..., Journal], events: int) -> dict[str,
         snap = await journal.load_snapshot()
         assert snap is not None and snap.seq == events, "the server did not save a snapshot"
         started = time.perf_counter()
-        _, last = await load_states(journal)
+        await load_states(journal)
         return {"snapshot_bytes": len(snap.blob), "snapshot_load_s": time.perf_counter() - started}
     finally:
         await journal.close()
@@ -526,7 +541,7 @@ async def drop_snapshot(make: Callable[..., Journal]) -> None:
     assert isinstance(journal, PostgresJournal)
     await journal.open()
     try:
-        async with journal._connection("bench") as conn:  # noqa: SLF001 - bench-only access
+        async with journal._connection("bench") as conn:  # bench-only access
             await conn.execute("DELETE FROM snapshots")
     finally:
         await journal.close()
@@ -543,8 +558,9 @@ def free_port() -> int:
 
 @dataclass(slots=True)
 class Started:
-    ready_s: float
-    stop_s: float
+    ready_s: float  # wall time, process start → first /readyz 200
+    cpu_s: float  # the server's CPU time (user + system) at that moment; nan where unknown
+    stop_s: float  # SIGTERM → exit, including the final snapshot
 
 
 def serve_once(env: dict[str, str], log: Path, timeout_s: float) -> Started:
@@ -557,17 +573,27 @@ def serve_once(env: dict[str, str], log: Path, timeout_s: float) -> Started:
                                 stdout=out, stderr=subprocess.STDOUT)
         try:
             ready = _wait_ready(proc, port, started + timeout_s) - started
+            cpu = _cpu_seconds(proc.pid)
             stopping = time.perf_counter()
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=timeout_s)
             stop = time.perf_counter() - stopping
             if code != 0:
                 raise RuntimeError(f"run.py exited with {code} after SIGTERM; see {log}")
-            return Started(ready, stop)
+            return Started(ready, cpu, stop)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc``), else nan."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], port: int, deadline: float) -> float:
@@ -620,13 +646,13 @@ def measure(backend: str, history: History, make: Callable[..., Journal], env: d
     for i in range(runs):
         asyncio.run(drop_snapshot(make))
         result.cold.append(serve_once(env, log, timeout_s))
-        print(f"[{backend}] start without snapshot #{i + 1}: ready in {result.cold[-1].ready_s:.2f} s "
-              f"(SIGTERM → exit with final snapshot {result.cold[-1].stop_s:.2f} s)", flush=True)
+        print(f"[{backend}] start without snapshot #{i + 1}: ready in {result.cold[-1].ready_s:.2f} s, "
+              f"server CPU {result.cold[-1].cpu_s:.2f} s (SIGTERM → exit with final snapshot {result.cold[-1].stop_s:.2f} s)", flush=True)
     result.facts.update(asyncio.run(snapshot_facts(make, history.events)))
     for i in range(runs):
         result.warm.append(serve_once(env, log, timeout_s))
-        print(f"[{backend}] start with snapshot #{i + 1}: ready in {result.warm[-1].ready_s:.2f} s",
-              flush=True)
+        print(f"[{backend}] start with snapshot #{i + 1}: ready in {result.warm[-1].ready_s:.2f} s "
+              f"(server CPU {result.warm[-1].cpu_s:.2f} s)", flush=True)
     return result
 
 
@@ -694,41 +720,46 @@ def describe(url: str, backends: list[str]) -> str:
     return ", ".join(parts)
 
 
-def _mid(values: list[float]) -> str:
+def _mid(values: list[float], unit: str = "s") -> str:
+    """Median, with the range when there is more than one value."""
+    values = [v for v in values if not math.isnan(v)]
     if not values:
         return "–"
-    return f"{statistics.median(values):.2f} s" + (
-        f" ({min(values):.2f}–{max(values):.2f})" if len(values) > 1 else "")
+    mid = f"{statistics.median(values):.2f} {unit}"
+    return mid + (f" ({min(values):.2f}–{max(values):.2f})" if len(values) > 1 else "")
 
 
 def report(args: argparse.Namespace, history: History, gen_s: float, results: list[Result],
-           empty: list[Started], machine: str) -> str:
+           empty: list[Started], machine: str, load: tuple[float, float]) -> str:
     lines = [
-        f"startup benchmark, {datetime.now(UTC):%Y-%m-%d} — {machine}",
-        f"journal: {history.events:,} events, {args.branches} branches, "
-        f"{history.appointments:,} appointments, {len(history.states[CLIENTS].clients):,} clients, "
-        f"{(history.last_day - FIRST_DAY).days} days; generated by decide/evolve in {gen_s:.0f} s",
+        (f"startup benchmark, {datetime.now(UTC):%Y-%m-%d} — {machine}; "
+         f"load average {load[0]:.1f} at start, {load[1]:.1f} at end"),
+        (f"journal: {history.events:,} events, {args.branches} branches, "
+         f"{history.appointments:,} appointments, {history.clients:,} clients, "
+         f"{(history.last_day - FIRST_DAY).days} days; generated by decide/evolve in {gen_s:.0f} s"),
         "",
-        "| backend | ready, no snapshot | replay via server | ready, with snapshot | in-process replay "
-        "| snapshot | load from snapshot (in-process) | write |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ("| backend | ready without snapshot | = events/s | server CPU | ready with snapshot "
+         "| server CPU | replay in-process | snapshot | state from snapshot in-process |"),
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         f = r.facts
         cold = [s.ready_s for s in r.cold]
-        via_server = history.events / statistics.median(cold) if cold else 0
+        rate = f"{history.events / statistics.median(cold):,.0f}" if cold else "–"
         lines.append(
-            f"| {r.backend} | {_mid(cold)} | {via_server:,.0f} ev/s | {_mid([s.ready_s for s in r.warm])} "
-            f"| {f['replay_rate']:,.0f} ev/s ({f['replay_s']:.1f} s) "
-            f"| {f['snapshot_bytes'] / 2**20:.1f} MiB | {f['snapshot_load_s']:.2f} s "
-            f"| {f['write_rate']:,.0f} ev/s |")
+            f"| {r.backend} | {_mid(cold)} | {rate} | {_mid([s.cpu_s for s in r.cold])} "
+            f"| {_mid([s.ready_s for s in r.warm])} | {_mid([s.cpu_s for s in r.warm])} "
+            f"| {f['replay_rate']:,.0f} events/s ({f['replay_s']:.1f} s, CPU {f['replay_cpu_s']:.1f} s) "
+            f"| {f['snapshot_bytes'] / 2**20:.1f} MiB | {f['snapshot_load_s']:.2f} s |")
     if empty:
-        lines.append(f"| empty journal (sqlite) | {_mid([s.ready_s for s in empty])} | | | | | | |")
+        lines.append(f"| empty journal (sqlite) | {_mid([s.ready_s for s in empty])} | "
+                     f"| {_mid([s.cpu_s for s in empty])} | | | | | |")
     lines.append("")
     for r in results:
-        stops = [s.stop_s for s in r.cold]
-        lines.append(f"{r.backend}: database {r.facts['db_bytes'] / 2**20:.0f} MiB; "
-                     f"SIGTERM → exit incl. final snapshot {_mid(stops)}")
+        f = r.facts
+        lines.append(f"{r.backend}: written at {f['write_rate']:,.0f} events/s ({f['write_s']:.0f} s), "
+                     f"database {f['db_bytes'] / 2**20:.0f} MiB; SIGTERM → exit incl. final snapshot "
+                     f"{_mid([s.stop_s for s in r.cold + r.warm])}")
     if history.rejected:
         lines.append(f"commands the core refused while generating: {dict(history.rejected)}")
     return "\n".join(lines)
@@ -754,10 +785,12 @@ def main(argv: list[str] | None = None) -> int:
            or DEFAULT_PG_URL)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     machine = describe(url, backends)
+    load_at_start = os.getloadavg()[0]
     print(f"generating {args.events:,} events over {args.branches} branches …", flush=True)
     started = time.perf_counter()
     history = Generator(args.events, args.branches, args.seed).run()
     gen_s = time.perf_counter() - started
+    gc.freeze()  # the history is kept to the end: spare every later collection from scanning it
     print(f"generated in {gen_s:.1f} s: {history.appointments:,} appointments, "
           f"{sum(len(d) for d in history.days):,} appends", flush=True)
     results = []
@@ -768,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_postgres(history, url, args.runs, args.timeout))
     empty = empty_start(args.runs, args.timeout)
     print()
-    print(report(args, history, gen_s, results, empty, machine))
+    print(report(args, history, gen_s, results, empty, machine, (load_at_start, os.getloadavg()[0])))
     return 0
 
 
