@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:  # `python bench/chaos.py` puts bench/ first, not 
 
 from tests.reliability.chaos import ChaosConfig, ChaosReport, CycleReport, run_chaos  # noqa: E402
 from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.server import Backend  # noqa: E402
+from tests.reliability.server import Backend, interrupt_on_sigterm  # noqa: E402
 
 
 def pg_url() -> str:
@@ -112,4 +112,5 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    interrupt_on_sigterm()
     sys.exit(asyncio.run(main(parse())))

@@ -43,8 +43,11 @@ from tests.reliability.world import World, build_world, create_admin
 
 
 class Cutter(Protocol):
-    async def cut(self) -> None: ...
-    async def restore(self) -> None: ...
+    async def cut(self) -> None:
+        """Make the database unreachable; return once it is."""
+
+    async def restore(self) -> float:
+        """Bring it back; return the ``time.monotonic()`` at which it accepted connections again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class OutageResult:
     cut_at: float = 0.0
     cut_done_at: float = 0.0
     restore_at: float = 0.0
-    restored_at: float = 0.0  # cutter.restore() returned
+    restored_at: float = 0.0  # the database accepted connections again
     first_write_ok_at: float | None = None
     ready_again_at: float | None = None
     ledger: Ledger = field(default_factory=Ledger)
@@ -150,8 +153,7 @@ async def run_outage(backend: Backend, workdir: Path, cutter: Cutter, cfg: Outag
         await _sleep_unless_failed(cfg.down_s, load, prober)
         mark("restore")
         res.restore_at = time.monotonic()
-        await cutter.restore()
-        res.restored_at = time.monotonic()
+        res.restored_at = await cutter.restore()
         res.first_write_ok_at = await _first_write_ok(res, cfg.recovery_limit_s + 10)
         if res.first_write_ok_at is not None:
             await _sleep_unless_failed(cfg.after_s, load, prober)

@@ -190,3 +190,12 @@ class ServerProcess:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM behave like Ctrl-C in a bench script, so ``finally`` blocks kill the server."""
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _raise)

@@ -8,6 +8,7 @@ the real cluster instead. The promises checked are listed in
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,8 +29,9 @@ class ProxyCutter:
     async def cut(self) -> None:
         await self.proxy.stop()
 
-    async def restore(self) -> None:
+    async def restore(self) -> float:
         await self.proxy.start()
+        return time.monotonic()
 
 
 @pytest.fixture
