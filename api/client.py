@@ -85,22 +85,25 @@ def _unauthorized(detail: str) -> ApiError:
 @bp.before_request
 async def _authenticate() -> None:
     """initData → Telegram user → registered client, and rate limits; before any body is read."""
-    kit = _kit()
-    assert kit.verifier is not None
+    z = zapis()
+    kit = z.client_kit
+    if kit is None or kit.verifier is None:
+        raise _unauthorized("the client interface is not configured (ZAPIS_TELEGRAM_BOT_TOKEN)")
     try:
         user = kit.verifier.verify(parse_authorization(request.headers.get("Authorization")))
     except InitDataInvalid as err:
         raise _unauthorized(str(err)) from None
     g.tg_user = user
-    if request.endpoint == REGISTER:
+    endpoint = request.endpoint
+    if endpoint == REGISTER:
         return
-    client = zapis().runtime.clients.state.by_telegram_client(user.id)
+    client = z.runtime.clients.state.by_telegram_client(user.id)
     if client is None:
         raise ApiError(403, "forbidden", "share your phone first: POST /api/v1/clients/auth")
     g.client = client
-    if request.endpoint == "client.hold":
+    if endpoint == "client.hold":
         kit.hold_limiter.hit(client.id)
-    elif request.endpoint == "client.book":
+    elif endpoint == "client.book":
         kit.booking_limiter.hit(client.id)
 
 

@@ -27,16 +27,25 @@ class LocalTimes:
         self._tz = tz
         # (first instant of the local day, first instant of the next, offset s, "YYYY-MM-DDT", "+03:00")
         self._days: list[tuple[int, int, int, str, str]] = []
+        self._seen: dict[int, str] = {}
 
     def iso(self, ts: int) -> str:
+        text = self._seen.get(ts)
+        if text is not None:  # slot lists repeat instants: one staff's end is another's start
+            return text
         for start, end, offset, prefix, suffix in self._days:
             if start <= ts < end:
                 hh, rest = divmod(ts - start, 3600)  # the day starts at local 00:00
                 mm, ss = divmod(rest, 60)
-                return f"{prefix}{hh:02d}:{mm:02d}:{ss:02d}{suffix}"
-        moment = datetime.fromtimestamp(ts, self._tz)
-        self._learn(moment)
-        return moment.isoformat(timespec="seconds")
+                text = f"{prefix}{hh:02d}:{mm:02d}:{ss:02d}{suffix}"
+                break
+        else:
+            moment = datetime.fromtimestamp(ts, self._tz)
+            self._learn(moment)
+            text = moment.isoformat(timespec="seconds")
+        if len(self._seen) < 4096:
+            self._seen[ts] = text
+        return text
 
     def _learn(self, moment: datetime) -> None:
         tz = self._tz

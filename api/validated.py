@@ -45,10 +45,7 @@ def validate_query(model: type[BaseModel]) -> Callable[[Handler], Handler]:
     def decorator(func: Handler) -> Handler:
         @wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            raw: dict[str, Any] = {}
-            for key in request.args:
-                values = request.args.getlist(key)
-                raw[key] = values if len(values) > 1 else values[0]
+            raw = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
             return await func(*args, query_args=_load(model, raw), **kwargs)
         return document_querystring(model)(wrapper)
     return decorator
