@@ -60,14 +60,21 @@ class Http:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self._w.write(head.encode() + b"\r\n" + body)
         raw = await self._r.readuntil(b"\r\n\r\n")
-        length = 0
+        length, close = 0, False
         for line in raw.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
+            name = name.lower()
+            if name == b"content-length":
                 length = int(value)
-            elif name.lower() == b"transfer-encoding":
+            elif name == b"connection":
+                close = value.strip().lower() == b"close"
+            elif name == b"transfer-encoding":
                 raise RuntimeError("chunked responses are not supported by this bench client")
-        return int(raw[9:12]), (await self._r.readexactly(length) if length else b"")
+        body = await self._r.readexactly(length) if length else b""
+        if close:  # Hypercorn ends a connection after keep_alive_max_requests: reconnect, as clients do
+            self.close()
+            await self.open()
+        return int(raw[9:12]), body
 
     def close(self) -> None:
         self._w.close()
@@ -83,11 +90,13 @@ async def closed_loop(conns: list[Http], call: Call, seconds: float, warmup: flo
     statuses: dict[int, int] = {}
     latencies: list[float] = []
     measuring = [False]
+    sent = [0]
 
     async def worker(conn: Http, i: int, until: float) -> None:
         while time.perf_counter() < until:
             t0 = time.perf_counter()
             status = await call(conn, i)
+            sent[0] += 1
             if measuring[0]:
                 latencies.append(time.perf_counter() - t0)
                 statuses[status] = statuses.get(status, 0) + 1
@@ -98,7 +107,8 @@ async def closed_loop(conns: list[Http], call: Call, seconds: float, warmup: flo
     await asyncio.gather(*(worker(c, i, started + seconds) for i, c in enumerate(conns)))
     elapsed = time.perf_counter() - started
     return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 0.5),
-            "p99": percentile(latencies, 0.99), "statuses": statuses, "requests": len(latencies)}
+            "p99": percentile(latencies, 0.99), "statuses": statuses, "requests": len(latencies),
+            "all": sent[0]}
 
 
 async def paced(conns: list[Http], call: Call, rate: float, seconds: float) -> dict[str, Any]:
@@ -231,7 +241,7 @@ async def run(args: argparse.Namespace, port: int, info: dict[str, Any], pid: in
     await asyncio.gather(*(c.open() for c in conns))
     results: list[tuple[str, dict[str, Any]]] = []
 
-    async def stats() -> dict[str, int]:
+    async def stats() -> dict[str, float]:
         return json.loads((await conns[0].call("GET", "/bench/stats", ""))[1])  # type: ignore[no-any-return]
 
     async def phase(name: str, run_it: Callable[[], Awaitable[dict[str, Any]]], spy_s: float) -> dict[str, Any]:
@@ -268,6 +278,11 @@ async def run(args: argparse.Namespace, port: int, info: dict[str, Any], pid: in
     return results
 
 
+def _cpu(r: dict[str, Any]) -> float:
+    """Server CPU seconds per request in a phase (warm-up included on both sides)."""
+    return r["journal"]["cpu_s"] / max(1, r.get("all", r["requests"]))
+
+
 def merge(runs: list[dict[str, Any]], hellos: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians over cycles; the ratio to hello is taken within each cycle, then the median."""
     statuses: dict[int, int] = {}
@@ -278,25 +293,31 @@ def merge(runs: list[dict[str, Any]], hellos: list[dict[str, Any]]) -> dict[str,
         for k, v in r["journal"].items():
             journal[k] = journal.get(k, 0) + v
     return {"rps": statistics.median(r["rps"] for r in runs),
+            "cpu_ratio": statistics.median(_cpu(h) / _cpu(r) for r, h in zip(runs, hellos)),
             "ratio": statistics.median(r["rps"] / h["rps"] for r, h in zip(runs, hellos)),
             "p50": statistics.median(r["p50"] for r in runs), "p99": statistics.median(r["p99"] for r in runs),
-            "statuses": statuses, "journal": journal, "each": [round(r["rps"]) for r in runs]}
+            "statuses": statuses, "journal": journal, "each": [round(r["rps"]) for r in runs],
+            "all": sum(r["all"] for r in runs), "requests": sum(r["requests"] for r in runs)}
 
 
 def report(results: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) -> None:
     base = results[0][1]["rps"]
+    hello_cpu = _cpu(results[0][1])
     print(f"\n# booking benchmark — backend {args.backend}, {args.clients} clients, {args.seconds:g} s a phase "
           f"(× {args.repeat} cycles, medians), 1-min load average {args.load_before:.1f} before → {os.getloadavg()[0]:.1f} after, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
-    print("| phase | requests/s | × hello | p50 ms | p99 ms | answers | events/turn | events/commit |")
-    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    print("| phase | requests/s | × hello | server CPU µs/request | CPU × hello | p50 ms | p99 ms | answers "
+          "| events/turn | events/commit |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
     for name, r in results[:-1]:
         answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(r["statuses"].items()))
         j = r["journal"]
         per_turn = f"{j['events'] / j['appends']:.1f}" if j["appends"] else "–"
         per_commit = f"{j['events'] / j['batches']:.1f}" if j["batches"] else "–"
         ratio = r.get("ratio", r["rps"] / base)
-        print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {r['p50'] * 1e3:.1f} "
+        cpu = _cpu(r)
+        cpu_ratio = r.get("cpu_ratio", hello_cpu / cpu)
+        print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {cpu * 1e6:,.0f} | {cpu_ratio:.2f} | {r['p50'] * 1e3:.1f} "
               f"| {r['p99'] * 1e3:.1f} | {answers} | {per_turn} | {per_commit} |")
     print("\nrequests/s in each cycle:", {name: r["each"] for name, r in results[:3]})
     contended = dict(results)["contended"]

@@ -16,6 +16,7 @@ import asyncio
 import json
 import random
 import signal
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,9 +130,10 @@ def build_app(settings: Settings, info_path: Path, journal: Any = None) -> Any:
         return "hello"
 
     @app.get("/bench/stats")
-    async def bench_stats() -> dict[str, int]:  # appends = actor turns that wrote; batches = commits
+    async def bench_stats() -> dict[str, float]:  # appends = actor turns that wrote; batches = commits
         stats = z.journal.stats
-        return {"appends": stats.appends, "events": stats.events, "batches": stats.batches}
+        return {"appends": stats.appends, "events": stats.events, "batches": stats.batches,
+                "cpu_s": time.process_time()}  # this process, every thread
 
     @app.get("/bench/verify")
     async def bench_verify() -> dict[str, Any]:
