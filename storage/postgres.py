@@ -117,12 +117,6 @@ def _translated(what: str) -> Iterator[None]:
         raise JournalUnavailable(f"PostgreSQL {what} failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _consume(task: asyncio.Future[Any]) -> None:
-    """Retrieve an abandoned read's outcome, so asyncio does not log it as never retrieved."""
-    if not task.cancelled():
-        task.exception()
-
-
 def _recorded(row: asyncpg.Record) -> Recorded:
     return Recorded(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
@@ -289,38 +283,21 @@ class PostgresJournal:
     async def read_all(
         self, after_seq: int = 0, *, stream: str | None = None, limit: int | None = None
     ) -> AsyncIterator[Recorded]:
-        """Chunks of ``chunk_size``; the next chunk's query is sent before this one is handed
-        out, so the server reads and sends it while the caller works (a full replay folds
-        while PostgreSQL fetches)."""
         where = "seq > $1" if stream is None else "stream = $3 AND seq > $1"
         sql = f"{_SELECT} WHERE {where} ORDER BY seq LIMIT $2"
-
-        async def fetch(after: int, size: int) -> list[Recorded]:
-            args = (after, size) if stream is None else (after, size, stream)
-            async with self._connection("read") as conn:
-                return [_recorded(r) for r in await conn.fetch(sql, *args)]
-
         remaining = limit
-        size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
-        if size <= 0:
-            return
-        pending: asyncio.Future[list[Recorded]] | None = asyncio.ensure_future(fetch(after_seq, size))
-        try:
-            while pending is not None:
-                chunk = await pending
-                pending = None
-                if remaining is not None:
-                    remaining -= len(chunk)
-                if len(chunk) == size and (remaining is None or remaining > 0):
-                    size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
-                    pending = asyncio.ensure_future(fetch(chunk[-1].seq, size))
-                    await asyncio.sleep(0)  # let it send its query before the caller takes over
-                for recorded in chunk:
-                    yield recorded
-        finally:
-            if pending is not None:  # the caller stopped early
-                pending.cancel()
-                pending.add_done_callback(_consume)
+        while remaining is None or remaining > 0:
+            size = self._chunk_size if remaining is None else min(self._chunk_size, remaining)
+            args = (after_seq, size) if stream is None else (after_seq, size, stream)
+            async with self._connection("read") as conn:
+                chunk = [_recorded(r) for r in await conn.fetch(sql, *args)]
+            for recorded in chunk:
+                yield recorded
+            if len(chunk) < size:
+                return
+            after_seq = chunk[-1].seq
+            if remaining is not None:
+                remaining -= len(chunk)
 
     async def last_seq(self) -> int:
         async with self._connection("read") as conn:
