@@ -74,9 +74,11 @@ def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: b
     if bot is not None:
         on_start.append(bot.start)
         on_stop.append(bot.stop)
-    return create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, imports.bp, ws.bp,
-                                      manager_slots.bp, webapp.bp, public_staff.bp, *bot_blueprints),
-                      on_start=tuple(on_start), on_stop=tuple(on_stop))
+    app = create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, imports.bp,
+                                     manager_slots.bp, webapp.bp, public_staff.bp, *bot_blueprints),
+                     on_start=tuple(on_start), on_stop=tuple(on_stop))
+    ws.mount(app, z)  # the dashboard socket: plain ASGI in front of Quart (api/ws.py)
+    return app
 
 
 def build_bot(settings: Settings, journal: Any, runtime: Any, clock: Any) -> tuple[Any, tuple[Any, ...]]:

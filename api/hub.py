@@ -3,12 +3,12 @@
 The journal's single writer calls ``Hub.on_commit`` after each committed
 batch, in strict ``seq`` order, before the appenders are answered. The hub
 turns each appointment event into ONE serialised frame and offers it to the
-bounded queue of every subscriber that may see the event's branch, with
-``put_nowait``: nothing here ever awaits a socket, so a browser on a bad
-network can never slow the journal or a branch actor down. A subscriber
-whose queue is full is dropped on the spot (its queue emptied, close code
-4008); its socket task closes the socket and the browser resumes from the
-journal with ``after_seq``.
+bounded backlog of every subscriber that may see the event's branch, without
+ever waiting: nothing here awaits a socket, so a browser on a bad network
+can never slow the journal or a branch actor down. A subscriber whose
+backlog is full is dropped on the spot (backlog freed, close code 4008);
+its socket task closes the socket and the browser resumes from the journal
+with ``after_seq``.
 
 Only appointment events are sent (``appointment.*``): holds, catalogue,
 staff and client events are not board cards, and a hold says nothing a
@@ -16,15 +16,16 @@ manager can act on (it expires in minutes and becomes an
 ``appointment.created`` if the client confirms).
 
 Gap-free resume: ``subscribe`` is synchronous and records ``since``, the
-last seq the hub has published; every event after it reaches the queue.
+last seq the hub has published; every event after it reaches the backlog.
 ``replay(after_seq, since)`` reads the journal for the events before it.
-So replay + queue = every event after ``after_seq`` exactly once, in order.
+So replay + backlog = every event after ``after_seq`` exactly once, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,43 +61,65 @@ class HubStats:
 
 
 class Subscriber:
-    """One socket's view of the hub: a bounded queue of frames and a close reason."""
+    """One socket's view of the hub: a bounded backlog of frames, and why it ended.
 
-    __slots__ = ("branches", "since", "queue", "close_code", "close_reason", "_ended")
+    Fed by the hub with ``offer`` (never waits), read by the socket's pump
+    with ``next``. Lean on purpose, a thousand live in one process: a deque,
+    one future while the pump waits, one future saying the hub dropped it.
+    """
+
+    __slots__ = ("branches", "since", "ended", "close_code", "close_reason", "_frames", "_limit", "_waiter")
 
     def __init__(self, branches: frozenset[str] | None, since: int, limit: int) -> None:
         self.branches = branches  # None: every branch
-        self.since = since  # every event after this seq reaches the queue
-        self.queue: asyncio.Queue[str] = asyncio.Queue(limit)
+        self.since = since  # every event after this seq reaches the backlog
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.close_code: int | None = None
         self.close_reason = ""
-        self._ended = asyncio.Event()
+        self._frames: deque[str] = deque()
+        self._limit = limit
+        self._waiter: asyncio.Future[None] | None = None
 
     def sees(self, branch_id: str) -> bool:
         return self.branches is None or branch_id in self.branches
 
+    @property
+    def backlog(self) -> int:
+        return len(self._frames)
+
     def offer(self, frame: str) -> bool:
-        """Queue ``frame`` without waiting; False if the queue is full."""
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        """Queue ``frame`` without waiting; False if the backlog is full."""
+        if len(self._frames) >= self._limit:
             return False
+        self._frames.append(frame)
+        _settle(self._waiter)
         return True
 
     def end(self, code: int, reason: str) -> None:
         """Stop feeding this socket and free its backlog; the socket task closes it."""
         if self.close_code is None:
             self.close_code, self.close_reason = code, reason
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self._ended.set()
+        self._frames.clear()
+        _settle(self.ended)
+        _settle(self._waiter)
 
-    @property
-    def ended(self) -> bool:
-        return self._ended.is_set()
+    async def next(self, timeout: float) -> str | None:
+        """The next frame, or None if none came within ``timeout`` s (or the hub dropped us)."""
+        if not self._frames and self.close_code is None:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _settle, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return self._frames.popleft() if self._frames else None
 
-    async def wait_ended(self) -> None:
-        await self._ended.wait()
+
+def _settle(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 class Hub:
@@ -178,9 +201,9 @@ class Hub:
         return len(self._everything | {s for subs in self._by_branch.values() for s in subs})
 
     def queued(self) -> int:
-        """Frames waiting in all queues (bounded by subscribers × queue_max)."""
+        """Frames waiting in all backlogs (bounded by subscribers × queue_max)."""
         subs = self._everything | {s for subs in self._by_branch.values() for s in subs}
-        return sum(s.queue.qsize() for s in subs)
+        return sum(s.backlog for s in subs)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Close every socket (1001) and wait for their tasks: Hypercorn would wait for them."""
@@ -228,7 +251,7 @@ class Hub:
         }).decode()
 
     def ping(self) -> str:
-        """A heartbeat frame; every event up to its ``seq`` is already ahead of it in the queue."""
+        """A heartbeat frame; every event up to its ``seq`` has been sent before it."""
         return orjson.dumps({"type": "ping", "seq": self.seq}).decode()
 
     # ------------------------------------------------------------ replay
