@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:  # `python bench/chaos.py` puts bench/ first, not 
 
 from tests.reliability.chaos import ChaosConfig, ChaosReport, CycleReport, run_chaos  # noqa: E402
 from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.server import Backend, interrupt_on_sigterm  # noqa: E402
+from tests.reliability.server import Backend, code_tree, interrupt_on_sigterm  # noqa: E402
 
 
 def pg_url() -> str:
@@ -58,12 +58,12 @@ async def run_backend(name: str, args: argparse.Namespace) -> ChaosReport:
     cfg = ChaosConfig(cycles=args.cycles, clients=args.clients, managers=args.managers,
                       kill_after_s=(args.min_kill, args.max_kill), snapshot_every=args.snapshot_every,
                       seed=args.seed, days=args.days, move_window=True)
-    with tempfile.TemporaryDirectory(prefix=f"zapis-chaos-{name}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"zapis-chaos-{name}-") as tmp, code_tree(args.code) as code:
         work = Path(tmp)
         if name == "sqlite":
-            return await run_chaos(Backend("sqlite", work / "data"), work, cfg, _progress)
+            return await run_chaos(Backend("sqlite", work / "data", code_root=code), work, cfg, _progress)
         async with throwaway_database(pg_url(), prefix="zapis_chaos") as url:
-            return await run_chaos(Backend("postgres", work / "data", url), work, cfg, _progress)
+            return await run_chaos(Backend("postgres", work / "data", url, code), work, cfg, _progress)
 
 
 def summary(report: ChaosReport, seconds: float) -> str:
@@ -108,6 +108,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--snapshot-every", type=int, default=150, help="ZAPIS_SNAPSHOT_EVERY of the server")
     p.add_argument("--days", type=int, default=2, help="bookable days per cycle (fewer: more conflicts)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--code", default="HEAD",
+                   help="git ref whose files the server runs (a snapshot), or 'worktree' for this checkout")
     return p.parse_args(argv)
 
 

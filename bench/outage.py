@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 
 from tests.reliability.databases import throwaway_database  # noqa: E402
 from tests.reliability.outage import OutageConfig, OutageResult, run_outage  # noqa: E402
-from tests.reliability.server import Backend, free_port, interrupt_on_sigterm  # noqa: E402
+from tests.reliability.server import Backend, code_tree, free_port, interrupt_on_sigterm  # noqa: E402
 
 
 async def _run(*cmd: str) -> None:
@@ -137,9 +137,9 @@ async def main(args: argparse.Namespace) -> int:
     cfg = OutageConfig(clients=args.clients, managers=args.managers, warmup_s=args.warmup, down_s=args.down,
                        after_s=args.after)
     try:
-        with tempfile.TemporaryDirectory(prefix="zapis-outage-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="zapis-outage-") as tmp, code_tree(args.code) as code:
             async with throwaway_database(admin_url, prefix="zapis_outage") as url:
-                res = await run_outage(Backend("postgres", Path(tmp) / "data", url), Path(tmp), cutter, cfg,
+                res = await run_outage(Backend("postgres", Path(tmp) / "data", url, code), Path(tmp), cutter, cfg,
                                        on_mark=lambda m: print(f"{time.strftime('%H:%M:%S')} {m}", flush=True))
     finally:
         if created:
@@ -172,6 +172,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--after", type=float, default=5.0, help="seconds of load after the first write succeeds again")
     p.add_argument("--bucket", type=float, default=0.5, help="timeline resolution, seconds")
     p.add_argument("--json", help="write marks, timeline and problems here")
+    p.add_argument("--code", default="HEAD",
+                   help="git ref whose files the server runs (a snapshot), or 'worktree' for this checkout")
     args = p.parse_args(argv)
     if args.cluster == "main" and not args.port:
         args.port = 5432

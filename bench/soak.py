@@ -48,7 +48,7 @@ import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 
 from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.server import Backend, ServerProcess, interrupt_on_sigterm  # noqa: E402
+from tests.reliability.server import Backend, ServerProcess, code_tree, interrupt_on_sigterm  # noqa: E402
 from tests.reliability.world import Person, World, build_world, create_admin, iso_ts  # noqa: E402
 
 EXPECTED = {200, 201, 204, 409}
@@ -295,15 +295,15 @@ async def main(args: argparse.Namespace) -> int:
     title = (f"zapis soak: {args.bookers} bookers + {args.sockets} sockets, {args.seconds:.0f} s, "
              f"{args.backend}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(title, flush=True)
-    with tempfile.TemporaryDirectory(prefix="zapis-soak-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="zapis-soak-") as tmp, code_tree(args.code) as code:
         work = Path(tmp)
         if args.backend == "sqlite":
-            result = await soak(Backend("sqlite", work / "data"), work, args)
+            result = await soak(Backend("sqlite", work / "data", code_root=code), work, args)
         else:
             url = os.environ.get("ZAPIS_BENCH_DATABASE_URL") or os.environ.get("ZAPIS_TEST_DATABASE_URL") \
                 or "postgresql://postgres@127.0.0.1:5432/test"
             async with throwaway_database(url, prefix="zapis_soak") as db:
-                result = await soak(Backend("postgres", work / "data", db), work, args)
+                result = await soak(Backend("postgres", work / "data", db, code), work, args)
     samples = [Sample(**s) for s in result["samples"]]
     if args.plot:
         plot(samples, args.warmup, Path(args.plot), title)
@@ -334,6 +334,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-growth", type=float, default=0.10)
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--code", default="HEAD",
+                   help="git ref whose files the server runs (a snapshot), or 'worktree' for this checkout")
     p.add_argument("--plot", help="write the memory curve as a PNG here")
     p.add_argument("--json", help="write the samples and counters as JSON here")
     return p.parse_args(argv)

@@ -14,6 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,7 @@ class Backend:
     name: str  # "sqlite" | "postgres"
     data_dir: Path
     database_url: str | None = None
+    code_root: Path = ROOT  # the tree whose run.py is started (benches use a snapshot of HEAD)
 
     def env(self) -> dict[str, str]:
         if self.database_url:
@@ -85,7 +89,8 @@ async def run_cli(backend: Backend, *args: str, stdin: str = "", timeout_s: floa
     Asynchronous, so a ``TcpProxy`` in this event loop keeps forwarding meanwhile.
     """
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "run.py"), *args, cwd=ROOT, env=server_env(backend, 0),
+        sys.executable, str(backend.code_root / "run.py"), *args, cwd=backend.code_root,
+        env=server_env(backend, 0),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
@@ -127,8 +132,9 @@ class ServerProcess:
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start #{self.starts + 1} =====\n".encode())
             log.flush()
+            root = self.backend.code_root
             self.proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "run.py")], cwd=ROOT,
+                [sys.executable, str(root / "run.py")], cwd=root,
                 env=server_env(self.backend, self.port, self.extra_env),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
@@ -199,3 +205,26 @@ def interrupt_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _raise)
+
+
+@contextmanager
+def committed_tree(ref: str = "HEAD") -> Iterator[Path]:
+    """A temporary copy of ``ref``'s files (``git archive``), for long runs.
+
+    Other work in progress in the shared working tree cannot then break a
+    server restart an hour into a run; the copy is removed afterwards.
+    """
+    with tempfile.TemporaryDirectory(prefix="zapis-tree-") as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        yield Path(tmp)
+
+
+@contextmanager
+def code_tree(which: str) -> Iterator[Path]:
+    """``"worktree"``: this checkout as it is; anything else: a snapshot of that git ref."""
+    if which == "worktree":
+        yield ROOT
+        return
+    with committed_tree(which) as root:
+        yield root
