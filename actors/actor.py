@@ -7,8 +7,9 @@ events in ONE journal append, and only when that is durable answers the
 callers. A busy branch therefore costs one durable commit per mailbox
 drain, not per booking, and still never runs two commands at once.
 
-If the append fails, the state is rebuilt from the journal and every caller
-of that turn gets the journal error: a command is never answered "yes"
+If the append fails (or the journal refuses the events outright, e.g. a NUL
+character no backend can store), the state is rebuilt from the journal and
+every caller of that turn gets the error — the actor itself never dies: a command is never answered "yes"
 unless its events are durable. While the database cannot even be read, the
 actor is *stale*: reads through the mailbox are still answered from memory,
 which may show that turn's undurable events (a conservative view: a slot
@@ -183,8 +184,11 @@ class StreamActor(Generic[S]):
         if pending:
             try:
                 await self._journal.append(self.stream, expected, pending)
-            except JournalError as err:
-                log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
+            except Exception as err:  # noqa: BLE001 - a journal error, or events it refuses: never die
+                if isinstance(err, JournalError):
+                    log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
+                else:
+                    log.exception("append to %s refused the events; rebuilding from the journal", self.stream)
                 self._stale = True
                 try:
                     await self._resync()
