@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from functools import partial
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -289,7 +290,7 @@ class Hub:
         for branch_id, ids in wanted.items():
             actor = self._runtime.branches.get(branch_id)
             if actor is not None:
-                cards.update(await actor.ask(Read(lambda st, ids=ids: _pick(st, ids))))
+                cards.update(await actor.ask(Read(partial(_pick, ids=ids))))
         out = []
         for rec in records:
             appt = cards.get(rec.data["appointment_id"])

@@ -98,7 +98,7 @@ def mount(app: Quart, z: Zapis) -> None:
         else:
             await inner(scope, receive, send)  # type: ignore[arg-type]
 
-    app.asgi_app = asgi  # type: ignore[method-assign]
+    app.asgi_app = asgi  # type: ignore[method-assign,assignment]
 
 
 class DashboardSocket:
@@ -172,8 +172,8 @@ class DashboardSocket:
         send, clock = self.send, self.z.clock
         await send({"type": "websocket.send", "text": orjson.dumps({"type": "ready", "seq": sub.since}).decode()})
         if after_seq is not None:
-            async for frame in hub.replay(after_seq, sub.since, sub.sees):
-                await send({"type": "websocket.send", "text": frame})
+            async for replayed in hub.replay(after_seq, sub.since, sub.sees):
+                await send({"type": "websocket.send", "text": replayed})
         interval = self.z.settings.ws_ping_interval_s
         while True:
             left = user.expires_at - clock.now()

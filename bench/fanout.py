@@ -62,8 +62,10 @@ def serve(server: str, port: int, data_dir: str) -> None:
     if server == "granian":
         from granian import Granian
 
-        Granian("bench.fanout:granian_app", factory=True, interface="asgi", address="127.0.0.1", port=port,
-                workers=1, loop="uvloop", log_enabled=False).serve()
+        from granian.constants import Interfaces, Loops
+
+        Granian("bench.fanout:granian_app", factory=True, interface=Interfaces.ASGI, address="127.0.0.1",
+                port=port, workers=1, loop=Loops.uvloop, log_enabled=False).serve()
         return
     app = build(settings)
     if server == "hypercorn":
@@ -88,14 +90,32 @@ def granian_app() -> Any:
     return build(Settings.from_env())
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and its descendants (Granian serves from a child process)."""
-    total = 0
-    with open(f"/proc/{pid}/status") as f:
-        total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Granian serves from a child process)."""
+    out = [pid]
     for task in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{task}/children") as f:
-            total += sum(rss_kib(int(child)) for child in f.read().split())
+            for child in f.read().split():
+                out += _tree(int(child))
+    return out
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the server has used so far: robust to other load on the machine."""
+    total = 0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of the server (``pid`` and its descendants)."""
+    total = 0
+    for p in _tree(pid):
+        with open(f"/proc/{p}/status") as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
     return total
 
 
@@ -163,7 +183,9 @@ async def _measure(proc: subprocess.Popen[bytes], port: int, mode: str, sockets:
             return t0, t1, r.json()["id"]
 
         await book(0)  # warm-up (code paths, caches) before the baseline
-        alone = [t1 - t0 for t0, t1, _ in [await book(-i) for i in range(1, 6)]]
+        cpu0 = cpu_ms(proc.pid)
+        alone = [t1 - t0 for t0, t1, _ in [await book(-i) for i in range(1, 11)]]
+        cpu_alone = (cpu_ms(proc.pid) - cpu0) / 10
         rss_before = rss_kib(proc.pid)
         counts = [0]
         arrived = asyncio.Event()
@@ -182,6 +204,7 @@ async def _measure(proc: subprocess.Popen[bytes], port: int, mode: str, sockets:
         await asyncio.wait_for(arrived.wait(), 60)  # every socket has its `ready`
         rss_connected = rss_kib(proc.pid)
         timings = []
+        cpu1 = cpu_ms(proc.pid)
         for i in range(1, bookings + 1):
             arrived.clear()
             target[0] = sockets * (i + 1)
@@ -189,10 +212,12 @@ async def _measure(proc: subprocess.Popen[bytes], port: int, mode: str, sockets:
             await asyncio.wait_for(arrived.wait(), 60)
             timings.append((t0, t1, appt_id))
         rss_after = rss_kib(proc.pid)
+        cpu_fanout = (cpu_ms(proc.pid) - cpu1) / bookings - cpu_alone
         for s in socks:
             s.transport.close()
     report = _report(socks, timings, rss_before, rss_connected, rss_after, sockets)
     report["alone_ms"] = statistics.median(alone) * 1000
+    report["cpu_fanout_ms"] = cpu_fanout
     return report
 
 
@@ -271,8 +296,8 @@ def main() -> None:
           f"{args.bookings} bookings, SQLite journal")
     print("| server | clients | 201→frame p50 / p99 / max | 201→all N p50 / p99 / max | "
           "request→all N p50 / p99 / max | first→last socket p50 / p99 / max | request→201 p50 (alone) | "
-          "KiB/socket idle / after | server RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "server CPU per fan-out | KiB/socket idle / after | server RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     import uvloop
 
     for server in servers:
@@ -280,6 +305,7 @@ def main() -> None:
             r = uvloop.run(run_case(server, mode, args.sockets, args.bookings))
             print(f"| {server} | {mode} | {_ms(r['per_socket'])} | {_ms(r['all'])} | {_ms(r['request'])} | "
                   f"{_ms(r['spread'])} | {r['booking_ms']['p50']:.1f} ms ({r['alone_ms']:.1f} ms) | "
+                  f"{r['cpu_fanout_ms']:.0f} ms | "
                   f"{r['kib_per_socket_connected']:.1f} / {r['kib_per_socket_after']:.1f} | {r['rss_mib']:.0f} |",
                   flush=True)
 

@@ -24,8 +24,8 @@ def _forgeries(env: Env, valid: str) -> dict[str, str]:
     header, payload, signature = valid.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return {
-        "alg none": jwt.encode(admin, None, algorithm="none"),
-        "alg none, no signature dot": ".".join(jwt.encode(admin, None, algorithm="none").split(".")[:2]),
+        "alg none": jwt.encode(admin, "", algorithm="none"),
+        "alg none, no signature dot": ".".join(jwt.encode(admin, "", algorithm="none").split(".")[:2]),
         "another secret": jwt.encode(admin, "another-secret-0123456789abcdef-0123456789", algorithm="HS256"),
         "expired": jwt.encode({**admin, "sub": "admin", "iat": now - 7200, "nbf": now - 7200, "exp": now - 1},
                               JWT_SECRET, algorithm="HS256"),
