@@ -40,12 +40,30 @@ SECURITY_HEADERS = {
 }
 
 
+NUL_REFUSED = "NUL characters (\\u0000) are not allowed"
+
+
 class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         return orjson.dumps(obj, default=self.default, option=orjson.OPT_NON_STR_KEYS).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
+        value = orjson.loads(s)
+        # No journal can store a NUL (PostgreSQL text and jsonb refuse it): 400 here,
+        # before any handler or actor sees it. JSON can only spell it as an escape.
+        if ("\\u0000" if isinstance(s, str) else b"\\u0000") in s and _has_nul(value):
+            raise ApiError(400, "validation_error", f"{NUL_REFUSED} in JSON strings")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def create_app(
@@ -78,6 +96,12 @@ def create_app(
     register_error_handlers(app)
     for bp in (public.bp, admin.bp, client.bp, docs, *blueprints):
         app.register_blueprint(bp)
+
+    @app.before_request
+    async def _no_nul() -> None:
+        """A NUL in the path or query is a malformed request (400), whoever sends it."""
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            raise ApiError(400, "validation_error", f"{NUL_REFUSED} in the URL")
 
     @app.before_request
     async def _body_limit() -> None:
