@@ -285,9 +285,10 @@ def _answers_while_down(res: OutageResult) -> list[str]:
     problems += [f"{c.kind} answered {c.http_status} {c.body}" for c in wrong[:5]]
     acked_while_down = [c for c in down if c.outcome is Outcome.OK and _changes_something(c)]
     problems += [f"{c.kind} answered {c.http_status} while the database was down" for c in acked_while_down[:5]]
-    unknown = [c for c in res.ledger.calls if c.outcome is Outcome.UNKNOWN]
-    problems += [f"{c.kind} has an unknown outcome ({c.error or c.body}) although the server never died"
-                 for c in unknown[:5]]
+    # A 503 "outcome unknown" is honest (COMMIT in flight, database away longer than the
+    # journal waits); a connection that died while the server lived is not.
+    cut_off = [c for c in res.ledger.calls if c.error]
+    problems += [f"{c.kind}: {c.error} although the server never died" for c in cut_off[:5]]
     return problems
 
 
