@@ -125,8 +125,11 @@ class ClientDetail(BaseModel):
 # ------------------------------------------------------------ journal
 
 
+MAX_SEQ = 2**63 - 1  # seq is a 64-bit integer in both journals
+
+
 class JournalQuery(BaseModel):
-    after_seq: Annotated[int, Field(ge=0)] = 0
+    after_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     stream: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
