@@ -25,7 +25,7 @@ from storage.journal import JournalInDoubt, JournalUnavailable, NewEvent, Record
 from storage.postgres import PostgresJournal
 from tests.pg import fresh_pg_schema, require_pg_url, with_host_port
 
-pytestmark = pytest.mark.postgres
+
 
 
 def ev(n: int) -> NewEvent:
@@ -132,6 +132,7 @@ async def _journal(url: str, schema: str, seen: list[Recorded], **kw: float) -> 
     return journal
 
 
+@pytest.mark.postgres
 async def test_a_commit_whose_reply_was_lost_is_answered_as_committed(
     cutter: tuple[CommitCutter, str, str]
 ) -> None:
@@ -150,6 +151,7 @@ async def test_a_commit_whose_reply_was_lost_is_answered_as_committed(
         await journal.close()
 
 
+@pytest.mark.postgres
 async def test_a_commit_that_never_arrived_is_a_plain_failure(cutter: tuple[CommitCutter, str, str]) -> None:
     proxy, url, schema = cutter
     seen: list[Recorded] = []
@@ -165,6 +167,7 @@ async def test_a_commit_that_never_arrived_is_a_plain_failure(cutter: tuple[Comm
         await journal.close()
 
 
+@pytest.mark.postgres
 async def test_while_the_database_stays_away_the_outcome_is_unknown_then_published(
     cutter: tuple[CommitCutter, str, str]
 ) -> None:
@@ -185,3 +188,27 @@ async def test_while_the_database_stays_away_the_outcome_is_unknown_then_publish
         assert [r.version for r in await journal.append("s", 2, [ev(3)])] == [3]
     finally:
         await journal.close()
+
+
+async def test_an_unknown_outcome_is_a_503_problem_that_says_so() -> None:
+    from quart import Quart
+
+    from api.problems import register_error_handlers
+
+    app = Quart("t")
+    register_error_handlers(app)
+
+    @app.post("/doubt")
+    async def doubt() -> None:
+        raise JournalInDoubt("connection lost during COMMIT")
+
+    @app.post("/down")
+    async def down() -> None:
+        raise JournalUnavailable("refused")
+
+    client = app.test_client()
+    unknown, nothing = await client.post("/doubt"), await client.post("/down")
+    assert unknown.status_code == nothing.status_code == 503
+    body, plain = await unknown.get_json(), await nothing.get_json()
+    assert body["code"] == plain["code"] == "unavailable"
+    assert "unknown" in body["detail"] and "nothing was saved" in plain["detail"]
