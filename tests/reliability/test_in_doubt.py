@@ -26,8 +26,6 @@ from storage.postgres import PostgresJournal
 from tests.pg import fresh_pg_schema, require_pg_url, with_host_port
 
 
-
-
 def ev(n: int) -> NewEvent:
     return NewEvent("t.happened", {"n": n}, datetime(2030, 1, 1, tzinfo=UTC), "test")
 
