@@ -56,7 +56,9 @@ def text(cell: Cell) -> str:
         return cell.date().isoformat() if cell.time() == time() else cell.isoformat(" ")
     if isinstance(cell, (int, date, time)):
         return cell.isoformat() if isinstance(cell, (date, time)) else str(cell)
-    return " ".join(str(cell).split())  # every Unicode space (NBSP too) collapsed
+    # Every Unicode space (NBSP too) collapsed; NUL dropped (OOXML spells it ``_x0000_``
+    # and no journal can store it).
+    return " ".join(str(cell).replace("\x00", "").split())
 
 
 def _digits_of_number(raw: str) -> str:
