@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/chaos.py` puts bench/ first, not the repo
     sys.path.insert(0, str(ROOT))
 
-from tests.reliability.chaos import ChaosConfig, ChaosReport, CycleReport, run_chaos  # noqa: E402
-from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.server import Backend, code_tree, interrupt_on_sigterm  # noqa: E402
+from tests.reliability.chaos import ChaosConfig, ChaosReport, CycleReport, run_chaos
+from tests.reliability.databases import throwaway_database
+from tests.reliability.server import Backend, code_tree, interrupt_on_sigterm
 
 
 def pg_url() -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -37,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.outage import OutageConfig, OutageResult, run_outage  # noqa: E402
-from tests.reliability.server import Backend, code_tree, free_port, interrupt_on_sigterm  # noqa: E402
+from tests.reliability.databases import throwaway_database
+from tests.reliability.outage import OutageConfig, OutageResult, run_outage
+from tests.reliability.server import Backend, code_tree, free_port, interrupt_on_sigterm
 
 
 async def _run(*cmd: str) -> None:
@@ -75,7 +74,7 @@ class ClusterCutter:
         while True:
             try:
                 conn = await asyncpg.connect(self.admin_url, timeout=1)
-            except (OSError, asyncio.TimeoutError, asyncpg.PostgresError):
+            except (TimeoutError, OSError, asyncpg.PostgresError):
                 if start.done() and start.exception() is not None:
                     start.result()
                 await asyncio.sleep(0.02)

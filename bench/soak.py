@@ -44,12 +44,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
-import httpx  # noqa: E402
+import aiohttp
+import httpx
 
-from tests.reliability.databases import throwaway_database  # noqa: E402
-from tests.reliability.server import Backend, ServerProcess, code_tree, interrupt_on_sigterm  # noqa: E402
-from tests.reliability.world import Person, World, build_world, create_admin, iso_ts  # noqa: E402
+from tests.reliability.databases import throwaway_database
+from tests.reliability.server import (
+    Backend,
+    ServerProcess,
+    code_tree,
+    interrupt_on_sigterm,
+)
+from tests.reliability.world import Person, World, build_world, create_admin
 
 EXPECTED = {200, 201, 204, 409}
 
@@ -128,7 +133,7 @@ class Booker:
         try:
             async with session.request(method, url, **kw) as r:
                 body = await r.json(content_type=None) if r.status != 204 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self.counters.transport[f"{op} {type(exc).__name__}"] += 1
             return 0, None
         self.counters.statuses[f"{op} {r.status}"] += 1
@@ -178,7 +183,7 @@ async def manager(session: aiohttp.ClientSession, world: World, counters: Counte
                                      json={"status": "confirmed"}) as r:
                 await r.read()
                 counters.statuses[f"status {r.status}"] += 1
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             counters.transport[f"status {type(exc).__name__}"] += 1
 
 
@@ -241,7 +246,7 @@ def plot(samples: list[Sample], warmup_s: float, path: Path, title: str) -> None
 
 async def soak(backend: Backend, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     server = ServerProcess(backend, work / "server.log")
-    counters, samples = Counters(), []
+    counters, samples = Counters(), list[Sample]()
     try:
         await create_admin(backend)
         await server.start()

@@ -105,7 +105,7 @@ class OutageResult:
         return self.first_write_ok_at - self.restored_at
 
     def down(self, at: float) -> bool:
-        return self.cut_done_at <= at and at < self.restore_at
+        return self.cut_done_at <= at < self.restore_at
 
     def timeline(self, bucket_s: float = 0.5) -> list[dict[str, Any]]:
         """Per bucket since the load started: writes by outcome, reads ok/failed, readyz."""
@@ -120,7 +120,7 @@ class OutageResult:
         return [{"t": round(b * bucket_s, 2), **dict(rows[b])} for b in sorted(rows)]
 
     def marks(self) -> dict[str, float | None]:
-        rel = lambda t: None if t is None else round(t - self.t0, 3)  # noqa: E731
+        rel = lambda t: None if t is None else round(t - self.t0, 3)
         return {"cut": rel(self.cut_at), "cut done": rel(self.cut_done_at), "restore": rel(self.restore_at),
                 "restored": rel(self.restored_at), "first write 2xx": rel(self.first_write_ok_at),
                 "readyz 200 again": rel(self.ready_again_at)}

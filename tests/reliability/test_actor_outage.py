@@ -60,7 +60,7 @@ async def journal(tmp_path: Path) -> AsyncIterator[DownJournal]:
 async def actor(journal: DownJournal) -> AsyncIterator[StreamActor[BranchState]]:
     a: StreamActor[BranchState] = StreamActor(
         "branch:b1", BranchState(), journal=journal, clock=ManualClock(NOW), decide=decide_branch,
-        evolve=evolver("branch:b1"), fresh=lambda: fresh("branch:b1"))  # type: ignore[arg-type]
+        evolve=evolver("branch:b1"), fresh=lambda: fresh("branch:b1"))  # type: ignore[arg-type,return-value]
     a.start()
     await a.ask(OpenBranch(Branch("b1", "B", TZ, min_notice_min=0)))
     await a.ask(AddStaff(Staff("s1", "b1", "S", (CUT.id,), {d: ((540, 1080),) for d in WEEKDAYS})))

@@ -197,11 +197,11 @@ async def test_an_unknown_outcome_is_a_503_problem_that_says_so() -> None:
     register_error_handlers(app)
 
     @app.post("/doubt")
-    async def doubt() -> None:
+    async def doubt() -> str:
         raise JournalInDoubt("connection lost during COMMIT")
 
     @app.post("/down")
-    async def down() -> None:
+    async def down() -> str:
         raise JournalUnavailable("refused")
 
     client = app.test_client()

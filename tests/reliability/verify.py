@@ -16,6 +16,7 @@ cancelled. ``violations`` then checks the ledger against it:
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +164,7 @@ def overlaps(state: BranchState) -> list[str]:
     problems = []
     for staff_id, appts in by_staff.items():
         appts.sort(key=lambda a: a.start)
-        for prev, nxt in zip(appts, appts[1:]):
+        for prev, nxt in pairwise(appts):
             if nxt.start < prev.block_end:
                 problems.append(f"staff {staff_id}: {prev.id} [{prev.start}, {prev.block_end}) overlaps "
                                 f"{nxt.id} [{nxt.start}, {nxt.block_end})")

@@ -130,10 +130,10 @@ async def build_world(http: httpx.AsyncClient, backend: Backend, *, clients: int
             "service_ids": [s for s, _ in services], "schedule": ALL_DAY})
         r.raise_for_status()
         staff_ids.append(r.json()["id"])
-    r = await run_cli(backend, "create-user", "--login", MANAGER, "--role", "manager", f"--branches={branch_id}",
-                "--password-stdin", stdin=PASSWORD + "\n")
-    if r.returncode != 0:
-        raise RuntimeError(f"create-user manager failed: {r.stdout}{r.stderr}")
+    cli = await run_cli(backend, "create-user", "--login", MANAGER, "--role", "manager", f"--branches={branch_id}",
+                        "--password-stdin", stdin=PASSWORD + "\n")
+    if cli.returncode != 0:
+        raise RuntimeError(f"create-user manager failed: {cli.stdout}{cli.stderr}")
     manager = await login(http, MANAGER)
     people = []
     for i in range(clients):
