@@ -46,6 +46,7 @@ from api.client_schemas import (
 )
 from api.client_support import (
     appointments_of,
+    bookable_days,
     branch_and_service,
     check_range,
     check_staff,
@@ -159,10 +160,11 @@ async def available(query_args: SlotsQuery) -> Response:
     z = zapis()
     actor, service = branch_and_service(z.runtime, q.branch_id, q.service_id)
     check_staff(actor, q.staff_id)
-    state = actor.state
+    state, now = actor.state, z.clock.now()
     assert state.branch is not None
-    slots = free_slots(state, service, first, last, z.clock.now(), staff_id=q.staff_id,
-                       client_id=_client().id)
+    window = bookable_days(actor, first, last, now)
+    slots = free_slots(state, service, *window, now, staff_id=q.staff_id,
+                       client_id=_client().id) if window else []
     return json_response(slots_json(slots, first, last, state.branch.timezone))
 
 

@@ -6,7 +6,7 @@ while it is read) and send every change through the owning actor's mailbox.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -15,7 +15,7 @@ from quart import Response
 from actors.errors import HoldExpired, InvalidInput, NotFound
 from actors.model import Appointment, Hold, Service
 from actors.runtime import BranchActor, Runtime
-from actors.schedule import days, zone
+from actors.schedule import local_date, zone
 from actors.slots import Slot
 from api.localtime import LocalTimes
 from api.params import decode_cursor, encode_cursor
@@ -54,6 +54,20 @@ def check_range(first: date, last: date) -> None:
         raise InvalidInput(f"the range may span at most {MAX_RANGE_DAYS} days")
 
 
+def bookable_days(actor: BranchActor, first: date, last: date, now: float) -> tuple[date, date] | None:
+    """``first..last`` narrowed to the local days that can hold a slot (today … the horizon).
+
+    Days outside are answered with ``free: 0`` without computing them, which
+    also keeps dates near ``date.min``/``date.max`` away from date arithmetic.
+    """
+    branch = actor.state.branch
+    assert branch is not None
+    tz = zone(branch.timezone)
+    lo = max(first, local_date(int(now), tz))
+    hi = min(last, local_date(int(now + branch.horizon_days * 86400), tz))
+    return (lo, hi) if lo <= hi else None
+
+
 def hold_branch(runtime: Runtime, hold_id: str, *, missing: type[NotFound] | type[HoldExpired]) -> BranchActor:
     """The open branch that holds ``hold_id`` (live or not yet forgotten); ``missing`` otherwise."""
     for actor in runtime.branches.values():
@@ -74,7 +88,7 @@ def slots_json(slots: list[Slot], first: date, last: date, tz_name: str) -> dict
     """SPEC's answer: every slot, and per local date the number of distinct free start times."""
     times = LocalTimes(zone(tz_name))
     out: list[dict[str, str]] = []
-    free = {d.isoformat(): 0 for d in days(first, last)}
+    free = {(first + timedelta(days=n)).isoformat(): 0 for n in range((last - first).days + 1)}
     previous = None
     for slot in slots:  # sorted by start: count each distinct start once
         start = times.iso(slot.start)

@@ -39,6 +39,8 @@ def _cases(s: Salon) -> list[tuple[str, str, dict[str, Any], int]]:
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "date_from": "02.03.2026"}}, 400),
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "date_from": "2026-03-03"}}, 400),
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "date_to": "2026-04-02"}}, 400),
+        ("GET", "/api/v1/slots/available", {"query_string": {**q, "date_from": "10000-01-01"}}, 400),
+        ("GET", "/api/v1/slots/available", {"query_string": {**q, "date_from": "0000-01-01"}}, 400),
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "branch_id": "nope"}}, 404),
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "service_id": "nope"}}, 404),
         ("GET", "/api/v1/slots/available", {"query_string": {**q, "staff_id": "nope"}}, 404),

@@ -96,3 +96,17 @@ async def test_fall_back_night_offers_both_repeated_hours(harness: Harness) -> N
     left = await _berlin_day(harness, date(2026, 10, 25), whole=False)
     # Each booking hides its start and the 3 before and after it; 60 real minutes apart, they share 3.
     assert len(left) == 97 - (2 * 7 - 3)
+
+
+async def test_ranges_far_from_now_answer_zero_days_not_errors(harness: Harness) -> None:
+    client = await start(harness)
+    salon = await salon_with_clients(harness, client, A)
+    for first, last in (("9999-12-01", "9999-12-31"), ("0001-01-01", "0001-01-31"), ("2026-03-20", "2026-04-19")):
+        r = await client.get("/api/v1/slots/available", headers=tma(harness, A), query_string={
+            "branch_id": salon.branch_id, "service_id": salon.services["cut"], "date_from": first, "date_to": last})
+        assert r.status_code == 200, await r.get_data(as_text=True)
+        answer = await r.get_json()
+        assert [d["date"] for d in answer["days"]][::len(answer["days"]) - 1] == [first, last]
+        # The horizon is 30 days from 2026-03-02 09:00 local: nothing after 2026-04-01.
+        assert all(d["free"] == 0 for d in answer["days"] if d["date"] > "2026-04-01")
+        assert all(s["start"] < "2026-04-01T09:00:01" for s in answer["slots"])
