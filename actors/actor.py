@@ -104,6 +104,11 @@ class StreamActor(Generic[S]):
         self.lifecycle = Lifecycle.NEW
 
     @property
+    def stale(self) -> bool:
+        """The state may hold events the journal lacks (a failed append not yet re-read)."""
+        return self._stale
+
+    @property
     def version(self) -> int:
         return self.state.version  # type: ignore[attr-defined,no-any-return]
 

@@ -83,6 +83,8 @@ class Runtime:
         if self.snapshot_on_stop:
             try:
                 await self._save_snapshot(capture_live=False)
+            except SnapshotSkipped as skipped:
+                log.warning("final snapshot skipped: %s", skipped)
             except Exception:  # noqa: BLE001 - a failed snapshot only slows the next start
                 log.exception("final snapshot failed")
 
@@ -149,6 +151,8 @@ class Runtime:
     async def _background_snapshot(self) -> None:
         try:
             await self._save_snapshot(capture_live=True)
+        except SnapshotSkipped as skipped:
+            log.warning("background snapshot skipped: %s", skipped)
         except Exception:  # noqa: BLE001
             log.exception("background snapshot failed")
 
@@ -156,9 +160,13 @@ class Runtime:
         seq = await self.journal.last_seq()
         actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
         if capture_live:  # encoded inside each mailbox: a consistent copy
-            encoded = await asyncio.gather(*(a.ask(Read(encode_state)) for a in actors))
+            encoded = await asyncio.gather(*(a.ask(Read(_encode_unless_stale(a))) for a in actors))
+            if any(e is None for e in encoded):
+                raise SnapshotSkipped("an actor is rebuilding its state after a failed append")
             blob = pack_encoded({a.stream: e for a, e in zip(actors, encoded)})
         else:
+            if any(a.stale for a in actors):
+                raise SnapshotSkipped("an actor is rebuilding its state after a failed append")
             blob = pack({a.stream: a.state for a in actors})
         await self.journal.save_snapshot(Snapshot(seq=seq, schema=SCHEMA, blob=blob))
         return seq
@@ -170,6 +178,22 @@ class Runtime:
     def states(self) -> dict[str, State]:
         actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
         return {a.stream: a.state for a in actors}
+
+
+class SnapshotSkipped(Exception):
+    """No snapshot now: an actor's state may hold events the journal lacks.
+
+    A stale actor (its append failed and it could not re-read its stream yet)
+    still answers reads from memory, but such a state must never be saved:
+    the next start would resurrect events that were answered 503.
+    """
+
+
+def _encode_unless_stale(actor: StreamActor[Any]) -> Any:
+    def encode(state: Any) -> Any:
+        return None if actor.stale else encode_state(state)
+
+    return encode
 
 
 async def load_states(journal: Journal, until: datetime | None = None,
