@@ -63,10 +63,11 @@ if str(ROOT) not in sys.path:  # `python bench/startup.py` puts bench/ first, no
     sys.path.insert(0, str(ROOT))
 
 import asyncpg
+from argon2 import PasswordHasher
 
 from actors.branch_decide import decide
 from actors.branch_state import BranchState
-from actors.catalogue_core import CatalogueState, add_service
+from actors.catalogue_core import CatalogueState, add_service, create_user
 from actors.clients_core import ClientsState, find_or_create_by_phone, register
 from actors.errors import DomainError
 from actors.messages import (
@@ -95,7 +96,7 @@ from actors.model import (
 from actors.runtime import load_states
 from actors.schedule import local_date, local_instant, working_spans
 from actors.snapshot import State, encode_state
-from actors.streams import CATALOGUE, CLIENTS, branch_stream, evolver, fresh
+from actors.streams import CATALOGUE, CLIENTS, USERS, branch_stream, evolver, fresh
 from storage.journal import Journal, NewEvent
 from storage.postgres import PostgresJournal
 from storage.sqlite import SqliteJournal
@@ -238,7 +239,7 @@ class Generator:
 
     def _flush_day(self) -> None:
         day: list[Append] = []
-        for stream in sorted(self.pending, key=lambda s: (s != CATALOGUE, s != CLIENTS, s)):
+        for stream in sorted(self.pending, key=lambda s: (s not in (USERS, CATALOGUE), s != CLIENTS, s)):
             events = self.pending[stream]
             if events:
                 day.append(Append(stream, self.versions[stream], events))
@@ -293,6 +294,15 @@ class Generator:
                 staff = Staff(self._id(), bid, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_INITIALS)}.",
                               tuple(sorted(rng.sample(services, 8))), schedule, exceptions)
                 self._decide(b, AddStaff(staff), now + 10 + k, "user:admin")
+        # Accounts: an admin and one manager per branch (one argon2 hash of a random
+        # password for all of them: nobody signs in during the benchmark).
+        users = self._state(USERS)
+        password_hash = PasswordHasher().hash(secrets.token_urlsafe(16))
+        accounts = [("admin", "admin", ("*",))] + [
+            (f"manager{n + 1}", "manager", (bid,)) for n, bid in enumerate(ids)]
+        for i, (login, role, scope) in enumerate(accounts):
+            self._emit(USERS, create_user(users, login, role, scope, password_hash), t0 - 600 + i,
+                       "cli:create-user")
 
     def _client(self, now: float, manual: bool) -> str:
         """An existing client, or a new one registering (bot) or booked by phone (manual)."""
@@ -517,16 +527,19 @@ async def fill(make: Callable[..., Journal], history: History) -> dict[str, floa
     return out
 
 
-async def snapshot_facts(make: Callable[..., Journal], events: int) -> dict[str, float]:
-    """Size of the stored snapshot, and the in-process time to load state from it."""
+async def snapshot_facts(make: Callable[..., Journal], history: History) -> dict[str, float]:
+    """Size of the snapshot the server saved, the in-process time to load state from it,
+    and a check that this state is the generator's."""
     journal = make()
     await journal.open()
     try:
         snap = await journal.load_snapshot()
-        assert snap is not None and snap.seq == events, "the server did not save a snapshot"
+        assert snap is not None and snap.seq == history.events, "the server did not save a snapshot"
         started = time.perf_counter()
-        await load_states(journal)
-        return {"snapshot_bytes": len(snap.blob), "snapshot_load_s": time.perf_counter() - started}
+        states, _ = await load_states(journal)
+        seconds = time.perf_counter() - started
+        check_states(states, history.states)
+        return {"snapshot_bytes": len(snap.blob), "snapshot_load_s": seconds}
     finally:
         await journal.close()
 
@@ -648,7 +661,7 @@ def measure(backend: str, history: History, make: Callable[..., Journal], env: d
         result.cold.append(serve_once(env, log, timeout_s))
         print(f"[{backend}] start without snapshot #{i + 1}: ready in {result.cold[-1].ready_s:.2f} s, "
               f"server CPU {result.cold[-1].cpu_s:.2f} s (SIGTERM → exit with final snapshot {result.cold[-1].stop_s:.2f} s)", flush=True)
-    result.facts.update(asyncio.run(snapshot_facts(make, history.events)))
+    result.facts.update(asyncio.run(snapshot_facts(make, history)))
     for i in range(runs):
         result.warm.append(serve_once(env, log, timeout_s))
         print(f"[{backend}] start with snapshot #{i + 1}: ready in {result.warm[-1].ready_s:.2f} s "
