@@ -15,8 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from api.schemas import AppointmentOut, ClientOut
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64)]
-When = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["2026-03-02T10:00:00+03:00"])]
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-03-02"])]
+When = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["2026-03-02T10:00:00+03:00"],
+                                  json_schema_extra={"format": "date-time"})]
+# quart-schema reads a query parameter's ``required`` from the property's own schema.
+QUERY_REQUIRED: dict[str, object] = {"required": True}
+QueryId = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra=QUERY_REQUIRED)]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-03-02"],
+                           json_schema_extra={"format": "date", **QUERY_REQUIRED})]
 
 
 class _In(BaseModel):
@@ -35,8 +40,8 @@ class ClientEnvelope(BaseModel):
 
 
 class SlotsQuery(BaseModel):
-    branch_id: Annotated[str, Field(min_length=1, max_length=64)]
-    service_id: Annotated[str, Field(min_length=1, max_length=64)]
+    branch_id: QueryId
+    service_id: QueryId
     date_from: Day
     date_to: Day
     staff_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -78,8 +83,20 @@ class HoldOut(BaseModel):
     staff_id: str
 
 
+_BY_SLOT = ("branch_id", "service_id", "start", "staff_id")
+
+
 class BookingIn(_In):
     """Book by ``hold_id`` (a live hold of yours), or by ``branch_id`` + ``service_id`` + ``start``."""
+
+    # The two forms, for OpenAPI (the validator below enforces them; null counts as absent).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["hold_id"],
+         "properties": {"hold_id": {"type": "string"}, **{k: {"type": "null"} for k in _BY_SLOT}}},
+        {"required": ["branch_id", "service_id", "start"],
+         "properties": {"hold_id": {"type": "null"}, "branch_id": {"type": "string"},
+                        "service_id": {"type": "string"}, "start": {"type": "string"}}},
+    ]})
 
     hold_id: Id | None = None
     branch_id: Id | None = None
