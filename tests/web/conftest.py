@@ -14,21 +14,35 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from storage.sqlite import SqliteJournal
 from tests.harness import Harness
-from tests.web.site import (ADMIN_PASSWORD, BOT_TOKEN, CHROMIUM, CHROMIUM_ARGS, Site, open_site,
-                            require_browser)
+from tests.web.site import (
+    ADMIN_PASSWORD,
+    BOT_TOKEN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Site,
+    open_site,
+    require_browser,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark these tests ``browser``. They share one Chromium, so they must run on the session's
+    event loop: each module says ``pytestmark = SESSION_LOOP`` (checked here, as a clear error)."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+        if here not in Path(str(item.fspath)).parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        scopes = [m.kwargs.get("loop_scope") for m in item.iter_markers("asyncio")]
+        if "session" not in scopes:
+            raise pytest.UsageError(f"{item.nodeid}: add `pytestmark = SESSION_LOOP` to its module")
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     h = Harness(lambda: SqliteJournal(tmp_path / "journal.sqlite3"), tmp_path, overrides={
         "telegram_bot_token": BOT_TOKEN, "bot_mode": "off", "admin_password": ADMIN_PASSWORD,
@@ -42,8 +56,9 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         await h.stop()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Any]:
+    """One Chromium for the session; every test gets its own context (cookies, storage, cache)."""
     require_browser()
     from playwright.async_api import async_playwright
 
@@ -73,11 +88,11 @@ class Console:
 
 
 @pytest.fixture
-async def console() -> Console:
+def console() -> Console:
     return Console()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def page(browser: Any, site: Site, console: Console, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """A fresh browser context (laptop screen, Russian locale) on the site's start page."""
     context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU",

@@ -33,6 +33,8 @@ BOT_TOKEN = "123456:TEST-bot-token-for-the-web-tests"
 MOSCOW = ZoneInfo("Europe/Moscow")
 MONDAY = date(2026, 3, 2)  # the harness clock's local date; it is 09:00 there
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+# Browser tests run on the session's event loop, where the shared Chromium lives.
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
 
 
 def require_browser() -> None:
@@ -55,6 +57,12 @@ def at(hhmm: str, day: date = MONDAY) -> str:
     """ISO instant (Moscow offset) of local wall time ``hhmm`` on ``day``."""
     hh, mm = (int(x) for x in hhmm.split(":"))
     return datetime.combine(day, time(hh, mm), tzinfo=MOSCOW).isoformat()
+
+
+def card(appointment_id: str, status: str | None = None) -> str:
+    """CSS selector of a board card (in the column of ``status``, if given)."""
+    column = f'.column[data-status="{status}"] ' if status else ""
+    return f'{column}.card[data-id="{appointment_id}"]'
 
 
 def artifact(name: str) -> Path:

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import sign_in
-from tests.web.site import MONDAY, Site, artifact, at
+from tests.web.site import MONDAY, SESSION_LOOP, Site, artifact, at, card
+
+pytestmark = SESSION_LOOP
 
 COLUMNS = ["Новые", "Подтверждены", "В работе", "Выполнено", "Отменены", "Не пришёл"]
 
@@ -34,11 +36,6 @@ async def drag(page: Any, source: str, target: str) -> None:
     await page.mouse.down()
     await page.mouse.move(b["x"] + b["width"] / 2, b["y"] + 60, steps=12)
     await page.mouse.up()
-
-
-def card(appointment_id: str, status: str | None = None) -> str:
-    column = f'.column[data-status="{status}"] ' if status else ""
-    return f'{column}.card[data-id="{appointment_id}"]'
 
 
 async def test_board_shows_the_demo_cards_in_spec_columns(page: Any, site: Site) -> None:

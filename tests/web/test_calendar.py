@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import sign_in
-from tests.web.site import Site, artifact, at
+from tests.web.site import SESSION_LOOP, Site, artifact, at
+
+pytestmark = SESSION_LOOP
 
 PX_PER_MIN = 1.6  # calendar.js
 DAY_START = 9 * 60  # the demo masters work 09:00–21:00

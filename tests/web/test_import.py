@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import sign_in
-from tests.web.site import Site, at
+from tests.web.site import SESSION_LOOP, Site, at
+
+pytestmark = SESSION_LOOP
 
 CSV = (
     "Телефон;ФИО;Email\n"

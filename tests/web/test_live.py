@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 from tests.web.conftest import sign_in
-from tests.web.site import Site, at
-from tests.web.test_board import card
+from tests.web.site import SESSION_LOOP, Site, at, card
+
+pytestmark = SESSION_LOOP
 
 
 async def online(page: Any) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import sign_in
-from tests.web.site import ADMIN_PASSWORD, Site
+from tests.web.site import ADMIN_PASSWORD, SESSION_LOOP, Site
+
+pytestmark = SESSION_LOOP
 
 
 @pytest.mark.console_allows("401")

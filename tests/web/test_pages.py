@@ -6,8 +6,9 @@ from typing import Any
 
 from actors.model import Branch
 from tests.web.conftest import sign_in
-from tests.web.site import Site, artifact, at
-from tests.web.test_board import card
+from tests.web.site import SESSION_LOOP, Site, artifact, at, card
+
+pytestmark = SESSION_LOOP
 
 
 async def second_branch(site: Site) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.web.conftest import sign_in
-from tests.web.site import Site, artifact, at
+from tests.web.site import SESSION_LOOP, Site, artifact, at
+
+pytestmark = SESSION_LOOP
 
 TUESDAY = "03-03"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.web.conftest import sign_in
-from tests.web.site import Site, at
-from tests.web.test_board import card
+from tests.web.site import SESSION_LOOP, Site, at, card
+
+pytestmark = SESSION_LOOP
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>"><svg onload=window.__pwned=3>'
 EVIL_COMMENT = "</div><iframe src=javascript:window.__pwned=4></iframe>"
