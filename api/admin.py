@@ -7,7 +7,7 @@ lists and from booking, but stays in the journal and on existing cards.
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring, validate_request
 
 from actors.errors import InvalidInput, NotFound
 from actors.messages import (
@@ -23,6 +23,7 @@ from actors.messages import (
 from actors.model import Branch, Service, Staff
 from actors.runtime import BranchActor
 from actors.schedule import parse_exceptions, parse_schedule, zone
+from api.client_schemas import NoContent
 from api.context import zapis
 from api.guards import admin_user
 from api.schemas import (
@@ -43,6 +44,7 @@ from api.schemas import (
 from api.views import branch_json, service_admin_json, staff_json
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 
 @bp.before_request
@@ -97,6 +99,7 @@ async def patch_branch(branch_id: str, data: BranchPatch) -> dict:
 
 
 @bp.delete("/branches/<branch_id>")
+@document_response(NoContent, 204)
 async def delete_branch(branch_id: str) -> Response:
     who = _who()
     await zapis().runtime.branch(branch_id).ask(CloseBranch(), who)
@@ -156,6 +159,7 @@ async def patch_service(service_id: str, data: ServicePatch) -> dict:
 
 
 @bp.delete("/services/<service_id>")
+@document_response(NoContent, 204)
 async def delete_service(service_id: str) -> Response:
     who = _who()
     await zapis().runtime.catalogue.ask(RemoveService(service_id), who)
@@ -237,6 +241,7 @@ async def patch_staff(staff_id: str, data: StaffPatch) -> dict:
 
 
 @bp.delete("/staff/<staff_id>")
+@document_response(NoContent, 204)
 async def delete_staff(staff_id: str) -> Response:
     who = _who()
     actor, _ = _find_staff(staff_id)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from quart import Blueprint, g
-from quart_schema import document_response, validate_querystring
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring
 
 from actors.errors import InvalidInput, NotFound
 from actors.model import Client
@@ -27,6 +27,7 @@ from api.params import decode_cursor, encode_cursor
 from api.views import appointment_json, client_json
 
 bp = Blueprint("clients", __name__, url_prefix="/api/v1")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 MIN_PHONE_DIGITS = 4
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from quart import Blueprint, g
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring, validate_request
 
 from actors.actor import Read
 from actors.branch_decide import decide
@@ -38,6 +38,7 @@ from api.schemas import AppointmentOut
 from api.views import appointment_json, appointment_view, utc_iso
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/v1")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 
 @bp.before_request

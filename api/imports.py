@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from quart import Blueprint, g, request
-from quart_schema import document_response
+from quart_schema import DataSource, document_request, document_response, security_scheme_blueprint
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import MultiPartParser
@@ -33,6 +33,7 @@ from api.importing import FileTooLarge, InvalidMapping, Limits, UnsupportedFile,
 from api.problems import ApiError
 
 bp = Blueprint("system_import", __name__, url_prefix="/api/v1/system")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
 UPLOAD_TIMEOUT_S = 120
@@ -41,6 +42,14 @@ UPLOAD_TIMEOUT_S = 120
 class ImportError_(BaseModel):
     row: int
     message: str
+
+
+class ImportForm(BaseModel):
+    """The multipart form (documentation only: the body is streamed, not validated by a model)."""
+
+    file: bytes = Field(description="The .csv, .xls or .xlsx file (with a file name)")
+    dry_run: str = Field("", description="true (1, yes, on): count what would happen, change nothing")
+    mapping: str = Field("", description='JSON object {"column": "field"} overriding the headers')
 
 
 class ImportResult(BaseModel):
@@ -61,6 +70,7 @@ async def _signed_in() -> None:
 
 
 @bp.post("/import")
+@document_request(ImportForm, source=DataSource.FORM_MULTIPART)
 @document_response(ImportResult)
 async def import_clients() -> dict[str, Any]:
     z = zapis()

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from quart import Blueprint, g
-from quart_schema import document_response, validate_querystring
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring
 
 from actors.actor import Read
 from actors.branch_state import BranchState
@@ -34,6 +34,7 @@ from api.guards import current_user
 from api.params import parse_local_date
 
 bp = Blueprint("manager_slots", __name__, url_prefix="/api/v1/dashboard")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 
 @bp.before_request

@@ -1,8 +1,10 @@
 """OpenAPI tweaks and an offline docs page.
 
 quart-schema leaves ``requestBody.required`` unset and documents no error
-responses; this provider marks bodies required and adds the problem
-document for the statuses every operation can answer. The docs page serves
+responses; this provider marks bodies required, adds the problem document
+for the statuses every operation can answer, and documents what quart-schema
+cannot express (``NON_JSON``: pages and files, the import's extra refusals).
+``tests/security/test_fuzz.py`` holds every answer to this document. The docs page serves
 Swagger UI from the installed ``swagger-ui-bundle`` package (no CDN) and
 starts it from an external script, so it obeys the strict CSP.
 """
@@ -27,6 +29,28 @@ ERRORS = {
 }
 
 
+def _problem(text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+
+
+def _file(content_type: str, text: str) -> dict[str, Any]:
+    return {"description": text, "content": {content_type: {"schema": {"type": "string"}}}}
+
+
+# Answers that are not JSON models: (path, method) → extra documented responses.
+ASSET = {"200": _file("*/*", "The file (its type from the extension)"),
+         "304": {"description": "Not modified (If-None-Match matched the ETag)"}}
+NON_JSON: dict[tuple[str, str], dict[str, Any]] = {
+    ("/", "get"): {**ASSET, "200": _file("text/html", "The dashboard page")},
+    ("/assets/{name}", "get"): ASSET,
+    ("/docs", "get"): {"200": _file("text/html", "The API docs page")},
+    ("/docs/init.js", "get"): {"200": _file("text/javascript", "Starts Swagger UI")},
+    ("/docs/assets/{name}", "get"): ASSET,
+    ("/api/v1/system/import", "post"): {"408": _problem("The upload took too long"),
+                                        "415": _problem("Not a .csv, .xls or .xlsx file")},
+}
+
+
 class ZapisOpenAPI(OpenAPIProvider):
     def build_request_body(self, model: Any, source: DataSource) -> tuple[dict[str, Any], dict[str, Any]]:
         body, components = super().build_request_body(model, source)
@@ -36,15 +60,16 @@ class ZapisOpenAPI(OpenAPIProvider):
     def schema(self) -> dict[str, Any]:
         doc = super().schema()
         doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
-        for path in doc.get("paths", {}).values():
-            for op in path.values():
+        for route, path in doc.get("paths", {}).items():
+            for method, op in path.items():
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
+                op["responses"] = {str(status): r for status, r in op["responses"].items()}  # quart-schema: ints
+                for status, response in NON_JSON.get((route, method), {}).items():
+                    op["responses"].setdefault(status, response)
                 for status, text in ERRORS.items():
-                    op["responses"].setdefault(status, {
-                        "description": text,
-                        "content": {"application/problem+json": {"schema": PROBLEM_REF}},
-                    })
+                    op["responses"].setdefault(status, _problem(text))
+                op["responses"].get("204", {}).pop("content", None)  # no body, so no media type
         return doc
 
 

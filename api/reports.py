@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from quart import Blueprint, g
-from quart_schema import document_response, validate_querystring
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring
 
 from actors.errors import InvalidInput
 from actors.reports import kpis
@@ -19,6 +19,7 @@ from api.guards import current_user
 from api.params import parse_local_date
 
 bp = Blueprint("system_reports", __name__, url_prefix="/api/v1/system")
+security_scheme_blueprint(bp, [{"bearer": []}])
 MAX_DAYS = 366
 
 

@@ -15,7 +15,7 @@ import contextlib
 from typing import Any
 
 from quart import Blueprint
-from quart_schema import document_response, validate_querystring
+from quart_schema import document_response, security_scheme_blueprint, validate_querystring
 
 from actors.streams import SIDE_STREAMS, USERS
 from api.context import zapis
@@ -26,6 +26,7 @@ from api.views import utc_iso
 from storage.journal import Recorded
 
 bp = Blueprint("system_journal", __name__, url_prefix="/api/v1/system")
+security_scheme_blueprint(bp, [{"bearer": []}])
 
 HIDDEN_STREAMS = frozenset({USERS})
 # Bookkeeping streams (the bot notifier's delivery marks): left out of the
