@@ -18,7 +18,6 @@ Exceptions::
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -96,7 +95,7 @@ class ZapisApi:
                 text = await response.text()
                 status = response.status
                 retry_after = response.headers.get("Retry-After", "0")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
+        except (TimeoutError, aiohttp.ClientError, OSError) as err:
             raise ApiUnavailable(f"{method} {path}: {type(err).__name__}: {err}") from err
         if status >= 500:
             raise ApiUnavailable(f"{method} {path}: HTTP {status}")

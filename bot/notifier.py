@@ -18,7 +18,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from actors.clock import Clock
 from actors.streams import NOTIFIER
@@ -31,15 +31,14 @@ from storage.journal import Journal, JournalError, Recorded
 log = logging.getLogger(__name__)
 
 class Deliverer(Protocol):
-    async def send(self, notice: Notice, markup: Any = None) -> str:
+    async def send(self, notice: Notice) -> str:
         """``"sent"`` or ``"refused: …"``; retries everything else until cancelled (``bot/sender.py``)."""
 
 
 class Notifier:
     def __init__(self, journal: Journal, view: StateView, sender: Deliverer, clock: Clock, *,
                  reminders_before_h: Sequence[int] = (24, 2), poll_s: float = 5.0,
-                 reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200,
-                 markup: Any = None) -> None:
+                 reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200) -> None:
         self._journal = journal
         self.view = view
         self.sender = sender
@@ -50,7 +49,6 @@ class Notifier:
         self.reminder_every_s = reminder_every_s
         self.checkpoint_every = checkpoint_every
         self.page = page
-        self.markup = markup  # buttons under every notification (aiogram markup, built by the service)
         self.read_pos = 0  # last seq read (any stream)
         self.handled = 0  # last seq of another stream fully handled
         self.delivered = 0
@@ -79,7 +77,7 @@ class Notifier:
         if self.handled > self.ledger.upto and self.ledger.version > 0:
             try:
                 await asyncio.wait_for(self.ledger.checkpoint(self.handled), 5)
-            except (JournalError, asyncio.TimeoutError):
+            except (TimeoutError, JournalError):
                 log.warning("notifier: final checkpoint not saved; events after %d are re-read", self.ledger.upto)
 
     def _on_commit(self, records: Sequence[Recorded]) -> None:
@@ -114,13 +112,16 @@ class Notifier:
                     await self.ledger.checkpoint(self.handled)
             except JournalError as err:
                 log.warning("notifier: journal unavailable (%s); will retry", err)
-            except Exception:  # noqa: BLE001 - a bug must not stop notifications for good
+            except Exception:
                 log.exception("notifier round failed; will retry")
             async with self._rounds:
                 self._finished += 1
                 self._rounds.notify_all()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            # (``asyncio.timeout``, not ``wait_for``: on 3.11 ``wait_for`` can swallow a cancel
+            # that races with the wake-up, and stop() would wait forever)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_s):
+                    await self._wake.wait()
 
     async def _retry(self, step: Callable[[], Awaitable[None]], what: str) -> None:
         delay = 0.5
@@ -143,7 +144,7 @@ class Notifier:
                 if rec.stream != NOTIFIER:
                     notice = self._notice(rec)
                     if notice is not None:
-                        outcome = await self.sender.send(notice, self.markup)
+                        outcome = await self.sender.send(notice)
                         await self.ledger.sent(rec.seq, notice.kind, notice.chat_id, outcome)
                         self.delivered += 1
                     self.handled = rec.seq
@@ -152,7 +153,7 @@ class Notifier:
     def _notice(self, rec: Recorded) -> Notice | None:
         try:
             return notice_for(rec, self.view)
-        except Exception:  # noqa: BLE001 - an event we cannot render is skipped, not retried forever
+        except Exception:
             log.exception("notifier: cannot render event %d (%s); skipped", rec.seq, rec.type)
             return None
 
@@ -163,7 +164,7 @@ class Notifier:
         self._force_scan = False
         self._last_scan = now
         for due in due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded):
-            outcome = await self.sender.send(due.notice, self.markup)
+            outcome = await self.sender.send(due.notice)
             await self.ledger.remind(due.key, due.appointment_id, due.hours, due.start, due.notice.chat_id,
                                      outcome)
             self.delivered += 1

@@ -39,7 +39,7 @@ class Stale(Exception):
 
 
 def local(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return datetime.fromisoformat(iso)
 
 
 async def branches_screen(zapis: ZapisApi) -> Screen:

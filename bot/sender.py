@@ -29,7 +29,10 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
+from bot import texts
+from bot.callbacks import Menu
 from bot.notices import Notice
+from bot.ui import button, inline
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +40,28 @@ SENT = "sent"
 PERMANENT = (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound, TelegramEntityTooLarge)
 
 
+def notice_keyboard() -> InlineKeyboardMarkup:
+    """Under every notification: the way into the bot."""
+    return inline([button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))])
+
+
 class Sender:
     def __init__(self, bot: Bot, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  min_delay_s: float = 1.0, max_delay_s: float = 60.0) -> None:
         self.bot = bot
+        self.markup = notice_keyboard()
         self._sleep = sleep
         self.min_delay_s = min_delay_s
         self.max_delay_s = max_delay_s
 
-    async def send(self, notice: Notice, markup: InlineKeyboardMarkup | None = None) -> str:
+    async def send(self, notice: Notice) -> str:
         """``"sent"``, or ``"refused: …"`` for a permanent refusal. Retries everything else."""
         delay = self.min_delay_s
         attempt = 0
         while True:
             attempt += 1
             try:
-                await self.bot.send_message(notice.chat_id, notice.text, reply_markup=markup)
+                await self.bot.send_message(notice.chat_id, notice.text, reply_markup=self.markup)
                 return SENT
             except TelegramRetryAfter as err:
                 log.warning("Telegram asks to wait %d s before sending to %d", err.retry_after, notice.chat_id)

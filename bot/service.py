@@ -34,13 +34,10 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from actors.clock import Clock
-from bot import texts
 from bot.api import ZapisApi
-from bot.callbacks import Menu
 from bot.dispatcher import build_dispatcher
 from bot.notifier import Notifier
 from bot.sender import Sender
-from bot.ui import button, inline
 from bot.views import StateView
 from bot.webhook import NotAnUpdate
 from settings import Settings
@@ -69,9 +66,8 @@ class BotService:
         self.dispatcher = build_dispatcher(self.zapis, clock)
         self.bot = Bot(token, session=session or bot_session(settings),
                        default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        markup = inline([button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))])
         self.notifier = Notifier(journal, view, Sender(self.bot), clock,
-                                 reminders_before_h=settings.reminders_before_h, markup=markup)
+                                 reminders_before_h=settings.reminders_before_h)
         self.polling_timeout_s = polling_timeout_s
         self.webhook_registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

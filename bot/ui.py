@@ -28,7 +28,7 @@ class Screen:
     text: str
     markup: InlineKeyboardMarkup | None = None
 
-    def with_note(self, note: str) -> "Screen":
+    def with_note(self, note: str) -> Screen:
         return Screen(f"{note}\n\n{self.text}" if note else self.text, self.markup)
 
 

@@ -55,7 +55,7 @@ def webhook_blueprint(sink: UpdateSink, path: str) -> Blueprint:
             await sink.feed_webhook(payload)
         except NotAnUpdate as err:
             return problem(400, "validation_error", f"not a Telegram Update: {str(err)[:200]}")
-        except Exception:  # noqa: BLE001 - logged; Telegram must not redeliver it forever
+        except Exception:
             log.exception("webhook update %s failed", payload.get("update_id"))
         return Response("", status=200)
 

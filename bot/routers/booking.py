@@ -12,8 +12,24 @@ from aiogram.types import CallbackQuery, Message
 from actors.clock import Clock
 from bot import texts
 from bot.api import ApiProblem, UserApi, ZapisApi
-from bot.callbacks import Confirm, Days, Menu, PickBranch, PickService, Release, Slot, Times, pack_day
-from bot.screens import branches_screen, days_screen, local, services_screen, times_screen
+from bot.callbacks import (
+    Confirm,
+    Days,
+    Menu,
+    PickBranch,
+    PickService,
+    Release,
+    Slot,
+    Times,
+    pack_day,
+)
+from bot.screens import (
+    branches_screen,
+    days_screen,
+    local,
+    services_screen,
+    times_screen,
+)
 from bot.ui import Screen, button, inline, menu_row, show
 
 
@@ -60,7 +76,7 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, zapis
     names = await zapis.staff(cb.branch)
     text = texts.held(service["name"], local(held["start"]), names.get(held["staff_id"], "—"),
                       local(held["expires_at"]).astimezone(tz), branch.get("address", ""))
-    keys = dict(hold=held["hold_id"], branch=cb.branch, service=cb.service, day=day)
+    keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day}
     await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
 

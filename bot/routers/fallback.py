@@ -68,7 +68,7 @@ async def on_error(event: ErrorEvent) -> bool:
             await target.answer(texts.ASK_PHONE, reply_markup=share_phone_keyboard())
         else:
             await show(target, back_to_menu(text) if text != texts.STALE else menu_screen(text))
-    except Exception:  # noqa: BLE001 - Telegram itself is failing: nothing more to tell the user
+    except Exception:
         log.warning("could not tell the user about a failure of update %s", update.update_id, exc_info=True)
     return True
 

@@ -128,7 +128,7 @@ class FakeTelegram:
             while not self._updates and time.monotonic() < deadline:
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             batch = list(self._updates)
         self.calls.append(Call("getupdates", dict(params)))
