@@ -19,6 +19,7 @@ import hashlib
 from pathlib import Path
 
 from quart import Blueprint, Response, request
+from quart_schema import hide
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
@@ -38,11 +39,13 @@ bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
+@hide  # the dashboard's files are not part of the API document
 async def index() -> Response:
     return _file(WEB_ROOT / "index.html")
 
 
 @bp.get("/assets/<path:name>")
+@hide
 async def asset(name: str) -> Response:
     if any(part.startswith(".") for part in name.split("/")):
         raise NotFound()
