@@ -115,8 +115,8 @@ async def registered(env: BotEnv, user_id: int, phone: str, name: str = "Анн�
 
 
 async def book_first_time(person: Person, day_label: str = "пн 2.03", time_label: str | None = None) -> None:
-    """«Записаться» → first service → ``day_label`` → first (or the given) time → confirm."""
-    await person.press("Записаться")
+    """/book → first service → ``day_label`` → first (or the given) time → confirm."""
+    await person.say("/book")
     await person.press("cut")
     await person.press(day_label)
     times = [b for b in person.buttons() if len(b) == 5 and b[2] == ":"]
