@@ -56,7 +56,8 @@ def bot_session(settings: Settings) -> BaseSession:
 
 class BotService:
     def __init__(self, settings: Settings, journal: Journal, view: StateView, clock: Clock, *,
-                 session: BaseSession | None = None, polling_timeout_s: int = 10) -> None:
+                 session: BaseSession | None = None, polling_timeout_s: int = 10,
+                 notify_poll_s: float = 5.0) -> None:
         token = settings.telegram_bot_token
         if not token:
             raise ValueError("the bot needs ZAPIS_TELEGRAM_BOT_TOKEN")
@@ -67,7 +68,7 @@ class BotService:
         self.bot = Bot(token, session=session or bot_session(settings),
                        default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.notifier = Notifier(journal, view, Sender(self.bot), clock,
-                                 reminders_before_h=settings.reminders_before_h)
+                                 reminders_before_h=settings.reminders_before_h, poll_s=notify_poll_s)
         self.polling_timeout_s = polling_timeout_s
         self.webhook_registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

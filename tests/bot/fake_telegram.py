@@ -27,7 +27,14 @@ TIMEOUT = 10.0
 class Call:
     method: str
     params: dict[str, Any]
-    ok: bool = True
+    ok: bool | None = None  # None while the answer is pending
+    at: float = field(default_factory=time.monotonic)
+    message_id: int = 0  # the id a sendMessage answer gave the message
+
+    @property
+    def markup(self) -> list[list[dict[str, Any]]]:
+        raw = self.params.get("reply_markup")
+        return json.loads(raw).get("inline_keyboard", []) if raw else []
 
 
 @dataclass
@@ -36,17 +43,20 @@ class FakeTelegram:
     port: int
     calls: list[Call] = field(default_factory=list)
     send_faults: list[Any] = field(default_factory=list)  # 429 | 500 | "hang" per next sendMessage
+    retry_after: int = 1
     release_hang: asyncio.Event = field(default_factory=asyncio.Event)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _ids: Any = field(default_factory=lambda: itertools.count(500))
     _runner: web.AppRunner | None = None
+    _closing: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        self._closing = False
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False)
@@ -55,20 +65,24 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self.release_hang.set()
+        async with self._changed:  # long polls return now, so the server stops at once
+            self._closing = True
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     # ------------------------------------------------------------ what tests use
 
-    async def push(self, update: dict[str, Any]) -> None:
+    async def push(self, *updates: dict[str, Any]) -> None:
+        """Queue updates for ``getUpdates`` (several at once arrive in one batch)."""
         async with self._changed:
-            self._updates.append(update)
+            self._updates.extend(updates)
             self._changed.notify_all()
 
     def delivered(self, chat_id: int | None = None) -> list[Call]:
         """Messages Telegram accepted (sendMessage answered ok)."""
-        return [c for c in self.calls if c.method == "sendmessage" and c.ok
+        return [c for c in self.calls if c.method == "sendmessage" and c.ok is True
                 and (chat_id is None or int(c.params["chat_id"]) == chat_id)]
 
     def attempts(self) -> list[Call]:
@@ -76,6 +90,20 @@ class FakeTelegram:
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method.lower()]
+
+    def shown(self, chat_id: int) -> list[Call]:
+        """Messages sent to or edited in the chat, in order."""
+        return [c for c in self.calls if c.method in ("sendmessage", "editmessagetext") and c.ok is True
+                and int(c.params["chat_id"]) == chat_id]
+
+    def button(self, chat_id: int, label: str) -> tuple[int, str]:
+        """(message_id, callback_data) of the newest button in the chat whose text contains ``label``."""
+        for call in reversed(self.shown(chat_id)):
+            for row in call.markup:
+                for b in row:
+                    if label in b["text"]:
+                        return int(call.params.get("message_id", 0)) or call.message_id, b["callback_data"]
+        raise AssertionError(f"no button {label!r} in chat {chat_id}")
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None:
         async with self._changed:
@@ -92,9 +120,12 @@ class FakeTelegram:
         if method == "getupdates":
             return await self._get_updates(params)
         call = Call(method, dict(params))
-        response = await self._answer(call)
         async with self._changed:
             self.calls.append(call)
+            self._changed.notify_all()
+        response = await self._answer(call)
+        async with self._changed:
+            call.ok = call.ok is None
             self._changed.notify_all()
         return response
 
@@ -110,11 +141,13 @@ class FakeTelegram:
                 fault = 500
             if fault == 429:
                 call.ok = False
-                return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+                return self._error(429, f"Too Many Requests: retry after {self.retry_after}",
+                                   {"retry_after": self.retry_after})
             if fault is not None:
                 call.ok = False
                 return self._error(int(fault), "Internal Server Error")
-            return self._ok(self._message(int(p["chat_id"]), next(self._ids), p.get("text", "")))
+            call.message_id = next(self._ids)
+            return self._ok(self._message(int(p["chat_id"]), call.message_id, p.get("text", "")))
         if call.method == "editmessagetext":
             return self._ok(self._message(int(p["chat_id"]), int(p["message_id"]), p.get("text", "")))
         return self._ok(True)  # answerCallbackQuery, deleteWebhook, setWebhook, …
@@ -125,13 +158,13 @@ class FakeTelegram:
         deadline = time.monotonic() + wait
         async with self._changed:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and time.monotonic() < deadline:
+            while not self._updates and not self._closing and time.monotonic() < deadline:
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
                     break
             batch = list(self._updates)
-        self.calls.append(Call("getupdates", dict(params)))
+        self.calls.append(Call("getupdates", dict(params), ok=True))
         return self._ok(batch)
 
     @staticmethod

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from actors.model import Appointment, Status
 from bot.ledger import REMINDED
 from bot.reminders import window
-from tests.bot.support import TOKEN, bot_env, book_first_time, registered, serve_at
+from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at
 from tests.harness import T0, Harness
 from tests.seed import seed_salon
 
