@@ -40,7 +40,7 @@ class PublicStaffList(BaseModel):
 @bp.get("/api/v1/staff")
 @validate_querystring(PublicStaffQuery)
 @document_response(PublicStaffList)
-async def public_staff(query_args: PublicStaffQuery) -> dict:
+async def public_staff(query_args: PublicStaffQuery) -> dict[str, object]:
     """The masters of a branch (404 if the branch is unknown or closed)."""
     state = zapis().runtime.branch(query_args.branch_id).state
     staff = sorted((s for s in state.staff.values() if s.active), key=lambda s: (s.name, s.id))
