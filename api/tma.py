@@ -12,6 +12,8 @@ apart. It adds what aiogram leaves to us:
   ``FUTURE_SKEW_S`` ahead of our clock is refused too;
 - a hash that is not 64 hex digits is refused before aiogram sees it
   (aiogram raises ``TypeError`` on a non-ASCII hash, aiogram#1903);
+- a field given twice is refused: aiogram keeps the last ``user``, another
+  reader might take the first, and Telegram never sends one twice;
 - the data must name a ``user``: the client is ``user.id``.
 
 Verified strings are cached (bounded LRU, per verifier): the hash is inside the
@@ -34,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from actors.clock import Clock
 
@@ -107,6 +109,9 @@ class InitDataVerifier:
             raise InitDataInvalid("initData is empty or too long")
         if _HASH_RE.search(init_data) is None:
             raise InitDataInvalid("initData has no valid hash")
+        fields = [name for name, _ in parse_qsl(init_data, keep_blank_values=True)]
+        if len(fields) != len(set(fields)):  # Telegram never repeats one; readers could disagree on which
+            raise InitDataInvalid("initData repeats a field")
         try:
             valid = self._check_signature(self._token, init_data)
         except (ValueError, TypeError):  # e.g. a second, non-ASCII ``hash`` (aiogram#1903)
