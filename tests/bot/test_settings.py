@@ -40,3 +40,12 @@ def test_api_base_url_defaults_to_this_server() -> None:
     assert Settings(host="::").bot_api_base_url == "http://[::1]:8080"
     assert Settings.from_env({"ZAPIS_API_BASE_URL": "https://api.example/"}).bot_api_base_url == \
         "https://api.example"
+
+
+def test_run_py_bot_needs_a_token_and_polling() -> None:
+    from run import bot_problem, parse_args
+
+    assert parse_args(["bot"]).command == "bot"
+    assert "ZAPIS_TELEGRAM_BOT_TOKEN" in (bot_problem(Settings()) or "")
+    assert "webhook" in (bot_problem(Settings(telegram_bot_token="1:a", bot_mode="webhook")) or "")
+    assert bot_problem(Settings(telegram_bot_token="1:a")) is None
