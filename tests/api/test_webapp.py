@@ -83,8 +83,3 @@ def test_javascript_never_parses_strings_as_html_or_code(path: Path) -> None:
     for target in re.findall(r'from "(\./[^"]+)"', source):
         assert (path.parent / target).is_file(), f"{path.name} imports missing {target}"
 
-
-async def test_the_site_is_not_in_the_api_document(client: object) -> None:
-    paths = (await (await client.get("/openapi.json")).get_json())["paths"]  # type: ignore[attr-defined]
-    assert "/" not in paths and "/assets/{name}" not in paths
-    assert "/api/v1/dashboard/slots" in paths
