@@ -8,7 +8,8 @@ build as many dispatchers as they like.
 
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, F
+from aiogram.enums import ChatType
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from actors.clock import Clock
@@ -26,6 +27,7 @@ def build_dispatcher(zapis: ZapisApi, clock: Clock, *, dedupe_window: int = 10_0
     dp["dedupe"] = dedupe
     dp.update.outer_middleware(dedupe)
     dp.update.outer_middleware(BindApi(zapis))
+    dp.message.filter(F.chat.type == ChatType.PRIVATE)  # a booking is a private conversation
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(start_router(), booking_router(), mine_router(), fallback_router())
     return dp

@@ -5,6 +5,10 @@ Every case ends on a screen with a way back (a button), never silence or a trace
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from aiogram.types import Chat, Message
+
 from actors.streams import branch_stream
 from bot.callbacks import Times
 from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at
@@ -158,6 +162,10 @@ async def test_strangers_unknown_text_and_stale_buttons(harness: Harness) -> Non
     salon = await seed_salon(harness, client)
     async with harness.serve() as url, bot_env(harness, url) as env:
         boris = env.person(BORIS, "Борис")
+        group = Message(message_id=1, date=datetime.now(UTC), chat=Chat(id=-100, type="group"),
+                        from_user=boris.user, text="/start")
+        await boris.feed(boris.update(message=group))
+        assert env.session.calls == []  # the bot talks in private chats only
         await boris.say("хочу записаться")
         assert "поделитесь" in boris.last_text()
         anna = await registered(env, ANNA, "+79990001122")
