@@ -68,9 +68,13 @@ async def test_search_and_date_filters(page: Any, site: Site) -> None:
     made = await seed_day(site)
     await sign_in(page)
     await page.locator(card(made["petr"]["id"])).wait_for()
-    await page.fill(".board-page input[name=q]", "петр")  # name, any case
-    await page.locator(card(made["olga"]["id"])).wait_for(state="visible")
+    await page.fill(".board-page input[name=q]", "ОРЛОВ")  # a name, any case
+    await page.locator(card(made["olga"]["id"])).wait_for(state="hidden")
     assert await page.locator(".card:visible").count() == 1
+    assert await page.locator('.column[data-status="confirmed"] .count').inner_text() == "1"
+    await page.fill(".board-page input[name=q]", "петр")  # ё typed as е: Пётр and Петрова
+    await page.locator(card(made["petr"]["id"])).wait_for(state="visible")
+    assert await page.locator(".card:visible").count() == 2
     await page.fill(".board-page input[name=q]", "555 01")  # phone digits
     await page.locator(card(made["ivan"]["id"])).wait_for(state="visible")
     assert await page.locator(".card:visible").count() == 1

@@ -30,11 +30,14 @@ function visible(appt) {
   return branchOk && (!prefs.from || day >= prefs.from) && (!prefs.to || day <= prefs.to);
 }
 
+/** Case- and ё-insensitive, as people type names. */
+const fold = (text) => text.toLocaleLowerCase("ru").replace(/ё/g, "е");
+
 function matches(appt) {
   if (!search) return true;
-  const q = search.toLocaleLowerCase("ru");
+  const q = fold(search);
   const digits = search.replace(/\D/g, "");
-  const name = (appt.client.name || "").toLocaleLowerCase("ru");
+  const name = fold(appt.client.name || "");
   return name.includes(q) || (digits.length >= 3 && (appt.client.phone || "").includes(digits));
 }
 
