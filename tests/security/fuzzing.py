@@ -82,8 +82,13 @@ class FuzzResult:
 
 
 async def run_schemathesis(base_url: str, world_json: Path, report_dir: Path, *, max_examples: int,
-                           seed: int, phases: str, max_time_s: int | None, workers: int = 2) -> FuzzResult:
-    """``st run`` against ``base_url``; waits without blocking the loop the server runs on."""
+                           seed: int, phases: str, max_time_s: int | None, workers: int = 1) -> FuzzResult:
+    """``st run`` against ``base_url``; waits without blocking the loop the server runs on.
+
+    One worker: with several, Hypothesis parses lambda sources from threads at
+    once, which CPython 3.11 can fail with "AST constructor recursion depth
+    mismatch" (a crash of the tool, not of zapis).
+    """
     report_path = report_dir / "schemathesis.json"
     args = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{base_url}/openapi.json",

@@ -29,7 +29,7 @@ EXAMPLES = int(os.environ.get("ZAPIS_FUZZ_EXAMPLES", "12"))
 SEED = int(os.environ.get("ZAPIS_FUZZ_SEED", "20261126"))
 MAX_TIME_S = int(os.environ.get("ZAPIS_FUZZ_MAX_TIME_S", "0")) or None
 PHASES = os.environ.get("ZAPIS_FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
-DOCUMENTED_OPERATIONS = 43  # a new route must show up here (and in the fuzz) on purpose
+MIN_OPERATIONS = 40  # the document has 43 today: a big drop means routes went missing
 
 
 @pytest.mark.slow
@@ -44,5 +44,7 @@ async def test_schemathesis_finds_nothing(harness: Harness, tmp_path: Path) -> N
           f"{result.failures} failures (seed {SEED}, {EXAMPLES} examples)")
     assert result.report, result.output[-5000:]
     assert result.returncode == 0 and result.failures == 0, result.output[-20000:]
-    assert result.operations == DOCUMENTED_OPERATIONS, result.report.get("operations")
-    assert result.test_cases >= DOCUMENTED_OPERATIONS * 5
+    operations = result.report["operations"]
+    assert result.report["stop_reason"] == "completed", result.output[-5000:]
+    assert operations["tested"] == operations["total"] >= MIN_OPERATIONS, operations  # every one of them
+    assert result.test_cases >= operations["total"] * 5
