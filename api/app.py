@@ -108,9 +108,15 @@ def create_app(
         if request.path in LARGE_BODIES:
             return
         limit = z.settings.max_body_bytes
+        too_large = ApiError(413, "payload_too_large", f"the request body is larger than {limit} bytes")
         if request.content_length is not None and request.content_length > limit:
-            raise ApiError(413, "payload_too_large", f"the request body is larger than {limit} bytes")
-        request.body._max_content_length = limit  # bodies sent without a Content-Length
+            raise too_large
+        # Bodies sent without a Content-Length (chunked): Quart checks the limit as data
+        # arrives, so lower it now, and check what arrived before this hook ran.
+        body = request.body
+        body._max_content_length = limit
+        if len(body._data) > limit:
+            raise too_large
 
     @app.after_request
     async def _headers(response: Response) -> Response:
