@@ -231,13 +231,13 @@ def plot(samples: list[Sample], warmup_s: float, path: Path, title: str) -> None
     ax.axvspan(0, warmup_s / 60, color="grey", alpha=0.15, label="warm-up")
     ax.set_xlabel("minutes")
     ax.set_ylabel("RSS, MB")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(s.rss_mb for s in samples) * 1.25)
     ax2 = ax.twinx()
     ax2.plot(t, [s.bookings for s in samples], color="tab:green", alpha=0.6, label="bookings (cumulative)")
     ax2.set_ylabel("bookings")
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(lines, labels, loc="lower right", fontsize=8)
+    ax.legend(lines, labels, loc="lower center", fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
