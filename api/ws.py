@@ -30,6 +30,7 @@ from quart import Quart
 
 from api.auth import Principal
 from api.context import Zapis
+from api.dashboard_schemas import MAX_SEQ
 from api.hub import BAD_FRAME, FORBIDDEN, UNAUTHORIZED, Hub, Subscriber
 from api.problems import ApiError
 
@@ -73,8 +74,8 @@ def parse_hello(raw: str | bytes | None) -> Hello:
         or not all(isinstance(b, str) and 0 < len(b) <= 64 for b in branch_ids)
     ):
         raise Refused(BAD_FRAME, "branch_ids must be a list of branch ids")
-    if after_seq is not None and (type(after_seq) is not int or after_seq < 0):
-        raise Refused(BAD_FRAME, "after_seq must be a non-negative integer")
+    if after_seq is not None and (type(after_seq) is not int or not 0 <= after_seq <= MAX_SEQ):
+        raise Refused(BAD_FRAME, "after_seq must be a non-negative 64-bit integer")
     return Hello(msg["token"], tuple(branch_ids) if branch_ids is not None else None, after_seq)
 
 
