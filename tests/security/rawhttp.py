@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import time
 from dataclasses import dataclass
 
@@ -97,5 +99,38 @@ async def trickle(host: str, port: int, opening: bytes, drip: bytes, *, every: f
             seconds = time.monotonic() - start
             return Trickled(await read_answer(reader, prefix=first), seconds, sent)
         return Trickled(Answer(None, "", b"", False), time.monotonic() - start, sent)
+    finally:
+        writer.close()
+
+
+async def silent_websocket(host: str, port: int, path: str, timeout: float = TIMEOUT) -> int | None:
+    """Open a WebSocket, send nothing, and return the close code the server ends it with.
+
+    A bare handshake and frame reader: thousands of these stay cheap on the
+    client side, so the test measures the server. None: closed without a code.
+    """
+    key = base64.b64encode(os.urandom(16)).decode()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        async with asyncio.timeout(timeout):
+            writer.write((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                          f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                          "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            if _status(head) != 101:
+                return None
+            while True:
+                first, second = await reader.readexactly(2)
+                size = second & 0x7F
+                if size == 126:
+                    size = int.from_bytes(await reader.readexactly(2), "big")
+                elif size == 127:
+                    size = int.from_bytes(await reader.readexactly(8), "big")
+                payload = await reader.readexactly(size)
+                if first & 0x0F == 0x8:  # close
+                    return int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
     finally:
         writer.close()
