@@ -23,11 +23,11 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str | None = None  # None: SQLite under data_dir
+    database_url: str | None = field(default=None, repr=False)  # None: SQLite; may hold a password
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"
     port: int = 8080
-    jwt_secret: str | None = None  # required unless --demo
+    jwt_secret: str | None = field(default=None, repr=False)  # required unless --demo
     jwt_ttl_s: int = 12 * 3600
     telegram_bot_token: str | None = field(default=None, repr=False)
     bot_mode: str = "polling"  # polling | webhook | off
