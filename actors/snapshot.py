@@ -28,6 +28,7 @@ def _names(cls: type) -> tuple[str, ...]:
 
 _APPT, _HOLD, _BRANCH = _names(Appointment), _names(Hold), _names(Branch)
 _CLIENT, _SERVICE, _USER = _names(Client), _names(Service), _names(User)
+_STATUS: dict[str, Status] = {s.value: s for s in Status}  # a dict hit costs far less than Status(v)
 
 
 def _row(obj: Any, names: tuple[str, ...]) -> list[Any]:
@@ -76,7 +77,7 @@ def decode_state(data: dict[str, Any]) -> State:
             st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active)
         status_at = _APPT.index("status")
         for row in data["appts"]:
-            row[status_at] = Status(row[status_at])
+            row[status_at] = _STATUS.get(row[status_at]) or Status(row[status_at])
             appt = Appointment(*row)
             st.appointments[appt.id] = appt
         for row in data["holds"]:
