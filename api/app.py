@@ -51,7 +51,8 @@ class OrjsonProvider(DefaultJSONProvider):
         value = orjson.loads(s)
         # No journal can store a NUL (PostgreSQL text and jsonb refuse it): 400 here,
         # before any handler or actor sees it. JSON can only spell it as an escape.
-        if ("\\u0000" if isinstance(s, str) else b"\\u0000") in s and _has_nul(value):
+        escaped = "\\u0000" in s if isinstance(s, str) else b"\\u0000" in s
+        if escaped and _has_nul(value):
             raise ApiError(400, "validation_error", f"{NUL_REFUSED} in JSON strings")
         return value
 
