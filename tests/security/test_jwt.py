@@ -68,7 +68,7 @@ def forgeries(w: World) -> dict[str, str]:
         "RS256 signed with a generated RSA key": jwt.encode(admin, key, algorithm="RS256"),
         "HS256 keyed with that RSA public key (PEM)": _hs256(admin, public_pem),
         "HS256 keyed with the PEM, header claims RS256": _hs256(admin, public_pem, alg="RS256"),
-        "alg none": jwt.encode(admin, None, algorithm="none"),
+        "alg none": jwt.encode(admin, None, algorithm="none"),  # type: ignore[arg-type]
         "wrong secret": jwt.encode(admin, "wrong-secret-0123456789abcdef-0123456789", algorithm="HS256"),
         "empty secret with a kid path": _hs256(admin, b"", kid="../../../../dev/null"),
         "expired (real secret)": jwt.encode({**admin, "iat": now - 7200, "nbf": now - 7200, "exp": now - 1},
@@ -93,7 +93,7 @@ def forgeries(w: World) -> dict[str, str]:
 def requests(w: World) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, path, kwargs): reads and writes across the dashboard, admin and system APIs."""
     slot = {"branch_id": w.home.branch_id, "service_id": w.home.services["cut"], "start": at("17:00")}
-    csv = FileStorage(io.BytesIO("name,phone\nA,+79990001111\n".encode()), filename="c.csv")
+    csv = FileStorage(io.BytesIO(b"name,phone\nA,+79990001111\n"), filename="c.csv")
     return [
         ("GET", "/api/v1/dashboard/board", {}),
         ("GET", f"/api/v1/clients/{w.client_id}", {}),
@@ -216,7 +216,7 @@ async def test_a_managers_socket_never_sees_the_other_branch(harness: Harness) -
                     "branch_id": branch, "service_id": salon.services["cut"], "start": at(hhmm),
                     "client": {"phone": "+79990004444"}})
                 assert r.status_code == 201, await r.get_data(as_text=True)
-            seen = []
+            seen: list[dict[str, Any]] = []
             while not seen or seen[-1]["branch_id"] != home or seen[-1]["appointment"]["start"] != at("17:00"):
                 frame = json.loads(await asyncio.wait_for(conn.recv(), TIMEOUT))
                 if frame["type"] != "ping":

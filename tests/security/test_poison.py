@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
 from quart.datastructures import FileStorage
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
 import httpx
 
@@ -62,7 +63,7 @@ async def test_trickled_bodies_and_headers_are_cut_off_while_others_are_served(h
     assert await w.last_seq() == seq
 
 
-async def _serve_others_until(attack: asyncio.Future[object], base: str, admin: dict[str, str]) -> list[float]:
+async def _serve_others_until(attack: asyncio.Future[Any], base: str, admin: dict[str, str]) -> list[float]:
     """While the attack runs, keep asking for /healthz and the board; the time each answer took."""
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:

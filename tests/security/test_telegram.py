@@ -29,7 +29,7 @@ from tests.security.world import BOT_TOKEN, CLIENT_TG, OTHER_BOT, WEBHOOK_SECRET
 
 OTHER_TG = 777002  # a second registered client
 
-ENDPOINTS = [
+ENDPOINTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/v1/clients/auth", {"json": {"phone": "+79990777009"}}),
     ("GET", "/api/v1/slots/available", {}),
     ("POST", "/api/v1/slots/hold", {"json": {}}),
