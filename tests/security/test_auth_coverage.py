@@ -3,7 +3,7 @@
 Driven by the app's own /openapi.json, so a new route cannot forget its
 guard: an operation declaring ``bearer`` or ``tma`` security answers 401 to
 no credentials and to the other interface's credentials (before looking at
-its input), and the operations declaring none are exactly ``PUBLIC``.
+its input), and every operation declaring none is listed in ``PUBLIC``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,6 @@ async def test_every_operation_is_public_on_purpose_or_refuses_strangers(harness
                 r = await w.client.open(path, method=method.upper(), headers=headers, json={})
                 await problem(r, 401, "unauthorized")
             checked += 1
-    assert public == PUBLIC, f"operations without security: {sorted(public ^ PUBLIC)}"
+    assert public <= PUBLIC, f"operations without security, not public on purpose: {sorted(public - PUBLIC)}"
     assert checked >= 30
     assert await w.last_seq() == seq
