@@ -6,5 +6,12 @@ import secrets
 
 
 def new_id() -> str:
-    """12 characters, 72 random bits."""
-    return secrets.token_urlsafe(9)
+    """12 URL-safe characters (72 random bits), never starting with ``-`` or ``_``.
+
+    An id that starts with ``-`` would be read as an option on the command
+    line (``run.py create-user --branches <id>``).
+    """
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if candidate[0].isalnum():
+            return candidate
