@@ -10,6 +10,7 @@ import orjson
 
 from actors.errors import InvalidInput
 from actors.model import Instant
+from actors.schedule import parse_date
 
 
 def parse_instant(raw: object, what: str = "start") -> Instant:
@@ -28,12 +29,8 @@ def parse_instant(raw: object, what: str = "start") -> Instant:
 
 
 def parse_local_date(raw: object, what: str = "date") -> date:
-    if not isinstance(raw, str):
-        raise InvalidInput(f"{what} must be a date YYYY-MM-DD")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{what}: no such date {raw!r}") from None
+    """A local calendar date ``YYYY-MM-DD`` (400 for one that does not exist)."""
+    return parse_date(raw, what)
 
 
 def encode_cursor(position: list[object]) -> str:
