@@ -191,6 +191,7 @@ async def replay_journal(journal: Any, until: datetime | None) -> int:
     """Rebuild every stream from the journal alone; compare with snapshot + tail. 0 = they match."""
     from actors.runtime import load_states
     from actors.snapshot import encode_state
+    from actors.streams import fresh
 
     await journal.open()
     try:
@@ -202,8 +203,10 @@ async def replay_journal(journal: Any, until: datetime | None) -> int:
         if until is not None:
             return 0
         live, live_last = await load_states(journal)
-        a = {k: _canonical(encode_state(v)) for k, v in full.items()}
-        b = {k: _canonical(encode_state(v)) for k, v in live.items()}
+        # A stream with no events is a fresh state, whether or not the snapshot lists it.
+        streams = full.keys() | live.keys()
+        a = {k: _canonical(encode_state(full.get(k) or fresh(k))) for k in streams}
+        b = {k: _canonical(encode_state(live.get(k) or fresh(k))) for k in streams}
         if a != b:
             differ = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
             print(f"MISMATCH: snapshot+journal state differs from full replay in {differ[:10]}")
