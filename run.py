@@ -189,20 +189,22 @@ async def replay(settings: Settings, until: datetime | None) -> int:
 
 async def replay_journal(journal: Any, until: datetime | None) -> int:
     """Rebuild every stream from the journal alone; compare with snapshot + tail. 0 = they match."""
-    from actors.runtime import load_states
+    from actors.runtime import collector_paused, load_states
     from actors.snapshot import encode_state
     from actors.streams import fresh
 
     await journal.open()
     try:
-        full, last = await load_states(journal, until=until, use_snapshot=False)
+        with collector_paused():
+            full, last = await load_states(journal, until=until, use_snapshot=False)
         branches = sum(1 for s in full if s.startswith("branch:"))
         appts = sum(len(getattr(s, "appointments", {})) for s in full.values())
         print(f"replayed the journal to seq {last}: {len(full)} streams, {branches} branches, "
               f"{appts} appointments")
         if until is not None:
             return 0
-        live, live_last = await load_states(journal)
+        with collector_paused():
+            live, live_last = await load_states(journal)
         # A stream with no events is a fresh state, whether or not the snapshot lists it.
         streams = full.keys() | live.keys()
         a = {k: _canonical(encode_state(full.get(k) or fresh(k))) for k in streams}

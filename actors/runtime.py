@@ -65,7 +65,7 @@ class Runtime:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        with _collector_paused(freeze=True):  # this state lives as long as the process
+        with collector_paused(freeze=True):  # this state lives as long as the process
             states, self.loaded_seq = await load_states(self.journal)
         self.clients = self._actor(CLIENTS, states.pop(CLIENTS, None), decide_clients)
         self.catalogue = self._actor(CATALOGUE, states.pop(CATALOGUE, None), decide_catalogue)
@@ -201,14 +201,11 @@ async def load_states(journal: Journal, until: datetime | None = None,
     """Snapshot (if usable) + journal tail → every stream's state, and the last seq seen.
 
     With ``until``, only events recorded at or before that instant count and
-    the snapshot is not used (time travel must not see the future).
+    the snapshot is not used (time travel must not see the future). Callers
+    that own the process (start-up, the ``replay`` CLI, benchmarks) wrap it
+    in ``collector_paused``; a request (the board's ``as_of``) does not, so
+    one admin's time travel never switches the collector off for everyone.
     """
-    with _collector_paused():
-        return await _load(journal, until, use_snapshot)
-
-
-async def _load(journal: Journal, until: datetime | None,
-                use_snapshot: bool) -> tuple[dict[str, State], int]:
     states: dict[str, State] = {}
     after = 0
     if use_snapshot and until is None:
@@ -235,7 +232,7 @@ async def _load(journal: Journal, until: datetime | None,
 
 
 @contextmanager
-def _collector_paused(*, freeze: bool = False) -> Iterator[None]:
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector while a load builds millions of objects.
 
     States are acyclic (dataclasses, dicts, lists, tuples): reference counting

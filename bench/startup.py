@@ -93,7 +93,7 @@ from actors.model import (
     Staff,
     Status,
 )
-from actors.runtime import load_states
+from actors.runtime import collector_paused, load_states
 from actors.schedule import local_date, local_instant, working_spans
 from actors.snapshot import State, encode_state
 from actors.streams import CATALOGUE, CLIENTS, USERS, branch_stream, evolver, fresh
@@ -514,7 +514,8 @@ async def fill(make: Callable[..., Journal], history: History) -> dict[str, floa
     await journal.open()
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        states, last = await load_states(journal, use_snapshot=False)
+        with collector_paused():
+            states, last = await load_states(journal, use_snapshot=False)
         out["replay_s"] = time.perf_counter() - started
         out["replay_cpu_s"] = time.process_time() - cpu
         out["replay_rate"] = last / out["replay_s"]
@@ -536,7 +537,8 @@ async def snapshot_facts(make: Callable[..., Journal], history: History) -> dict
         snap = await journal.load_snapshot()
         assert snap is not None and snap.seq == history.events, "the server did not save a snapshot"
         started = time.perf_counter()
-        states, _ = await load_states(journal)
+        with collector_paused():
+            states, _ = await load_states(journal)
         seconds = time.perf_counter() - started
         check_states(states, history.states)
         return {"snapshot_bytes": len(snap.blob), "snapshot_load_s": seconds}

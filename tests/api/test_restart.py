@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import actors.runtime as runtime_module
 from actors.messages import BookSlot, ChangeStatus, HoldSlot, RegisterClient, Reschedule
 from actors.model import Status
 from actors.snapshot import encode_state
@@ -111,3 +115,20 @@ async def test_replay_treats_streams_without_events_as_fresh(harness: Harness) -
     await harness.start()
     await harness.stop()
     assert await replay_journal(harness.journal_factory(), None) == 0
+
+
+async def test_time_travel_loads_leave_the_garbage_collector_alone(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``load_states`` in a request must not switch the process-wide collector off."""
+    await busy_salon(harness)
+    seen: list[bool] = []
+    real_fold = runtime_module.fold
+
+    def spy(records: Any, states: Any = None) -> Any:
+        seen.append(gc.isenabled())
+        return real_fold(records, states)
+
+    monkeypatch.setattr(runtime_module, "fold", spy)
+    await runtime_module.load_states(harness.z.journal, use_snapshot=False)
+    assert seen and all(seen)
