@@ -102,7 +102,7 @@ class Harness:
         config.errorlog = None
         stop = asyncio.Event()
         # The app is already started by start(); Hypercorn must not run the lifespan again.
-        task = asyncio.create_task(hypercorn_serve(_no_lifespan(self.app), config, shutdown_trigger=stop.wait))
+        task = asyncio.create_task(hypercorn_serve(no_lifespan(self.app), config, shutdown_trigger=stop.wait))
         await _wait_port(port)
         try:
             yield f"http://127.0.0.1:{port}"
@@ -111,7 +111,12 @@ class Harness:
             await asyncio.wait_for(task, 10)
 
 
-def _no_lifespan(app: Quart) -> Any:
+def no_lifespan(app: Quart | Callable[[], Quart]) -> Any:
+    """``app`` for Hypercorn, answering the lifespan itself (the app is started already).
+
+    Pass a callable to serve whatever app it returns at each request (one that survives restarts).
+    """
+
     async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -121,7 +126,8 @@ def _no_lifespan(app: Quart) -> Any:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        await app(scope, receive, send)
+        target = app if isinstance(app, Quart) else app()
+        await target(scope, receive, send)
 
     return asgi
 

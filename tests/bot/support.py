@@ -19,7 +19,7 @@ from bot.notifier import Notifier
 from bot.sender import Sender
 from bot.views import RuntimeView
 from tests.bot.recording import Person, RecordingSession
-from tests.harness import Harness, _wait_port, free_port
+from tests.harness import Harness, _wait_port, free_port, no_lifespan
 
 TOKEN = "123456:TEST-zapis-bot-token"
 ADDRESS = "ул. Пушкина, 10"
@@ -34,20 +34,12 @@ async def serve_at(h: Harness, port: int | None = None) -> AsyncIterator[str]:
     config.accesslog = None
     config.errorlog = None
 
-    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+    def current_app() -> Any:
         assert h.app is not None
-        await h.app(scope, receive, send)
+        return h.app
 
     stop = asyncio.Event()
-    task = asyncio.create_task(hypercorn_serve(asgi, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+    task = asyncio.create_task(hypercorn_serve(no_lifespan(current_app), config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
     await _wait_port(port)
     try:
         yield f"http://127.0.0.1:{port}"

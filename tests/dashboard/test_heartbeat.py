@@ -15,7 +15,7 @@ from wsproto.events import AcceptConnection, Request, TextMessage
 from run import hypercorn_config
 from tests.dashboard.conftest import Env
 from tests.dashboard.helpers import TIMEOUT, WS_PATH, feed
-from tests.harness import _no_lifespan, _wait_port, free_port
+from tests.harness import no_lifespan, _wait_port, free_port
 
 READ_TIMEOUT_S = 1.0
 
@@ -29,7 +29,7 @@ async def production_server(env: Env) -> AsyncIterator[str]:
     config.errorlog = None
     stop = asyncio.Event()
     assert env.h.app is not None
-    task = asyncio.create_task(hypercorn_serve(_no_lifespan(env.h.app), config, shutdown_trigger=stop.wait))
+    task = asyncio.create_task(hypercorn_serve(no_lifespan(env.h.app), config, shutdown_trigger=stop.wait))
     await _wait_port(port)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -16,7 +16,7 @@ from typing import Any
 from hypercorn.asyncio import serve as hypercorn_serve
 
 from run import hypercorn_config
-from tests.harness import Harness, _no_lifespan, _wait_port, free_port
+from tests.harness import Harness, no_lifespan, _wait_port, free_port
 
 
 @asynccontextmanager
@@ -30,7 +30,7 @@ async def serve_as_in_production(h: Harness, port: int | None = None, **config: 
     for name, value in config.items():
         setattr(cfg, name, value)
     stop = asyncio.Event()
-    task = asyncio.create_task(hypercorn_serve(_no_lifespan(h.app), cfg, shutdown_trigger=stop.wait))
+    task = asyncio.create_task(hypercorn_serve(no_lifespan(h.app), cfg, shutdown_trigger=stop.wait))
     await _wait_port(port)
     try:
         yield "127.0.0.1", port
