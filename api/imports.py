@@ -39,7 +39,7 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around th
 UPLOAD_TIMEOUT_S = 120
 
 
-class ImportError_(BaseModel):
+class ImportRowError(BaseModel):
     row: int
     message: str
 
@@ -57,7 +57,7 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     duplicates: int
-    errors: list[ImportError_]
+    errors: list[ImportRowError]
 
 
 def _too_large(limit: int) -> ApiError:
