@@ -37,6 +37,8 @@ from api.params import parse_instant, parse_local_date
 from api.schemas import AppointmentOut
 from api.views import appointment_json, appointment_view, utc_iso
 
+BOARD_WAIT_S = 1.0  # longest a board read waits for a busy branch actor
+
 bp = Blueprint("dashboard", __name__, url_prefix="/api/v1")
 security_scheme_blueprint(bp, [{"bearer": []}])
 
@@ -79,9 +81,19 @@ async def board(query_args: BoardQuery) -> dict[str, Any]:
     async def cut_of(actor: BranchActor) -> BranchCut:
         assert actor.state.branch is not None
         win = window(actor.state.branch.timezone, date_from, date_to, now)
+        def take(st: BranchState) -> BranchCut:
+            return cut(st, win, hub.seq if hub else 0)
+
         # Inside the mailbox: the state holds every committed event of this branch up
         # to the hub's seq (a turn's events are published before the actor resumes).
-        return await actor.ask(Read(lambda st: cut(st, win, hub.seq if hub else 0)))  # type: ignore[no-any-return]
+        try:
+            return await asyncio.wait_for(actor.ask(Read(take)), BOARD_WAIT_S)  # type: ignore[no-any-return]
+        except TimeoutError:
+            # The actor is waiting on the database (an append whose outcome is being
+            # confirmed after a lost connection): answer from memory rather than hang.
+            # Cards of that turn may show before they are durable; frames that follow
+            # carry higher versions, and the browser keeps the higher one.
+            return take(actor.state)
 
     cuts = list(await asyncio.gather(*(cut_of(a) for a in actors)))
     seq = min((c.seq for c in cuts), default=hub.seq if hub else 0)

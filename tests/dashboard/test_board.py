@@ -117,3 +117,33 @@ async def test_board_seq_is_where_a_socket_subscribes_without_gaps(env: Env) -> 
     async with env.h.serve() as base, feed(base, token, after_seq=board["seq"]) as f:
         ev = await f.event()
     assert ev["appointment"]["id"] == later["id"]
+
+
+async def test_the_board_answers_while_a_branch_waits_on_the_database(env: Env) -> None:
+    """An append stuck on the database (e.g. a commit being confirmed after a lost
+    connection) must not hang board reads queued behind it in the branch's mailbox."""
+    import asyncio
+
+    c, s = env.client, env.salon
+    a = await (await manual(c, s, "2026-03-02T12:00:00+03:00")).get_json()
+    journal, entered, release = env.journal, asyncio.Event(), asyncio.Event()
+    real_append = journal.append
+
+    async def stuck_append(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        await release.wait()
+        return await real_append(*args, **kwargs)
+
+    journal.append = stuck_append  # type: ignore[method-assign]
+    change = asyncio.ensure_future(c.patch(f"/api/v1/appointments/{a['id']}/status", headers=s.headers,
+                                           json={"status": "done"}))
+    try:
+        await asyncio.wait_for(entered.wait(), 5)  # the branch actor is now mid-turn
+        r = await asyncio.wait_for(_board(env), 5)  # without the fallback: stuck until release
+        assert r.status_code == 200
+        assert a["id"] in [card["id"] for col in (await r.get_json())["columns"] for card in col["cards"]]
+        assert not change.done()
+    finally:
+        release.set()
+        del journal.append
+    assert (await change).status_code == 200
