@@ -8,7 +8,7 @@ from pathlib import Path
 from actors.importing import ImportPlan, ImportRow, plan_import
 from actors.model import Client
 
-REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[1] / "fixtures" / "realdata"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = 1_750_000_000.0
 

@@ -1,4 +1,4 @@
-"""Real client files from other importers (shared/realdata, see its README).
+"""Real client files from other importers (tests/fixtures/realdata, see its README).
 
 Expected counts were worked out by reading each file; the comments say how.
 """
