@@ -3,17 +3,20 @@
     python -m bench.booking                        # PostgreSQL (throwaway schema), 5 s a phase
     python -m bench.booking --backend sqlite --seconds 3
     python -m bench.booking --profile var/prof     # also py-spy the server during each phase
+    python -m bench.booking --phases hello,available,board,distinct --seconds 5   # quick before/after
 
 The server (``bench/booking_server.py``) runs in its own process; this
 process is the load: ``--clients`` keep-alive HTTP/1.1 connections on a
 minimal asyncio client (uvloop), each signed in as its own Telegram user.
 Phases: ``GET /api/v1/hello``; ``GET /slots/available`` (one day, 10 staff,
-a branch with 5,000 future appointments); ``POST /appointments`` on
-distinct slots (every request a new staff/start), closed loop and then paced
-(open loop at half that rate, for latency below saturation); ``POST /appointments`` on
-one contended slot (rounds: all clients fire at the same slot at once,
-exactly one may win, then the next slot). Afterwards the server checks
-state and journal for overlapping bookings.
+a branch with 5,000 future appointments); ``GET /dashboard/board`` (that
+branch's busiest day, as a manager of it: every card of the day);
+``POST /appointments`` on distinct slots (every request a new staff/start),
+closed loop and then paced (open loop at half that rate, for latency below
+saturation); ``POST /appointments`` on one contended slot (rounds: all
+clients fire at the same slot at once, exactly one may win, then the next
+slot). ``--phases`` picks a subset (hello is always measured: every ratio is
+to it). Afterwards the server checks state and journal for overlapping bookings.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from api.tma import sign_init_data
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 Call = Callable[["Http", int], Awaitable[int]]
+CYCLED = ("hello", "available", "board", "distinct")  # interleaved ``--repeat`` times
+PHASES = (*CYCLED, "paced", "contended")
 
 
 class Http:
@@ -165,6 +170,13 @@ def _iso(ts: int, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, tz).isoformat()
 
 
+def board_request(info: dict[str, Any]) -> tuple[str, str]:
+    """Path and auth header of the board phase: one local day of one branch, as its manager."""
+    b = info["board"]
+    return (f"/api/v1/dashboard/board?branch_id={b['branch_id']}&date_from={b['date']}&date_to={b['date']}",
+            f"Authorization: Bearer {b['token']}\r\n")
+
+
 def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]], Call]]:
     tz = ZoneInfo(info["tz"])
     now = int(time.time())
@@ -173,6 +185,7 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
     s = info["slots"]
     slots_path = (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
                   f"&date_from={s['date']}&date_to={s['date']}")
+    board_path, board_auth = board_request(info)
     d, c = info["distinct"], info["contended"]
     counter = itertools.count()
 
@@ -182,6 +195,11 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
     async def available(conn: Http, i: int) -> int:
         status, body = await conn.call("GET", slots_path, auth[i])
         assert status == 200 and b'"slots"' in body, body[:200]
+        return status
+
+    async def board(conn: Http, i: int) -> int:
+        status, body = await conn.call("GET", board_path, board_auth)
+        assert status == 200 and b'"columns"' in body, body[:200]
         return status
 
     async def distinct(conn: Http, i: int) -> int:
@@ -201,7 +219,7 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
                                     json.dumps(body).encode()))[0]
         return call
 
-    return {"hello": hello, "available": available, "distinct": distinct}, contended
+    return {"hello": hello, "available": available, "board": board, "distinct": distinct}, contended
 
 
 def free_port() -> int:
@@ -244,6 +262,14 @@ async def run(args: argparse.Namespace, port: int, info: dict[str, Any], pid: in
     async def stats() -> dict[str, float]:
         return json.loads((await conns[0].call("GET", "/bench/stats", ""))[1])  # type: ignore[no-any-return]
 
+    if "board" in args.phases:  # what one board request returns, for the report
+        status, body = await conns[0].call("GET", *board_request(info))
+        assert status == 200, body[:200]
+        board = json.loads(body)
+        cards = sum(len(col["cards"]) for col in board["columns"])
+        assert cards == info["board"]["cards"], (cards, info["board"]["cards"])  # the seeded day, in full
+        args.board = {"date": info["board"]["date"], "cards": cards, "bytes": len(body), "staff": len(board["staff"])}
+
     async def phase(name: str, run_it: Callable[[], Awaitable[dict[str, Any]]], spy_s: float) -> dict[str, Any]:
         spy = profile(pid, args.profile, name, spy_s)
         before = await stats()
@@ -257,20 +283,23 @@ async def run(args: argparse.Namespace, port: int, info: dict[str, Any], pid: in
     # hello, availability and bookings interleaved, ``--repeat`` times: load from other
     # processes drifts, and a ratio is only fair between neighbouring measurements.
     span = args.seconds + args.warmup
+    cycled = [name for name in CYCLED if name in args.phases]
     cycles: list[dict[str, dict[str, Any]]] = []
     for cycle in range(args.repeat):
         row: dict[str, dict[str, Any]] = {}
-        for name in ("hello", "available", "distinct"):
+        for name in cycled:
             row[name] = await phase(f"{name}-{cycle}" if cycle else name,
                                     lambda: closed_loop(conns, calls[name], args.seconds, args.warmup), span)
         cycles.append(row)
-    for name in ("hello", "available", "distinct"):
+    for name in cycled:
         results.append((name, merge([c[name] for c in cycles], [c["hello"] for c in cycles])))
-    rate = results[-1][1]["rps"] * args.paced
-    results.append(("distinct, paced", await phase(
-        "paced", lambda: paced(conns, calls["distinct"], rate, args.seconds), args.seconds)))
-    results.append(("contended", await phase(
-        "contended", lambda: rounds(conns, contended(conns), args.seconds), args.seconds)))
+    if "paced" in args.phases:
+        rate = dict(results)["distinct"]["rps"] * args.paced
+        results.append(("distinct, paced", await phase(
+            "paced", lambda: paced(conns, calls["distinct"], rate, args.seconds), args.seconds)))
+    if "contended" in args.phases:
+        results.append(("contended", await phase(
+            "contended", lambda: rounds(conns, contended(conns), args.seconds), args.seconds)))
     status, body = await conns[0].call("GET", "/bench/verify", "")
     results.append(("verify", json.loads(body)))
     for c in conns:
@@ -304,6 +333,7 @@ def report(results: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) 
     base = results[0][1]["rps"]
     hello_cpu = _cpu(results[0][1])
     print(f"\n# booking benchmark — backend {args.backend}, {args.clients} clients, {args.seconds:g} s a phase "
+          f"({', '.join(args.phases)}) "
           f"(× {args.repeat} cycles, medians), 1-min load average {args.load_before:.1f} before → {os.getloadavg()[0]:.1f} after, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
     print("| phase | requests/s | × hello | server CPU µs/request | CPU × hello | p50 ms | p99 ms | answers "
@@ -319,10 +349,15 @@ def report(results: list[tuple[str, dict[str, Any]]], args: argparse.Namespace) 
         cpu_ratio = r.get("cpu_ratio", hello_cpu / cpu)
         print(f"| {name} | {r['rps']:,.0f} | {ratio:.2f} | {cpu * 1e6:,.0f} | {cpu_ratio:.2f} | {r['p50'] * 1e3:.1f} "
               f"| {r['p99'] * 1e3:.1f} | {answers} | {per_turn} | {per_commit} |")
-    print("\nrequests/s in each cycle:", {name: r["each"] for name, r in results[:3]})
-    contended = dict(results)["contended"]
-    print(f"\ncontended: {contended['rounds']} rounds, {contended['wins_per_s']:,.0f} bookings/s, "
-          f"rounds without exactly one 201: {contended['bad_rounds']}")
+    print("\nrequests/s in each cycle:", {name: r["each"] for name, r in results[:-1] if "each" in r})
+    if "board" in args.phases:
+        b = args.board
+        print(f"\nboard: one day ({b['date']}) of the 5,000-appointment branch as its manager: "
+              f"{b['cards']} cards, {b['staff']} staff rows, {b['bytes']:,} bytes")
+    if "contended" in args.phases:
+        contended = dict(results)["contended"]
+        print(f"\ncontended: {contended['rounds']} rounds, {contended['wins_per_s']:,.0f} bookings/s, "
+              f"rounds without exactly one 201: {contended['bad_rounds']}")
     print("verify:", json.dumps(results[-1][1], ensure_ascii=False))
 
 
@@ -359,11 +394,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--repeat", type=int, default=3, help="cycles of hello/availability/bookings")
+    parser.add_argument("--repeat", type=int, default=3, help="cycles of hello/available/board/distinct")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated subset of {','.join(PHASES)} (hello is always included)")
     parser.add_argument("--paced", type=float, default=0.5,
                         help="the paced booking phase runs at this fraction of the closed-loop booking rate")
     parser.add_argument("--profile", type=Path, default=None, help="directory for py-spy speedscope profiles")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    chosen = {name.strip() for name in args.phases.split(",") if name.strip()}
+    if unknown := chosen - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    if "paced" in chosen and "distinct" not in chosen:
+        parser.error("paced runs at a fraction of the distinct rate: add distinct")
+    args.phases = [name for name in PHASES if name in chosen | {"hello"}]
+    return args
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 The app is ``run.build`` as in production (Telegram token set, rate limits
 off so one client may book thousands of times); this wrapper only adds
 ``GET /api/v1/hello`` (the baseline) and ``GET /bench/verify`` (double-booking
-check over state and journal), then seeds, writes the info JSON the load
-generator needs, and serves until SIGTERM.
+check over state and journal), then seeds (plus a manager of the busy branch,
+whose JWT goes to the load generator for the board), writes the info JSON the
+load generator needs, and serves until SIGTERM.
 
     python -m bench.booking_server --port 8099 --info /tmp/info.json [--database-url URL --schema S]
 """
@@ -22,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from actors.errors import DomainError
-from actors.messages import AddService, AddStaff, BookSlot, RegisterClient
+from actors.messages import AddService, AddStaff, BookSlot, CreateUser, RegisterClient
 from actors.model import Branch, Service, Staff, Status
 from actors.runtime import BranchActor
-from actors.schedule import local_instant, parse_schedule, zone
+from actors.schedule import local_date, local_instant, parse_schedule, zone
 from actors.streams import branch_stream
 from settings import Settings
 
@@ -83,6 +84,8 @@ async def seed(z: Any) -> dict[str, Any]:
     assert len(bookings) == APPOINTMENTS
     for i in range(0, len(bookings), 500):
         await asyncio.gather(*(busy.ask(b, "bench") for b in bookings[i:i + 500]))
+    slots_date = today + timedelta(days=15)
+    board = await _board(z, busy, slots_date)
 
     book, book_svc, book_staff = await _branch(z, "bench: distinct", 20, ("00:00", "24:00"), [("s15", 15)], 365)
     fight, fight_svc, fight_staff = await _branch(z, "bench: contended", 1, ("00:00", "24:00"), [("s15", 15)], 365)
@@ -90,12 +93,29 @@ async def seed(z: Any) -> dict[str, Any]:
     return {
         "token": TOKEN, "tz": TZ, "tg_ids": tg_ids,
         "slots": {"branch_id": busy.state.branch.id, "service_id": svc["s60"],  # type: ignore[union-attr]
-                  "date": (today + timedelta(days=15)).isoformat()},
+                  "date": slots_date.isoformat()},
+        "board": board,
         "distinct": {"branch_id": book.state.branch.id, "service_id": book_svc["s15"],  # type: ignore[union-attr]
                      "staff": book_staff, "day0": day0},
         "contended": {"branch_id": fight.state.branch.id, "service_id": fight_svc["s15"],  # type: ignore[union-attr]
                       "staff": fight_staff, "day0": day0},
     }
+
+
+async def _board(z: Any, busy: BranchActor, prefer: date) -> dict[str, Any]:
+    """The board phase's target: the busy branch's busiest local day (``prefer`` among equals),
+    and a JWT of a manager of that branch, created as ``run.py create-user`` would."""
+    assert busy.state.branch is not None
+    branch_id, tz = busy.state.branch.id, zone(busy.state.branch.timezone)
+    per_day: dict[date, int] = {}
+    for a in busy.state.appointments.values():
+        day = local_date(a.start, tz)
+        per_day[day] = per_day.get(day, 0) + 1
+    day = max(per_day, key=lambda d: (per_day[d], d == prefer, -d.toordinal()))
+    users = z.runtime.users
+    await users.ask(CreateUser("bench-manager", "manager", (branch_id,), z.passwords.hash("bench-password")), "bench")
+    token = z.tokens.issue(users.state.users["bench-manager"])
+    return {"branch_id": branch_id, "date": day.isoformat(), "cards": per_day[day], "token": token}
 
 
 async def verify(z: Any) -> dict[str, Any]:
