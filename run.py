@@ -15,73 +15,83 @@ import logging
 import secrets
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # imported lazily at run time: the CLI commands stay fast
+    from hypercorn.config import Config
+    from quart import Blueprint, Quart
+
+    from actors.core.clock import Clock
+    from actors.scheduler import Scheduler
+    from bot.service import BotService
+    from storage.journal import Journal
+
+Hook = Callable[[], Awaitable[None]]
 
 log = logging.getLogger("zapis")
 
 
-def build(settings: Settings, *, clock: Any = None, journal: Any = None, demo: bool = False) -> Any:
+def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | None = None,
+          demo: bool = False) -> Quart:
     """Build the whole object graph and return the Quart app (nothing runs yet).
 
     Tests pass their own ``clock`` and ``journal``; everything else is as in production.
     """
-    from actors.clock import SystemClock
+    from actors.core.clock import SystemClock
     from actors.runtime import Runtime
-    from api import clients, dashboard, imports, manager_slots, public_staff, reports, system, webapp, ws
+    from actors.scheduler import Scheduler
     from api.app import create_app
     from api.auth import Passwords, Tokens
-    from api.clientkit import build_client_kit
-    from api.context import Zapis
-    from api.hub import Hub
+    from api.context import AppContext
+    from api.manager.hub import Hub
     from api.ratelimit import RateLimiter
-    from api.views import appointment_json
+    from api.shapes import appointment_json
+    from api.telegram.kit import build_telegram_kit
     from storage.factory import open_journal
 
     clock = clock or SystemClock()
     journal = journal or open_journal(settings.database_url, settings.data_dir)
     runtime = Runtime(journal, clock, snapshot_every=settings.snapshot_every)
-    # The hub listens to the journal from before it opens: it misses no commit.
-    hub = Hub(journal, runtime, lambda a: appointment_json(a, runtime), queue_max=settings.ws_queue_max)
+    scheduler = Scheduler(runtime, clock, hold_ttl_s=settings.hold_ttl_s)
+    # The hub listens to the runtime from before it starts: it misses no commit.
+    hub = Hub(journal, runtime, scheduler, lambda a: appointment_json(a, scheduler), queue_max=settings.ws_queue_max)
     secret = settings.jwt_secret
     if secret is None and demo:
         secret = secrets.token_urlsafe(32)  # demo tokens simply expire with the process
-    z = Zapis(
-        settings=settings, journal=journal, runtime=runtime, clock=clock, passwords=Passwords(),
-        tokens=Tokens(secret, settings.jwt_ttl_s, clock) if secret else None,
+    passwords = Passwords()
+    ctx = AppContext(
+        settings=settings, journal=journal, runtime=runtime, scheduler=scheduler, clock=clock,
+        passwords=passwords, tokens=Tokens(secret, settings.jwt_ttl_s, clock) if secret else None,
         login_limiter=RateLimiter(settings.logins_per_minute, 60, clock, "sign-in attempts"),
-        client_kit=build_client_kit(settings, clock),
-        hub=hub,
+        telegram=build_telegram_kit(settings, clock), hub=hub,
     )
-    bot, bot_blueprints = build_bot(settings, journal, runtime, clock)
-    z.bot = bot
+    bot, bot_blueprints = build_bot(settings, journal, scheduler, clock)
+    ctx.bot = bot
 
     async def _hub_start() -> None:
         hub.start()
 
-    on_start = [_hub_start]
+    on_start: list[Hook] = [_hub_start]
     if demo:
-        from api.demo import ensure_demo
+        from actors.demo import ensure_demo
 
         async def _demo() -> None:
-            await ensure_demo(z)
+            await ensure_demo(scheduler, settings.admin_password, passwords.hash)
 
         on_start.append(_demo)
-    on_stop = [hub.shutdown]
+    on_stop: list[Hook] = [hub.shutdown]
     if bot is not None:
         on_start.append(bot.start)
         on_stop.append(bot.stop)
-    app = create_app(z, blueprints=(dashboard.bp, clients.bp, system.bp, reports.bp, imports.bp,
-                                     manager_slots.bp, webapp.bp, public_staff.bp, *bot_blueprints),
-                     on_start=tuple(on_start), on_stop=tuple(on_stop))
-    ws.mount(app, z)  # the dashboard socket: plain ASGI in front of Quart (api/ws.py)
-    return app
+    return create_app(ctx, blueprints=bot_blueprints, on_start=tuple(on_start), on_stop=tuple(on_stop))
 
 
-def build_bot(settings: Settings, journal: Any, runtime: Any, clock: Any) -> tuple[Any, tuple[Any, ...]]:
+def build_bot(settings: Settings, journal: Journal, scheduler: Scheduler,
+              clock: Clock) -> tuple[BotService | None, tuple[Blueprint, ...]]:
     """The in-process bot (when a token is set and ZAPIS_BOT_MODE is not off) and its blueprints.
 
     aiogram is imported only here (it takes seconds), so a server without a
@@ -90,16 +100,16 @@ def build_bot(settings: Settings, journal: Any, runtime: Any, clock: Any) -> tup
     if not settings.bot_enabled:
         return None, ()
     from bot.service import WEBHOOK_PATH, BotService
-    from bot.views import RuntimeView
+    from bot.state_view import CommittedView
     from bot.webhook import webhook_blueprint
 
-    service = BotService(settings, journal, RuntimeView(runtime), clock)
+    service = BotService(settings, journal, CommittedView(scheduler), clock)
     if settings.bot_mode == "webhook":
         return service, (webhook_blueprint(service, WEBHOOK_PATH),)
     return service, ()
 
 
-def hypercorn_config(settings: Settings) -> Any:
+def hypercorn_config(settings: Settings) -> Config:
     """Hypercorn's settings for the API and the dashboard sockets.
 
     Protocol pings every ``ws_ping_interval_s`` make a browser answer with a
@@ -133,17 +143,19 @@ async def serve(settings: Settings, demo: bool) -> None:
         await stop.wait()
         # Hypercorn waits for open connections before shutting down: close the
         # dashboard sockets first (they reconnect elsewhere with after_seq).
-        await app.extensions["zapis"].hub.shutdown()
+        hub = app.extensions["zapis"].hub
+        if hub is not None:
+            await hub.shutdown()
 
     log.info("serving on http://%s:%d", settings.host, settings.port)
-    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
 
 
 async def create_user(settings: Settings, login: str, role: str, branches: str, password: str) -> int:
-    from actors.catalogue_core import UsersState, create_user as decide_user
-    from actors.clock import SystemClock, utc
-    from actors.errors import DomainError
-    from actors.messages import event_data
+    from actors.core.catalogue import UsersState, create_user as decide_user
+    from actors.core.clock import SystemClock, utc
+    from actors.core.errors import DomainError
+    from actors.core.messages import event_data
     from actors.streams import USERS, branch_stream, fold
     from api.auth import Passwords
     from storage.factory import open_journal
@@ -187,17 +199,17 @@ async def replay(settings: Settings, until: datetime | None) -> int:
     return await replay_journal(open_journal(settings.database_url, settings.data_dir), until)
 
 
-async def replay_journal(journal: Any, until: datetime | None) -> int:
+async def replay_journal(journal: Journal, until: datetime | None) -> int:
     """Rebuild every stream from the journal alone; compare with snapshot + tail. 0 = they match."""
     from actors.runtime import collector_paused, load_states
     from actors.snapshot import encode_state
-    from actors.streams import fresh
+    from actors.streams import branch_id_of, fresh
 
     await journal.open()
     try:
         with collector_paused():
             full, last = await load_states(journal, until=until, use_snapshot=False)
-        branches = sum(1 for s in full if s.startswith("branch:"))
+        branches = sum(1 for s in full if branch_id_of(s) is not None)
         appts = sum(len(getattr(s, "appointments", {})) for s in full.values())
         print(f"replayed the journal to seq {last}: {len(full)} streams, {branches} branches, "
               f"{appts} appointments")

@@ -2,20 +2,27 @@
 
 ``StreamActor`` owns one journal stream. Each turn it takes every message
 waiting in its mailbox, decides and applies them one after another against
-its state (so each sees the effect of the previous), appends all their
-events in ONE journal append, and only when that is durable answers the
-callers. A busy branch therefore costs one durable commit per mailbox
+its *working* state (so each sees the effect of the previous), appends all
+their events in ONE journal append, and only when that is durable answers
+the callers. A busy branch therefore costs one durable commit per mailbox
 drain, not per booking, and still never runs two commands at once.
 
+Readers never see the working state. The actor keeps a second, *committed*
+state that only ever receives events the journal has committed: the
+runtime's commit listener applies each committed record to it (in ``seq``
+order, before anyone is answered or any socket frame is built), and the turn
+catches it up after a successful append in case no listener ran. So a read
+during a slow or failing append shows the calendar without the pending
+appointment, and a rolled-back turn was never visible.
+
 If the append fails (or the journal refuses the events outright, e.g. a NUL
-character no backend can store), the state is rebuilt from the journal and
-every caller of that turn gets the error — the actor itself never dies: a command is never answered "yes"
-unless its events are durable. While the database cannot even be read, the
-actor is *stale*: reads through the mailbox are still answered from memory,
-which may show that turn's undurable events (a conservative view: a slot
-looks taken); commands are refused until a rebuild succeeds, and a rebuild
-is retried every ``heal_every_s`` by the actor itself, so it recovers when
-the database returns even if no command arrives.
+character no backend can store), both states are rebuilt from the journal
+and every caller of that turn gets the error — the actor itself never dies:
+a command is never answered "yes" unless its events are durable. While the
+database cannot even be read, the actor is *stale*: reads are still answered
+from the committed state; commands are refused until a rebuild succeeds, and
+a rebuild is retried every ``heal_every_s`` by the actor itself, so it
+recovers when the database returns even if no command arrives.
 """
 
 from __future__ import annotations
@@ -26,16 +33,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from actors.clock import Clock
-from actors.errors import ActorStopped, DomainError
-from actors.messages import Event, event_data, event_from
-from storage.journal import Journal, JournalError, NewEvent
+from actors.core.clock import Clock
+from actors.core.errors import ActorStopped, DomainError
+from actors.core.messages import Event, event_data, event_from
+from storage.journal import Journal, JournalError, NewEvent, Recorded
 
 log = logging.getLogger(__name__)
 
-S = TypeVar("S")
+class StreamState(Protocol):
+    """What the shell needs of a stream's state: its version, and an independent copy."""
+
+    version: int
+
+    def copy(self) -> Any: ...
+
+
+S = TypeVar("S", bound=StreamState)
+T = TypeVar("T")
 
 
 class Lifecycle(Enum):
@@ -62,9 +78,20 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """Run ``fn(state)`` inside the mailbox (consistent with the commands around it)."""
+    """Run ``fn(committed state)`` in the mailbox, after every command sent before it is durable.
+
+    Only what must line up with the mailbox needs this (a snapshot's capture);
+    plain reads use ``StreamActor.committed`` directly.
+    """
 
     fn: Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Absorb:
+    """Fold events another process journaled into both states (``fold(records, state)`` → state)."""
+
+    fold: Callable[[Any], Any]
 
 
 _STOP = object()
@@ -85,11 +112,15 @@ class StreamActor(Generic[S]):
         decide: Decider[S],
         evolve: Evolver[S],
         fresh: Callable[[], S],
+        on_rebuild: Callable[[S], None] | None = None,
         max_batch: int = 256,
         heal_every_s: float = 0.5,
     ) -> None:
         self.stream = stream
-        self.state = state
+        self._working = state  # decide/evolve run here; may hold a turn's undurable events
+        self._committed: S = state.copy()  # only committed events; what every reader sees
+        self._on_rebuild = on_rebuild  # told of a committed state rebuilt from the journal
+        self._in_flight: tuple[int, list[Event]] | None = None  # (expected version, events) being appended
         self._journal = journal
         self._clock = clock
         self._decide = decide
@@ -109,8 +140,30 @@ class StreamActor(Generic[S]):
         return self._stale
 
     @property
+    def committed(self) -> S:
+        """The state with every committed event and nothing else. Read it, never change it,
+        and do not hold it across an ``await`` expecting it to stand still."""
+        return self._committed
+
+    @property
     def version(self) -> int:
-        return self.state.version  # type: ignore[attr-defined,no-any-return]
+        """The committed stream version."""
+        return self._committed.version
+
+    def commit(self, rec: Recorded) -> Event | None:
+        """Apply one committed record of this stream to the committed state (the runtime's
+        commit listener calls this in ``seq`` order); the event applied, or None if known."""
+        if rec.version != self.version + 1:
+            return None  # already applied (or a gap: the next append's conflict resyncs)
+        event = None
+        if self._in_flight is not None:  # our own turn: reuse its decoded events
+            expected, events = self._in_flight
+            if 0 <= rec.version - expected - 1 < len(events):
+                event = events[rec.version - expected - 1]
+        if event is None:
+            event = event_from(rec.type, rec.data)
+        self._committed = self._evolve(self._committed, event)
+        return event
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"actor:{self.stream}")
@@ -123,6 +176,13 @@ class StreamActor(Generic[S]):
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._mailbox.put_nowait(Envelope(message, actor, reply))
         return await reply
+
+    async def request(self, message: Any, returns: type[T], actor: str = "system") -> T:
+        """``ask`` with the answer's type checked: a typed call site, no unpacking by position."""
+        answer = await self.ask(message, actor)
+        if not isinstance(answer, returns):
+            raise TypeError(f"{type(message).__name__} answered {type(answer).__name__}, not {returns.__name__}")
+        return answer
 
     def tell(self, message: Any, actor: str = "system") -> None:
         if self.lifecycle is not Lifecycle.RUNNING:
@@ -168,28 +228,38 @@ class StreamActor(Generic[S]):
         batch = [env for env in batch if env.message is not _HEAL]
         now = self._clock.now()
         at = datetime.fromtimestamp(now, UTC)
-        expected = self.version
+        expected = self._working.version
+        events: list[Event] = []
         pending: list[NewEvent] = []
         outcomes: list[tuple[Envelope, bool, Any]] = []  # (envelope, ok, answer or error)
+        reads: list[Envelope] = []
         for env in batch:
+            message = env.message
+            if isinstance(message, Read):
+                reads.append(env)
+                continue
             try:
-                if isinstance(env.message, Read):
-                    outcomes.append((env, True, env.message.fn(self.state)))
+                if isinstance(message, Absorb):
+                    self._absorb(message)
+                    outcomes.append((env, True, None))
                     continue
-                decision = self._decide(self.state, env.message, now)
+                decision = self._decide(self._working, message, now)
                 for event in decision.events:
-                    self.state = self._evolve(self.state, event)
+                    self._working = self._evolve(self._working, event)
+                    events.append(event)
                     pending.append(NewEvent(event.TYPE, event_data(event), at, env.actor))
                 outcomes.append((env, True, decision.answer()))
             except DomainError as err:
                 outcomes.append((env, False, err))
             except Exception as err:  # a bug: answer it, keep the actor alive
-                log.exception("actor %s failed on %r", self.stream, type(env.message).__name__)
+                log.exception("actor %s failed on %r", self.stream, type(message).__name__)
                 outcomes.append((env, False, err))
         if pending:
+            self._in_flight = (expected, events)
             try:
                 await self._journal.append(self.stream, expected, pending)
             except Exception as err:  # noqa: BLE001 - a journal error, or events it refuses: never die
+                self._in_flight = None
                 if isinstance(err, JournalError):
                     log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
                 else:
@@ -201,9 +271,25 @@ class StreamActor(Generic[S]):
                     self._schedule_heal()  # still down: retried by itself and before any command
                 for env, _, _ in outcomes:
                     _settle(env, False, err)
+                self._answer_reads(reads)
                 return
+            self._in_flight = None
+            for event in events[self.version - expected:]:  # no listener ran (a test journal)
+                self._committed = self._evolve(self._committed, event)
         for env, ok, value in outcomes:
             _settle(env, ok, value)
+        self._answer_reads(reads)
+
+    def _absorb(self, message: Absorb) -> None:
+        self._working = message.fold(self._working)
+        self._committed = message.fold(self._committed)
+
+    def _answer_reads(self, reads: list[Envelope]) -> None:
+        for env in reads:
+            try:
+                _settle(env, True, env.message.fn(self._committed))
+            except Exception as err:  # noqa: BLE001 - the reader's bug is the reader's answer
+                _settle(env, False, err)
 
     async def _stale_turn(self, batch: list[Envelope]) -> bool:
         """Rebuild before deciding anything; True when the batch may now run normally.
@@ -222,12 +308,7 @@ class StreamActor(Generic[S]):
                 for env in commands:
                     _settle(env, False, err)
                 self._schedule_heal()
-        for env in batch:
-            if isinstance(env.message, Read):
-                try:
-                    _settle(env, True, env.message.fn(self.state))
-                except Exception as err:  # noqa: BLE001 - the reader's bug is the reader's answer
-                    _settle(env, False, err)
+        self._answer_reads([env for env in batch if isinstance(env.message, Read)])
         return False
 
     def _schedule_heal(self) -> None:
@@ -244,15 +325,18 @@ class StreamActor(Generic[S]):
     async def _resync(self) -> None:
         """Rebuild the state from the journal after a failed (or unknown) append.
 
-        Reads keep seeing the old state until the journal answers; the
-        speculative events of the failed turn are dropped only then.
+        Reads keep seeing the committed state meanwhile; the working state's
+        speculative events are dropped once the journal answers.
         """
         records = await self._journal.read_stream(self.stream)
         state = self._fresh()
         for rec in records:
             state = self._evolve(state, event_from(rec.type, rec.data))
-        self.state = state
+        self._committed = state
+        self._working = state.copy()
         self._stale = False
+        if self._on_rebuild is not None:
+            self._on_rebuild(state)
 
 
 def _settle(env: Envelope, ok: bool, value: Any) -> None:

@@ -6,12 +6,13 @@ the caller once they are applied, e.g. the appointment as it now stands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from actors.actor import Decision
-from actors.branch_decide import decide
-from actors.branch_state import BranchState
-from actors.catalogue_core import (
+from actors.core.branch_decide import decide
+from actors.core.branch_state import BranchState
+from actors.core.catalogue import (
     CatalogueState,
     UsersState,
     add_service,
@@ -19,9 +20,10 @@ from actors.catalogue_core import (
     remove_service,
     update_service,
 )
-from actors.clients_core import ClientsState, find_or_create_by_phone, import_clients, register
-from actors.ids import new_id
-from actors.messages import (
+from actors.core.clients import ClientsState, find_or_create_by_phone, import_clients, register
+from actors.core.ids import derived_ids
+from actors.core.model import Appointment, Client, Hold
+from actors.core.messages import (
     AddService,
     AddStaff,
     BookSlot,
@@ -44,6 +46,24 @@ from actors.messages import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Booked:
+    appointment: Appointment
+    created: bool  # False: an idempotent replay answered the first booking again
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    hold: Hold | None  # None: the replayed hold is gone
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    client: Client
+    created: bool
+
+
 def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
     events = decide(state, msg, now)
     match msg:
@@ -52,14 +72,14 @@ def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
                 appt_id = msg.appointment_id
                 if not events and msg.idempotency_key:  # an idempotent replay
                     appt_id = state.idempotency[(msg.client_id, msg.idempotency_key)].result_id
-                return (state.appointments[appt_id], bool(events))
+                return Booked(state.appointments[appt_id], bool(events))
             return Decision(events, booked)
         case HoldSlot():
             def held() -> Any:
                 hold_id = msg.hold_id
                 if not events and msg.idempotency_key:
                     hold_id = state.idempotency[(msg.client_id, msg.idempotency_key)].result_id
-                return (state.holds.get(hold_id), bool(events))
+                return Held(state.holds.get(hold_id), bool(events))
             return Decision(events, held)
         case ChangeStatus() | Reschedule() | CancelAsClient():
             return Decision(events, lambda: state.appointments[msg.appointment_id])
@@ -84,11 +104,11 @@ def decide_clients(state: ClientsState, msg: Any, now: float) -> Decision:
                                           name=msg.name, now=now)
         case ImportClients():
             events, plan = import_clients(state, msg.import_id, msg.rows, dry_run=msg.dry_run,
-                                          new_id=new_id, now=now)
+                                          new_id=derived_ids(msg.import_id), now=now)
             return Decision(events, lambda: plan)
         case _:
             raise TypeError(f"not a clients message: {msg!r}")
-    return Decision(reg.events, lambda: (state.clients[reg.client_id], reg.created))
+    return Decision(reg.events, lambda: Registered(state.clients[reg.client_id], reg.created))
 
 
 def decide_catalogue(state: CatalogueState, msg: Any, now: float) -> Decision:

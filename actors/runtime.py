@@ -14,27 +14,29 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from actors.actor import Read, StreamActor
-from actors.branch_state import BranchState
-from actors.catalogue_core import CatalogueState, UsersState
-from actors.clients_core import ClientsState
-from actors.clock import Clock
+from actors.actor import Absorb, Read, StreamActor
+from actors.core.branch_state import BranchState
+from actors.core.catalogue import CatalogueState, UsersState
+from actors.core.clients import ClientsState
+from actors.core.clock import Clock
+from actors.directory import Directory
 from actors.deciders import decide_branch, decide_catalogue, decide_clients, decide_users
-from actors.errors import NotFound
-from actors.ids import new_id
-from actors.messages import OpenBranch
-from actors.model import Appointment, Branch
+from actors.core.errors import NotFound
+from actors.core.ids import new_id
+from actors.core.messages import OpenBranch
+from actors.core.model import Appointment, Branch
 from actors.snapshot import SCHEMA, State, encode_state, pack, pack_encoded, unpack
 from actors.streams import (
     BRANCH_PREFIX,
     CATALOGUE,
     CLIENTS,
     USERS,
+    branch_id_of,
     branch_stream,
     evolver,
     fold,
@@ -45,6 +47,7 @@ from storage.journal import Journal, Recorded, Snapshot
 log = logging.getLogger(__name__)
 
 BranchActor = StreamActor[BranchState]
+CommittedListener = Callable[[Sequence[Recorded]], None]
 
 
 class Runtime:
@@ -57,26 +60,40 @@ class Runtime:
         self.catalogue: StreamActor[CatalogueState]
         self.users: StreamActor[UsersState]
         self.loaded_seq = 0
+        self.committed_seq = 0  # the last journal position the committed states hold
         self._since_snapshot = 0
         self._snapshotting: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one branch creation at a time
+        self._by_stream: dict[str, StreamActor[Any]] = {}
+        self._listeners: list[CommittedListener] = []
+        self.directory = Directory(lambda: [(bid, a.committed) for bid, a in self.branches.items()])
         self.snapshot_on_stop = True  # tests turn it off to stop like a crash would
+        # Registered before anyone else's listener: committed states are current
+        # before a socket frame is built from them.
+        journal.add_listener(self._on_commit)
+
+    def add_listener(self, listener: CommittedListener) -> None:
+        """Call ``listener`` with each committed batch, after the committed states hold it."""
+        self._listeners.append(listener)
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         with collector_paused(freeze=True):  # this state lives as long as the process
             states, self.loaded_seq = await load_states(self.journal)
+        self.committed_seq = max(self.committed_seq, self.loaded_seq)
         self.clients = self._actor(CLIENTS, states.pop(CLIENTS, None), decide_clients)
         self.catalogue = self._actor(CATALOGUE, states.pop(CATALOGUE, None), decide_catalogue)
         self.users = self._actor(USERS, states.pop(USERS, None), decide_users)
         for stream, state in states.items():
-            if stream.startswith(BRANCH_PREFIX):
-                self.branches[stream[len(BRANCH_PREFIX):]] = self._actor(stream, state, decide_branch)
-        self.journal.add_listener(self._on_commit)
+            if (branch_id := branch_id_of(stream)) is not None:
+                self.branches[branch_id] = self._actor(stream, state, decide_branch)
+
+    def all_actors(self) -> list[StreamActor[Any]]:
+        return [*self.branches.values(), self.clients, self.catalogue, self.users]
 
     async def stop(self) -> None:
-        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
+        actors = self.all_actors()
         await asyncio.gather(*(a.stop() for a in actors))
         if self._snapshotting is not None:
             await asyncio.gather(self._snapshotting, return_exceptions=True)
@@ -91,29 +108,26 @@ class Runtime:
     def _actor(self, stream: str, state: Any, decider: Any) -> StreamActor[Any]:
         actor: StreamActor[Any] = StreamActor(
             stream, state if state is not None else fresh(stream), journal=self.journal,
-            clock=self.clock, decide=decider, evolve=evolver(stream), fresh=lambda: fresh(stream))
+            clock=self.clock, decide=decider, evolve=evolver(stream), fresh=lambda: fresh(stream),
+            on_rebuild=self._rebuilt(stream))
+        self._by_stream[stream] = actor
         actor.start()
         return actor
+
+    def _rebuilt(self, stream: str) -> Callable[[Any], None] | None:
+        branch_id = branch_id_of(stream)
+        if branch_id is None:
+            return None
+        return lambda state: self.directory.reindex(branch_id, state)
 
     # ------------------------------------------------------------ lookups
 
     def branch(self, branch_id: str, *, include_closed: bool = False) -> BranchActor:
         actor = self.branches.get(branch_id)
-        b = actor.state.branch if actor else None
+        b = actor.committed.branch if actor else None
         if actor is None or b is None or (not b.active and not include_closed):
             raise NotFound("branch not found")
         return actor
-
-    def open_branches(self) -> list[Branch]:
-        out = [a.state.branch for a in self.branches.values() if a.state.branch and a.state.branch.active]
-        return sorted(out, key=lambda b: (b.name, b.id))
-
-    def find_appointment(self, appointment_id: str) -> tuple[BranchActor, Appointment]:
-        for actor in self.branches.values():
-            appt = actor.state.appointments.get(appointment_id)
-            if appt is not None:
-                return actor, appt
-        raise NotFound("appointment not found")
 
     async def open_branch(self, branch: Branch, actor: str) -> Branch:
         """Start a new branch's actor and journal its first event."""
@@ -124,6 +138,7 @@ class Runtime:
                 result: Branch = await ba.ask(OpenBranch(branch), actor)
             except Exception:
                 await ba.stop()
+                self._by_stream.pop(stream, None)
                 raise
             self.branches[branch.id] = ba
             return result
@@ -132,7 +147,7 @@ class Runtime:
         """Pick up accounts another process (``run.py create-user``) journaled since start-up."""
         records = await self.journal.read_stream(USERS, self.users.version + 1)
         if records:
-            await self.users.ask(Read(lambda state: fold(records, {USERS: state})))
+            await self.users.ask(Absorb(lambda state: fold(records, {USERS: state})[USERS]))
 
     @staticmethod
     def new_id() -> str:
@@ -141,6 +156,22 @@ class Runtime:
     # ------------------------------------------------------------ snapshots
 
     def _on_commit(self, records: Sequence[Recorded]) -> None:
+        """The journal's commit listener: committed states first, then our listeners."""
+        for rec in records:
+            actor = self._by_stream.get(rec.stream)
+            if actor is None:
+                continue
+            event = actor.commit(rec)
+            branch_id = branch_id_of(rec.stream)
+            if event is not None and branch_id is not None:
+                self.directory.note(branch_id, event)
+        if records:
+            self.committed_seq = max(self.committed_seq, records[-1].seq)
+        for listener in self._listeners:
+            try:
+                listener(records)
+            except Exception:  # noqa: BLE001 - one listener must not starve the others
+                log.exception("commit listener %r raised", listener)
         self._since_snapshot += len(records)
         if self.snapshot_every and self._since_snapshot >= self.snapshot_every and (
             self._snapshotting is None or self._snapshotting.done()
@@ -158,7 +189,7 @@ class Runtime:
 
     async def _save_snapshot(self, *, capture_live: bool) -> int:
         seq = await self.journal.last_seq()
-        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
+        actors = self.all_actors()
         if capture_live:  # encoded inside each mailbox: a consistent copy
             encoded = await asyncio.gather(*(a.ask(Read(_encode_unless_stale(a))) for a in actors))
             if any(e is None for e in encoded):
@@ -167,7 +198,7 @@ class Runtime:
         else:
             if any(a.stale for a in actors):
                 raise SnapshotSkipped("an actor is rebuilding its state after a failed append")
-            blob = pack({a.stream: a.state for a in actors})
+            blob = pack({a.stream: a.committed for a in actors})
         await self.journal.save_snapshot(Snapshot(seq=seq, schema=SCHEMA, blob=blob))
         return seq
 
@@ -176,8 +207,8 @@ class Runtime:
         return await self._save_snapshot(capture_live=True)
 
     def states(self) -> dict[str, State]:
-        actors = [*self.branches.values(), self.clients, self.catalogue, self.users]
-        return {a.stream: a.state for a in actors}
+        """Every stream's committed state (tests and the replay check compare these)."""
+        return {a.stream: a.committed for a in self.all_actors()}
 
 
 class SnapshotSkipped(Exception):

@@ -12,10 +12,10 @@ from typing import Any
 
 import msgpack
 
-from actors.branch_state import BranchState, IdempotencyEntry, rebuild_indexes
-from actors.catalogue_core import CatalogueState, UsersState
-from actors.clients_core import ClientsState, rebuild_client_indexes
-from actors.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
+from actors.core.branch_state import BranchState, IdempotencyEntry, rebuild_indexes
+from actors.core.catalogue import CatalogueState, UsersState
+from actors.core.clients import ClientsState, rebuild_client_indexes
+from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
 SCHEMA = 1
 
@@ -112,7 +112,8 @@ def pack(streams: dict[str, State]) -> bytes:
 
 
 def pack_encoded(encoded: dict[str, dict[str, Any]]) -> bytes:
-    return msgpack.packb({"schema": SCHEMA, "streams": encoded}, use_bin_type=True)
+    blob: bytes = msgpack.packb({"schema": SCHEMA, "streams": encoded}, use_bin_type=True)
+    return blob
 
 
 def unpack(blob: bytes) -> dict[str, State] | None:

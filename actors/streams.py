@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from actors.branch_state import BranchState, evolve
-from actors.catalogue_core import CatalogueState, UsersState, evolve_catalogue, evolve_users
-from actors.clients_core import ClientsState, evolve_clients
-from actors.messages import Event, event_from
+from actors.core.branch_state import BranchState, evolve
+from actors.core.catalogue import CatalogueState, UsersState, evolve_catalogue, evolve_users
+from actors.core.clients import ClientsState, evolve_clients
+from actors.core.messages import Event, event_from
 from actors.snapshot import State
 from storage.journal import Recorded
 
@@ -26,6 +26,11 @@ SIDE_STREAMS = frozenset({NOTIFIER})
 
 def branch_stream(branch_id: str) -> str:
     return BRANCH_PREFIX + branch_id
+
+
+def branch_id_of(stream: str) -> str | None:
+    """``branch:<id>`` → ``<id>``; None for any other stream."""
+    return stream[len(BRANCH_PREFIX):] if stream.startswith(BRANCH_PREFIX) else None
 
 
 def fresh(stream: str) -> State:
@@ -43,7 +48,9 @@ def fresh(stream: str) -> State:
 def evolver(stream: str) -> Callable[[Any, Event], Any]:
     if stream.startswith(BRANCH_PREFIX):
         return evolve
-    return {CLIENTS: evolve_clients, CATALOGUE: evolve_catalogue, USERS: evolve_users}[stream]
+    evolvers: dict[str, Callable[[Any, Event], Any]] = {
+        CLIENTS: evolve_clients, CATALOGUE: evolve_catalogue, USERS: evolve_users}
+    return evolvers[stream]
 
 
 def fold(records: Iterable[Recorded], states: dict[str, State] | None = None) -> dict[str, State]:

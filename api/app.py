@@ -17,8 +17,14 @@ from quart import Quart, Response, request
 from quart.json.provider import DefaultJSONProvider
 from quart_schema import QuartSchema
 
-from api import admin, client, public
-from api.context import Zapis
+from api.admin import catalogue as admin_catalogue
+from api.admin import imports, journal, reports
+from api import health
+from api.manager import appointments, board, clients, session, slots, socket
+from api.telegram import booking
+from api.telegram import catalogue as public_catalogue
+from api.web import serve as web
+from api.context import AppContext
 from api.openapi import ZapisOpenAPI, docs
 from api.problems import ApiError, register_error_handlers
 
@@ -68,13 +74,13 @@ def _has_nul(value: Any) -> bool:
 
 
 def create_app(
-    z: Zapis,
+    z: AppContext,
     *,
     blueprints: tuple[Any, ...] = (),
     on_start: tuple[Hook, ...] = (),
     on_stop: tuple[Hook, ...] = (),
 ) -> Quart:
-    """Build the app. ``blueprints`` and hooks let features plug in without editing this file."""
+    """Build the app. ``blueprints`` (the bot's webhook) and hooks plug in from ``run.py``."""
     app = Quart("zapis")
     app.extensions["zapis"] = z
     # The ASGI layer enforces the largest body any route takes (an import);
@@ -95,7 +101,9 @@ def create_app(
     )
     app.json = OrjsonProvider(app)  # after QuartSchema, which installs its own
     register_error_handlers(app)
-    for bp in (public.bp, admin.bp, client.bp, docs, *blueprints):
+    # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
+    for bp in (health.bp, public_catalogue.bp, booking.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
+               admin_catalogue.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints):
         app.register_blueprint(bp)
 
     @app.before_request
@@ -132,7 +140,7 @@ def create_app(
         for hook in on_start:
             await hook()
         z.ready = True
-        log.info("zapis ready: %d branches, journal at seq %d", len(z.runtime.branches), z.runtime.loaded_seq)
+        log.info("zapis ready: %d branches, journal at seq %d", z.scheduler.branch_count(), z.scheduler.seq)
 
     @app.after_serving
     async def _stop() -> None:
@@ -142,4 +150,5 @@ def create_app(
         await z.runtime.stop()
         await z.journal.close()
 
+    socket.mount(app, z)  # the dashboard socket: plain ASGI in front of Quart
     return app

@@ -16,8 +16,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from actors.clock import Clock
-from actors.model import User
+from actors.core.clock import Clock
+from actors.core.model import User
 from api.problems import ApiError, unauthorized
 
 ALGORITHM = "HS256"

@@ -1,39 +1,48 @@
 """The collaborators every handler needs, built once by ``run.py``.
 
-Handlers reach them through ``zapis()`` (stored on the app, not in a global).
+Handlers reach them through ``app_context()`` (stored on the app, not in a
+global). They read and change zapis only through ``scheduler`` (the
+application layer, ``actors/scheduler.py``); ``runtime`` and ``journal`` are
+here for the app's start-up and shutdown and for the journal listing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from quart import current_app
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from actors.runtime import Runtime
+from actors.scheduler import Scheduler
 from api.auth import Passwords, Tokens
-from api.clientkit import ClientKit
-from api.hub import Hub
 from api.ratelimit import RateLimiter
 from settings import Settings
 from storage.journal import Journal
 
+if TYPE_CHECKING:  # the interfaces' own pieces, built by run.py when configured
+    from api.manager.hub import Hub
+    from api.telegram.kit import TelegramKit
+    from bot.service import BotService
+
 
 @dataclass(slots=True)
-class Zapis:
+class AppContext:
     settings: Settings
     journal: Journal
     runtime: Runtime
+    scheduler: Scheduler
     clock: Clock
     passwords: Passwords
     tokens: Tokens | None  # None: no JWT secret, manager endpoints answer 401
     login_limiter: RateLimiter
     ready: bool = False
-    client_kit: ClientKit | None = None  # the Telegram client interface (initData, limits, keys)
-    hub: Hub | None = None  # the dashboard's realtime fan-out (api/hub.py)
-    bot: Any = None  # the in-process Telegram bot (bot/service.py BotService), when one runs
+    telegram: TelegramKit | None = None  # the Telegram client interface (initData, rate limits)
+    hub: Hub | None = None  # the dashboard's realtime fan-out (api/manager/hub.py)
+    bot: BotService | None = None  # the in-process Telegram bot, when one runs
 
 
-def zapis() -> Zapis:
-    return current_app.extensions["zapis"]  # type: ignore[no-any-return]
+def app_context() -> AppContext:
+    ctx: AppContext = current_app.extensions["zapis"]
+    return ctx

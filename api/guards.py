@@ -5,13 +5,13 @@ from __future__ import annotations
 from quart import request
 
 from api.auth import Principal, bearer
-from api.context import zapis
+from api.context import app_context
 from api.problems import unauthorized
 
 
 def current_user() -> Principal:
     """The caller's verified token (401 if missing, invalid or expired)."""
-    z = zapis()
+    z = app_context()
     if z.tokens is None:
         raise unauthorized("manager sign-in is not configured (ZAPIS_JWT_SECRET)")
     return z.tokens.verify(bearer(request.headers.get("Authorization")))

@@ -1,6 +1,6 @@
 """The one place where errors become RFC 9457 problem documents.
 
-Domain errors (``actors.errors``) and journal errors know nothing of HTTP;
+Domain errors (``actors.core.errors``) and journal errors know nothing of HTTP;
 ``STATUS`` maps them. Every other failure — malformed JSON, a body that is
 not UTF-8, a schema violation, an unknown route, a bug — is answered with a
 problem document too, never an HTML page or a stack trace.
@@ -23,7 +23,8 @@ from quart import Quart, Response
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
-from actors import errors as domain
+from actors.core import errors as domain
+from api.admin.import_files import errors as import_files
 from storage.journal import ConcurrencyConflict, JournalInDoubt, JournalUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.IdempotencyKeyReused: 422,
     domain.Forbidden: 403,
     domain.ActorStopped: 503,
+    import_files.UnsupportedFile: 415,
+    import_files.FileTooLarge: 413,
+    import_files.InvalidMapping: 400,
 }
 
 TITLES = {
@@ -138,7 +142,8 @@ def register_error_handlers(app: Quart) -> None:
             413: "the request body is too large",
             415: "send the body as application/json",
         }.get(status, err.description or "error")
-        headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
+        allowed = getattr(err, "valid_methods", None)  # MethodNotAllowed's
+        headers = {"Allow": ", ".join(allowed)} if allowed else None
         return problem(status, code, detail, headers)
 
     @app.errorhandler(Exception)

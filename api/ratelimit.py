@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from api.problems import ApiError
 
 

@@ -15,7 +15,9 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 HHMM = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
 
 
-class _In(BaseModel):
+class RequestModel(BaseModel):
+    """Every request body and query model: unknown fields are a 400, not silently dropped."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -34,7 +36,7 @@ def _price(value: Any) -> str:
 # ------------------------------------------------------------ branches
 
 
-class BranchIn(_In):
+class BranchIn(RequestModel):
     name: Name
     timezone: Annotated[str, Field(min_length=1, max_length=64)]
     address: Annotated[str, Field(max_length=500)] = ""
@@ -44,7 +46,7 @@ class BranchIn(_In):
     cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 120
 
 
-class BranchPatch(_In):
+class BranchPatch(RequestModel):
     name: Name | None = None
     timezone: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     address: Annotated[str, Field(max_length=500)] | None = None
@@ -72,7 +74,7 @@ class BranchList(BaseModel):
 # ------------------------------------------------------------ services
 
 
-class ServiceIn(_In):
+class ServiceIn(RequestModel):
     name: Name
     price: Annotated[str, Field(max_length=20)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
@@ -86,7 +88,7 @@ class ServiceIn(_In):
         return _price(v)
 
 
-class ServicePatch(_In):
+class ServicePatch(RequestModel):
     name: Name | None = None
     price: Annotated[str, Field(max_length=20)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
@@ -128,12 +130,12 @@ class ServiceAdminList(BaseModel):
 Intervals = Annotated[list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]], Field(max_length=24)]
 
 
-class ExceptionIn(_In):
+class ExceptionIn(RequestModel):
     date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     intervals: Intervals = []
 
 
-class StaffIn(_In):
+class StaffIn(RequestModel):
     branch_id: Id
     name: Name
     service_ids: Annotated[list[Id], Field(max_length=1000)]
@@ -141,7 +143,7 @@ class StaffIn(_In):
     exceptions: Annotated[list[ExceptionIn], Field(max_length=1000)] = []
 
 
-class StaffPatch(_In):
+class StaffPatch(RequestModel):
     name: Name | None = None
     service_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
     schedule: dict[str, Intervals] | None = None
@@ -177,7 +179,7 @@ class ServicesQuery(BaseModel):
 # ------------------------------------------------------------ auth & system
 
 
-class LoginIn(_In):
+class LoginIn(RequestModel):
     login: Annotated[str, Field(min_length=1, max_length=100)]
     password: Annotated[str, Field(min_length=1, max_length=1000)]
 

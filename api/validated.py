@@ -1,7 +1,7 @@
 """Request validation with pydantic models, documented for OpenAPI like quart-schema's.
 
-Drop-in for quart-schema's ``validate_request`` / ``validate_querystring`` /
-``validate_headers`` on hot paths: the same models, the same
+The one validation stack of every handler, in place of quart-schema's
+``validate_request`` / ``validate_querystring`` / ``validate_headers``: the same models, the same
 ``RequestSchemaValidationError`` (so the same 400 problem documents), the same
 OpenAPI entries (through quart-schema's ``document_*``), but the model
 validates directly: quart-schema builds a new ``TypeAdapter`` for every
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from quart import request
@@ -40,12 +40,24 @@ def validate_body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
     return decorator
 
 
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Query fields that take a list (``?branch_id=a&branch_id=b``), even when given once."""
+    def is_list(annotation: Any) -> bool:
+        if get_origin(annotation) is list:
+            return True
+        return any(is_list(arg) for arg in get_args(annotation))
+    return frozenset(name for name, f in model.model_fields.items() if is_list(f.annotation))
+
+
 def validate_query(model: type[BaseModel]) -> Callable[[Handler], Handler]:
     """The query string as ``model``, passed as ``query_args=``; a repeated key is a list."""
+    lists = _list_fields(model)
+
     def decorator(func: Handler) -> Handler:
         @wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            raw = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+            raw = {key: values if len(values) > 1 or key in lists else values[0]
+                   for key, values in request.args.lists()}
             return await func(*args, query_args=_load(model, raw), **kwargs)
         return document_querystring(model)(wrapper)
     return decorator

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.tma import sign_init_data
+from api.telegram.initdata import sign_init_data
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 Call = Callable[["Http", int], Awaitable[int]]

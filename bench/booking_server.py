@@ -22,11 +22,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from actors.errors import DomainError
-from actors.messages import AddService, AddStaff, BookSlot, CreateUser, RegisterClient
-from actors.model import Branch, Service, Staff, Status
+from actors.core.errors import DomainError
+from actors.core.messages import AddService, AddStaff, BookSlot, CreateUser, RegisterClient
+from actors.core.model import Branch, Service, Staff, Status
 from actors.runtime import BranchActor
-from actors.schedule import local_date, local_instant, parse_schedule, zone
+from actors.core.schedule import local_date, local_instant, parse_schedule, zone
 from actors.streams import branch_stream
 from settings import Settings
 
@@ -67,7 +67,7 @@ async def seed(z: Any) -> dict[str, Any]:
     tg_ids = [7_000_000_000 + i for i in range(CLIENTS)]
     clients = await asyncio.gather(*(runtime.clients.ask(RegisterClient(
         runtime.new_id(), tg, f"+7999{i:07d}", f"Клиент {i}"), "bench") for i, tg in enumerate(tg_ids)))
-    client_ids = [c.id for c, _ in clients]
+    client_ids = [r.client.id for r in clients]
 
     busy, svc, staff = await _branch(z, "bench: availability", 10, ("09:00", "21:00"),
                                      [("s30", 30), ("s60", 60)], 60)
@@ -79,7 +79,7 @@ async def seed(z: Any) -> dict[str, Any]:
         for block in sorted(rng.sample(range(24), 17 if k < 200 else 16)):
             start = local_instant(day, 9 * 60 + 30 * block, tz)
             bookings.append(BookSlot(runtime.new_id(), rng.choice(client_ids), source="manual",
-                                     status=Status.CONFIRMED, service=runtime.catalogue.state.services[svc["s30"]],
+                                     status=Status.CONFIRMED, service=runtime.catalogue.committed.services[svc["s30"]],
                                      start=start, staff_id=staff_id, by_manager=True))
     assert len(bookings) == APPOINTMENTS
     for i in range(0, len(bookings), 500):
@@ -92,12 +92,12 @@ async def seed(z: Any) -> dict[str, Any]:
     day0 = local_instant(today + timedelta(days=2), 0, tz)
     return {
         "token": TOKEN, "tz": TZ, "tg_ids": tg_ids,
-        "slots": {"branch_id": busy.state.branch.id, "service_id": svc["s60"],  # type: ignore[union-attr]
+        "slots": {"branch_id": busy.committed.branch.id, "service_id": svc["s60"],  # type: ignore[union-attr]
                   "date": slots_date.isoformat()},
         "board": board,
-        "distinct": {"branch_id": book.state.branch.id, "service_id": book_svc["s15"],  # type: ignore[union-attr]
+        "distinct": {"branch_id": book.committed.branch.id, "service_id": book_svc["s15"],  # type: ignore[union-attr]
                      "staff": book_staff, "day0": day0},
-        "contended": {"branch_id": fight.state.branch.id, "service_id": fight_svc["s15"],  # type: ignore[union-attr]
+        "contended": {"branch_id": fight.committed.branch.id, "service_id": fight_svc["s15"],  # type: ignore[union-attr]
                       "staff": fight_staff, "day0": day0},
     }
 
@@ -105,16 +105,16 @@ async def seed(z: Any) -> dict[str, Any]:
 async def _board(z: Any, busy: BranchActor, prefer: date) -> dict[str, Any]:
     """The board phase's target: the busy branch's busiest local day (``prefer`` among equals),
     and a JWT of a manager of that branch, created as ``run.py create-user`` would."""
-    assert busy.state.branch is not None
-    branch_id, tz = busy.state.branch.id, zone(busy.state.branch.timezone)
+    assert busy.committed.branch is not None
+    branch_id, tz = busy.committed.branch.id, zone(busy.committed.branch.timezone)
     per_day: dict[date, int] = {}
-    for a in busy.state.appointments.values():
+    for a in busy.committed.appointments.values():
         day = local_date(a.start, tz)
         per_day[day] = per_day.get(day, 0) + 1
     day = max(per_day, key=lambda d: (per_day[d], d == prefer, -d.toordinal()))
     users = z.runtime.users
     await users.ask(CreateUser("bench-manager", "manager", (branch_id,), z.passwords.hash("bench-password")), "bench")
-    token = z.tokens.issue(users.state.users["bench-manager"])
+    token = z.tokens.issue(users.committed.users["bench-manager"])
     return {"branch_id": branch_id, "date": day.isoformat(), "cards": per_day[day], "token": token}
 
 
@@ -122,7 +122,7 @@ async def verify(z: Any) -> dict[str, Any]:
     """Overlapping occupying appointments per staff member (must be 0), and state vs journal counts."""
     out: dict[str, Any] = {}
     for actor in z.runtime.branches.values():
-        state = actor.state
+        state = actor.committed
         overlaps = 0
         per_staff: dict[str, list[tuple[int, int]]] = {}
         for a in state.appointments.values():

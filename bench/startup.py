@@ -65,12 +65,12 @@ if str(ROOT) not in sys.path:  # `python bench/startup.py` puts bench/ first, no
 import asyncpg
 from argon2 import PasswordHasher
 
-from actors.branch_decide import decide
-from actors.branch_state import BranchState
-from actors.catalogue_core import CatalogueState, add_service, create_user
-from actors.clients_core import ClientsState, find_or_create_by_phone, register
-from actors.errors import DomainError
-from actors.messages import (
+from actors.core.branch_decide import decide
+from actors.core.branch_state import BranchState
+from actors.core.catalogue import CatalogueState, add_service, create_user
+from actors.core.clients import ClientsState, find_or_create_by_phone, register
+from actors.core.errors import DomainError
+from actors.core.messages import (
     AddStaff,
     BookSlot,
     CancelAsClient,
@@ -83,7 +83,7 @@ from actors.messages import (
     Reschedule,
     event_data,
 )
-from actors.model import (
+from actors.core.model import (
     FINAL,
     OCCUPYING,
     Appointment,
@@ -94,7 +94,7 @@ from actors.model import (
     Status,
 )
 from actors.runtime import collector_paused, load_states
-from actors.schedule import local_date, local_instant, working_spans
+from actors.core.schedule import local_date, local_instant, working_spans
 from actors.snapshot import State, encode_state
 from actors.streams import CATALOGUE, CLIENTS, USERS, branch_stream, evolver, fresh
 from storage.journal import Journal, NewEvent

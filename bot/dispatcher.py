@@ -1,6 +1,6 @@
 """The dispatcher factory: routers, middlewares and the shared objects handlers receive by name.
 
-Handlers get ``zapis`` (the public API client), ``api`` (that client signed as
+Handlers get ``booking_api`` (the public API client), ``api`` (that client signed as
 the update's user, from ``BindApi``), ``clock`` and ``callback_data``. Nothing
 is module-level: every call builds fresh routers, so tests and the server can
 build as many dispatchers as they like.
@@ -12,8 +12,8 @@ from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
-from actors.clock import Clock
-from bot.api import ZapisApi
+from actors.core.clock import Clock
+from bot.booking_api import BookingApi
 from bot.middlewares import BindApi, DropDuplicates
 from bot.routers.booking import booking_router
 from bot.routers.fallback import fallback_router
@@ -21,12 +21,12 @@ from bot.routers.mine import mine_router
 from bot.routers.start import start_router
 
 
-def build_dispatcher(zapis: ZapisApi, clock: Clock, *, dedupe_window: int = 10_000) -> Dispatcher:
-    dp = Dispatcher(zapis=zapis, clock=clock)
+def build_dispatcher(booking_api: BookingApi, clock: Clock, *, dedupe_window: int = 10_000) -> Dispatcher:
+    dp = Dispatcher(booking_api=booking_api, clock=clock)
     dedupe = DropDuplicates(dedupe_window)
     dp["dedupe"] = dedupe
     dp.update.outer_middleware(dedupe)
-    dp.update.outer_middleware(BindApi(zapis))
+    dp.update.outer_middleware(BindApi(booking_api))
     dp.message.filter(F.chat.type == ChatType.PRIVATE)  # a booking is a private conversation
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(start_router(), booking_router(), mine_router(), fallback_router())

@@ -27,7 +27,7 @@ import asyncio
 import logging
 from typing import Any
 
-from actors.clock import Clock, utc
+from actors.core.clock import Clock, utc
 from actors.streams import NOTIFIER
 from storage.journal import ConcurrencyConflict, Journal, JournalUnavailable, NewEvent
 

@@ -24,7 +24,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
 
-from bot.api import Person, ZapisApi
+from bot.booking_api import Person, BookingApi
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ class DropDuplicates(BaseMiddleware):
 class BindApi(BaseMiddleware):
     """Outer update middleware: ``data["api"]`` is the client API as this update's user."""
 
-    def __init__(self, zapis: ZapisApi) -> None:
-        self.zapis = zapis
+    def __init__(self, booking_api: BookingApi) -> None:
+        self.booking_api = booking_api
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and isinstance(event, Update):
             person = Person(user.id, user.first_name or "", user.last_name or "", user.username or "")
-            data["api"] = self.zapis.as_user(person, f"tg:{event.update_id}")
+            data["api"] = self.booking_api.as_user(person, f"tg:{event.update_id}")
         return await handler(event, data)

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from actors.branch_state import BranchState
-from actors.schedule import zone
-from actors.streams import BRANCH_PREFIX
+from actors.core.branch_state import BranchState
+from actors.core.schedule import zone
+from actors.streams import branch_id_of
 from bot import texts
-from bot.views import StateView
+from bot.state_view import StateView
 from storage.journal import Recorded
 
 MANAGER = "user:"
@@ -63,9 +63,10 @@ def chat_of(view: StateView, client_id: str) -> int | None:
 
 def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     """The message ``rec`` warrants, or None."""
-    if not rec.actor.startswith(MANAGER) or not rec.stream.startswith(BRANCH_PREFIX):
+    branch_id = branch_id_of(rec.stream)
+    if not rec.actor.startswith(MANAGER) or branch_id is None:
         return None
-    state = view.branch(rec.stream[len(BRANCH_PREFIX):])
+    state = view.branch(branch_id)
     if state is None or state.branch is None:
         return None
     d = rec.data

@@ -20,12 +20,12 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from actors.streams import NOTIFIER
 from bot.ledger import Ledger
 from bot.notices import Notice, notice_for
 from bot.reminders import due_reminders
-from bot.views import StateView
+from bot.state_view import StateView
 from storage.journal import Journal, JournalError, Recorded
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from actors.model import Appointment, Status
+from actors.core.model import Appointment, Status
 from bot.notices import Notice, chat_of, reminder, visit
-from bot.views import StateView
+from bot.state_view import StateView
 
 REMINDABLE = frozenset({Status.NEW, Status.CONFIRMED})
 

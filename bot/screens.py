@@ -1,7 +1,11 @@
 """The booking flow's screens, built from the API's current answers.
 
 Each function takes what a button carries and returns the text and the
-buttons of the next step; nothing is remembered between steps. ``Stale`` is
+buttons of the next step; nothing is remembered between steps. A step costs
+at most two API calls: the branch's card (``GET /branches/{id}``: settings,
+services, masters) and the step's own question (free slots, a hold, a
+booking). A screen that follows a refusal or a release shows the day's
+times again, a third call. ``Stale`` is
 raised when a button names something that no longer makes sense (a day that is
 not a date, a branch that was closed): the errors router answers it with the
 menu.
@@ -13,9 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from bot import texts
-from bot.api import UserApi, ZapisApi
+from bot.booking_api import BookingApi, BranchCard, UserApi
 from bot.callbacks import (
     AskCancel,
     Days,
@@ -42,38 +46,40 @@ def local(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-async def branches_screen(zapis: ZapisApi) -> Screen:
-    branches = await zapis.branches()
+async def branches_screen(booking_api: BookingApi) -> Screen:
+    branches = await booking_api.branches()
     if not branches:
         return back_to_menu(texts.NO_BRANCHES)
     if len(branches) == 1:
-        return await services_screen(zapis, branches[0]["id"])
+        return await services_screen(booking_api, branches[0]["id"], many=False)
     buttons = [button(b["name"], PickBranch(branch=b["id"])) for b in branches]
     return Screen(texts.CHOOSE_BRANCH, inline(*rows(buttons, 1), menu_row()))
 
 
-async def services_screen(zapis: ZapisApi, branch_id: str) -> Screen:
-    services = await zapis.services(branch_id)
-    if not services:
+async def services_screen(booking_api: BookingApi, branch_id: str, *, many: bool | None = None) -> Screen:
+    """The branch's services; ``many``: whether there are other branches to go back to (asked if None)."""
+    card = await booking_api.branch(branch_id)
+    if not card.services:
         return back_to_menu(texts.NO_SERVICES)
     buttons = [button(texts.service_button(s["name"], s["price"], s["currency"], s["duration_min"]),
-                      PickService(branch=branch_id, service=s["id"])) for s in services]
-    many = len(await zapis.branches()) > 1
+                      PickService(branch=branch_id, service=s["id"])) for s in card.services]
+    if many is None:
+        many = len(await booking_api.branches()) > 1
     back = [button(texts.BTN_BACK, Menu(to="book"))] if many else []
     return Screen(texts.CHOOSE_SERVICE, inline(*rows(buttons, 1), back, menu_row()))
 
 
-def today_in(branch: dict[str, Any], clock: Clock) -> date:
-    return datetime.fromtimestamp(clock.now(), ZoneInfo(branch["timezone"])).date()
+def today_in(branch: BranchCard, clock: Clock) -> date:
+    return datetime.fromtimestamp(clock.now(), ZoneInfo(branch.timezone)).date()
 
 
-async def days_screen(api: UserApi, zapis: ZapisApi, clock: Clock, branch_id: str, service_id: str,
+async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branch_id: str, service_id: str,
                       first_raw: str = "") -> Screen:
     """Days of a two-week page that have at least one free start, with paging inside the horizon."""
-    branch = await zapis.branch(branch_id)
-    service = await zapis.service(branch_id, service_id)
+    branch = await booking_api.branch(branch_id)
+    service = branch.service(service_id)
     today = today_in(branch, clock)
-    horizon_end = today + timedelta(days=max(0, int(branch["horizon_days"])))
+    horizon_end = today + timedelta(days=max(0, branch.horizon_days))
     first = max(unpack_day(first_raw) or today, today)
     if first > horizon_end:
         first = today
@@ -94,14 +100,15 @@ async def days_screen(api: UserApi, zapis: ZapisApi, clock: Clock, branch_id: st
                   inline(*rows(days, 4), paging, back_row, menu_row()))
 
 
-async def times_screen(api: UserApi, zapis: ZapisApi, branch_id: str, service_id: str, day_raw: str,
-                       staff_id: str = "") -> Screen:
+async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, service_id: str, day_raw: str,
+                       staff_id: str = "", *, card: BranchCard | None = None) -> Screen:
     """Free start times of one day, for any master or one; buttons to switch masters."""
     day = unpack_day(day_raw)
     if day is None:
         raise Stale(f"not a day: {day_raw!r}")
-    service = await zapis.service(branch_id, service_id)
-    names = await zapis.staff(branch_id)
+    card = card or await booking_api.branch(branch_id)
+    service = card.service(service_id)
+    names = card.staff_names
     answer = await api.slots(branch_id, service_id, day, day, staff_id or None)
     tz = ZoneInfo(answer["timezone"])
     starts: dict[int, set[str]] = {}

@@ -33,12 +33,12 @@ from aiogram.enums import ParseMode
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from actors.clock import Clock
-from bot.api import ZapisApi
+from actors.core.clock import Clock
+from bot.booking_api import BookingApi
 from bot.dispatcher import build_dispatcher
 from bot.notifier import Notifier
 from bot.sender import Sender
-from bot.views import StateView
+from bot.state_view import StateView
 from bot.webhook import NotAnUpdate
 from settings import Settings
 from storage.journal import Journal
@@ -63,8 +63,8 @@ class BotService:
             raise ValueError("the bot needs ZAPIS_TELEGRAM_BOT_TOKEN")
         self.settings = settings
         self.mode = settings.bot_mode
-        self.zapis = ZapisApi(settings.bot_api_base_url, token, clock)
-        self.dispatcher = build_dispatcher(self.zapis, clock)
+        self.booking_api = BookingApi(settings.bot_api_base_url, token, clock)
+        self.dispatcher = build_dispatcher(self.booking_api, clock)
         self.bot = Bot(token, session=session or bot_session(settings),
                        default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.notifier = Notifier(journal, view, Sender(self.bot), clock,
@@ -84,7 +84,7 @@ class BotService:
         elif self.mode == "webhook":
             self._task = asyncio.create_task(self._forever(self._register_webhook, "setWebhook"),
                                              name="zapis-bot-webhook")
-        log.info("bot started (%s), client API at %s", self.mode, self.zapis.base_url)
+        log.info("bot started (%s), client API at %s", self.mode, self.booking_api.base_url)
 
     async def stop(self) -> None:
         if self.mode == "polling":
@@ -96,7 +96,7 @@ class BotService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.notifier.stop()
-        await self.zapis.close()
+        await self.booking_api.close()
         await self.bot.session.close()
 
     async def feed_webhook(self, payload: dict[str, Any]) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from actors.clock import Clock, SystemClock
+from actors.core.clock import Clock, SystemClock
 from bot.service import BotService
-from bot.views import JournalProjection
+from bot.state_view import JournalProjection
 from settings import Settings
 from storage.factory import open_journal
 from storage.journal import Journal

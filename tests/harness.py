@@ -21,10 +21,10 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 from quart import Quart
 
-from actors.clock import ManualClock
-from actors.messages import CreateUser
-from actors.model import User
-from api.context import Zapis
+from actors.core.clock import ManualClock
+from actors.core.messages import CreateUser
+from actors.core.model import User
+from api.context import AppContext
 from run import build
 from settings import Settings
 from storage.journal import Journal
@@ -55,7 +55,7 @@ class Harness:
         return base.with_(**self.overrides)
 
     @property
-    def z(self) -> Zapis:
+    def z(self) -> AppContext:
         assert self.app is not None, "start() the harness first"
         return self.app.extensions["zapis"]  # type: ignore[no-any-return]
 
@@ -82,9 +82,9 @@ class Harness:
     async def user(self, login: str = "admin", role: str = "admin", branches: tuple[str, ...] = ("*",)) -> str:
         """Create an account (if missing) and return a valid JWT for it."""
         users = self.z.runtime.users
-        if login not in users.state.users:
+        if login not in users.committed.users:
             await users.ask(CreateUser(login, role, branches, self.z.passwords.hash("password-123")))
-        user: User = users.state.users[login]
+        user: User = users.committed.users[login]
         assert self.z.tokens is not None
         return self.z.tokens.issue(user)
 

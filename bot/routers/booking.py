@@ -9,9 +9,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from bot import texts
-from bot.api import ApiProblem, UserApi, ZapisApi
+from bot.booking_api import ApiProblem, UserApi, BookingApi
 from bot.callbacks import (
     Confirm,
     Days,
@@ -33,35 +33,35 @@ from bot.screens import (
 from bot.ui import Screen, button, inline, menu_row, show
 
 
-async def on_book(event: Message | CallbackQuery, zapis: ZapisApi) -> None:
-    await show(event, await branches_screen(zapis))
+async def on_book(event: Message | CallbackQuery, booking_api: BookingApi) -> None:
+    await show(event, await branches_screen(booking_api))
 
 
-async def on_branch(query: CallbackQuery, callback_data: PickBranch, zapis: ZapisApi) -> None:
-    await show(query, await services_screen(zapis, callback_data.branch))
+async def on_branch(query: CallbackQuery, callback_data: PickBranch, booking_api: BookingApi) -> None:
+    await show(query, await services_screen(booking_api, callback_data.branch))
 
 
-async def on_service(query: CallbackQuery, callback_data: PickService, api: UserApi, zapis: ZapisApi,
+async def on_service(query: CallbackQuery, callback_data: PickService, api: UserApi, booking_api: BookingApi,
                      clock: Clock) -> None:
-    await show(query, await days_screen(api, zapis, clock, callback_data.branch, callback_data.service))
+    await show(query, await days_screen(api, booking_api, clock, callback_data.branch, callback_data.service))
 
 
-async def on_days(query: CallbackQuery, callback_data: Days, api: UserApi, zapis: ZapisApi,
+async def on_days(query: CallbackQuery, callback_data: Days, api: UserApi, booking_api: BookingApi,
                   clock: Clock) -> None:
     cb = callback_data
-    await show(query, await days_screen(api, zapis, clock, cb.branch, cb.service, cb.first))
+    await show(query, await days_screen(api, booking_api, clock, cb.branch, cb.service, cb.first))
 
 
-async def on_times(query: CallbackQuery, callback_data: Times, api: UserApi, zapis: ZapisApi) -> None:
+async def on_times(query: CallbackQuery, callback_data: Times, api: UserApi, booking_api: BookingApi) -> None:
     cb = callback_data
-    await show(query, await times_screen(api, zapis, cb.branch, cb.service, cb.day, cb.staff))
+    await show(query, await times_screen(api, booking_api, cb.branch, cb.service, cb.day, cb.staff))
 
 
-async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, zapis: ZapisApi) -> None:
+async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booking_api: BookingApi) -> None:
     """Hold the slot; if someone took it meanwhile, say so and show the day's free times again."""
     cb = callback_data
-    branch = await zapis.branch(cb.branch)
-    tz = ZoneInfo(branch["timezone"])
+    branch = await booking_api.branch(cb.branch)
+    tz = ZoneInfo(branch.timezone)
     start = datetime.fromtimestamp(cb.at, tz)
     day = pack_day(start.date())
     try:
@@ -69,19 +69,18 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, zapis
     except ApiProblem as problem:
         if problem.code != "slot_unavailable":
             raise
-        screen = await times_screen(api, zapis, cb.branch, cb.service, day, cb.staff)
+        screen = await times_screen(api, booking_api, cb.branch, cb.service, day, cb.staff, card=branch)
         await show(query, screen.with_note(texts.SLOT_TAKEN))
         return
-    service = await zapis.service(cb.branch, cb.service)
-    names = await zapis.staff(cb.branch)
-    text = texts.held(service["name"], local(held["start"]), names.get(held["staff_id"], "—"),
-                      local(held["expires_at"]).astimezone(tz), branch.get("address", ""))
+    service = branch.service(cb.service)
+    text = texts.held(service["name"], local(held["start"]), branch.staff_names.get(held["staff_id"], "—"),
+                      local(held["expires_at"]).astimezone(tz), branch.address)
     keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day}
     await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
 
 
-async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi, zapis: ZapisApi) -> None:
+async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi, booking_api: BookingApi) -> None:
     cb = callback_data
     try:
         appointment = await api.book(cb.hold)
@@ -92,20 +91,20 @@ async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi,
         await show(query, Screen(texts.HOLD_EXPIRED,
                                  inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
         return
-    branch = await zapis.branch(appointment["branch_id"])
+    branch = await booking_api.branch(appointment["branch_id"])
     text = texts.booked(appointment["service"]["name"], local(appointment["start"]),
-                        appointment["staff"]["name"], branch["name"], branch.get("address", ""))
+                        appointment["staff"]["name"], branch.name, branch.address)
     await show(query, Screen(text, inline([button(texts.BTN_MY, Menu(to="my"))], menu_row())))
 
 
-async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi, zapis: ZapisApi) -> None:
+async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi, booking_api: BookingApi) -> None:
     cb = callback_data
     try:
         await api.release(cb.hold)
     except ApiProblem as problem:
         if problem.status != 404:  # already expired or used: nothing to release
             raise
-    screen = await times_screen(api, zapis, cb.branch, cb.service, cb.day)
+    screen = await times_screen(api, booking_api, cb.branch, cb.service, cb.day)
     await show(query, screen.with_note(texts.HOLD_RELEASED))
 
 

@@ -17,7 +17,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import texts
-from bot.api import ApiProblem, ApiUnavailable, UserApi
+from bot.booking_api import ApiProblem, ApiUnavailable, UserApi
 from bot.routers.start import ask_phone, is_registered
 from bot.screens import Stale
 from bot.ui import back_to_menu, menu_screen, share_phone_keyboard, show

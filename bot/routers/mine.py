@@ -6,9 +6,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from actors.clock import Clock
+from actors.core.clock import Clock
 from bot import texts
-from bot.api import ApiProblem, UserApi
+from bot.booking_api import ApiProblem, UserApi
 from bot.callbacks import AskCancel, DoCancel, Menu
 from bot.screens import CANCELLABLE, Stale, local, my_screen
 from bot.ui import Screen, button, inline, menu_row, show

@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot import texts
-from bot.api import ApiProblem, UserApi
+from bot.booking_api import ApiProblem, UserApi
 from bot.callbacks import Menu
 from bot.ui import menu_screen, share_phone_keyboard, show
 

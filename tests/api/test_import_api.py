@@ -18,7 +18,7 @@ import httpx
 import pytest
 from quart.datastructures import FileStorage
 
-from actors.messages import RegisterClient
+from actors.core.messages import RegisterClient
 from tests.harness import JWT_SECRET, Harness, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ async def test_import_counts_dedups_and_dry_run_matches(harness: Harness) -> Non
     assert await dry.get_json() == expected
     real = await post_import(harness, "clients.csv", payload)
     assert await real.get_json() == expected
-    state = rt.clients.state
+    state = rt.clients.committed
     anna = state.by_phone_client("+79991234567")
     assert anna is not None and anna.email == "anna@example.com" and anna.birthday == "1990-02-01"
     assert anna.source == "import"
@@ -71,7 +71,7 @@ async def test_import_counts_dedups_and_dry_run_matches(harness: Harness) -> Non
     body = await again.get_json()
     assert (body["created"], body["updated"], body["duplicates"]) == (0, 4, 1)
     await harness.restart()
-    assert len(harness.z.runtime.clients.state.clients) == 4
+    assert len(harness.z.runtime.clients.committed.clients) == 4
 
 
 def zip_bomb() -> bytes:
@@ -112,7 +112,7 @@ async def test_limits_answer_413(harness: Harness) -> None:
     rows = b"name,phone\nA,+79990000001\nB,+79990000002\nC,+79990000003\nD,+79990000004\n"
     r = await post_import(harness, "rows.csv", rows)
     assert r.status_code == 413 and (await r.get_json())["code"] == "file_too_large"
-    assert harness.z.runtime.clients.state.clients == {}
+    assert harness.z.runtime.clients.committed.clients == {}
 
 
 async def test_bad_forms_are_400(harness: Harness) -> None:
@@ -200,7 +200,7 @@ async def _login(http: httpx.AsyncClient) -> str:
 
 
 async def _count_clients(env: dict[str, str]) -> int:
-    from actors.clients_core import ClientsState
+    from actors.core.clients import ClientsState
     from actors.runtime import load_states
     from storage.factory import open_journal
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from actors.messages import BookSlot, ChangeStatus
-from actors.model import Status
-from actors.schedule import zone
+from actors.core.messages import BookSlot, ChangeStatus
+from actors.core.model import Status
+from actors.core.schedule import zone
 from tests.harness import Harness
 from tests.seed import seed_salon
 
@@ -24,8 +24,8 @@ async def scenario(h: Harness) -> tuple[str, str, dict[str, str]]:
     a = await seed_salon(h, client, timezone="Europe/Moscow", staff=1, schedule=ALL_DAY)
     b = await seed_salon(h, client, timezone="Asia/Vladivostok", staff=1, schedule=ALL_DAY)
     rt = h.z.runtime
-    cut_a = rt.catalogue.state.services[a.services["cut"]]
-    cut_b = rt.catalogue.state.services[b.services["cut"]]
+    cut_a = rt.catalogue.committed.services[a.services["cut"]]
+    cut_b = rt.catalogue.committed.services[b.services["cut"]]
     A, B = rt.branch(a.branch_id), rt.branch(b.branch_id)
 
     async def book(actor: Any, aid: str, who: str, svc: Any, start: int, status: Status | None) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import actors.runtime as runtime_module
-from actors.messages import BookSlot, ChangeStatus, HoldSlot, RegisterClient, Reschedule
-from actors.model import Status
+from actors.core.messages import BookSlot, ChangeStatus, HoldSlot, RegisterClient, Reschedule
+from actors.core.model import Status
 from actors.snapshot import encode_state
 from run import replay_journal
 from storage.journal import Snapshot
@@ -32,7 +32,7 @@ async def busy_salon(h: Harness) -> None:
     client = await h.start()
     salon = await seed_salon(h, client)
     rt = h.z.runtime
-    cut = rt.catalogue.state.services[salon.services["cut"]]
+    cut = rt.catalogue.committed.services[salon.services["cut"]]
     branch = rt.branch(salon.branch_id)
     for i in range(6):
         await rt.clients.ask(RegisterClient(f"c{i}", 1000 + i, f"+7999123456{i}", f"Client {i}"))
@@ -88,7 +88,7 @@ async def test_replay_agrees_with_the_live_state_and_detects_a_mismatch(harness:
     # a snapshot that claims a state the journal does not have
     await harness.start()
     branch = next(iter(harness.z.runtime.branches.values()))
-    branch.state.appointments.pop("a0")
+    branch.committed.appointments.pop("a0")
     await harness.z.runtime.snapshot()
     await crash(harness)
     assert await replay_journal(harness.journal_factory(), None) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api.webapp import WEB_ROOT
+from api.web.serve import WEB_ROOT
 from storage.sqlite import SqliteJournal
 from tests.harness import Harness
 

@@ -132,7 +132,7 @@ class FakeTelegram:
     async def _answer(self, call: Call) -> web.Response:
         p = call.params
         if call.method == "getme":
-            return self._ok({"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Zapis",
+            return self._ok({"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "AppContext",
                              "username": "zapis_test_bot"})
         if call.method == "sendmessage":
             fault = self.send_faults.pop(0) if self.send_faults else None

@@ -50,7 +50,7 @@ class RecordingSession(BaseSession):
         async with self._changed:
             self._changed.notify_all()
         if isinstance(method, GetMe):
-            return User(id=bot.id, is_bot=True, first_name="Zapis", username="zapis_bot")
+            return User(id=bot.id, is_bot=True, first_name="AppContext", username="zapis_bot")
         if isinstance(method, SendMessage):
             return self._message(int(method.chat_id), next(self._ids), method.text, method.reply_markup)
         if isinstance(method, EditMessageText):

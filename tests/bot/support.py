@@ -13,11 +13,11 @@ from aiogram.client.default import DefaultBotProperties
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
 
-from bot.api import ZapisApi
+from bot.booking_api import BookingApi
 from bot.dispatcher import build_dispatcher
 from bot.notifier import Notifier
 from bot.sender import Sender
-from bot.views import RuntimeView
+from bot.state_view import CommittedView
 from tests.bot.recording import Person, RecordingSession
 from tests.harness import Harness, _wait_port, free_port, no_lifespan
 
@@ -56,21 +56,21 @@ class BotEnv:
     url: str
     session: RecordingSession = field(default_factory=RecordingSession)
     bot: Bot = field(init=False)
-    zapis: ZapisApi = field(init=False)
+    booking_api: BookingApi = field(init=False)
     dp: Dispatcher = field(init=False)
     notifier: Notifier | None = None
 
     def __post_init__(self) -> None:
         self.bot = Bot(TOKEN, session=self.session, default=DefaultBotProperties(parse_mode="HTML"))
-        self.zapis = ZapisApi(self.url, TOKEN, self.h.clock)
-        self.dp = build_dispatcher(self.zapis, self.h.clock)
+        self.booking_api = BookingApi(self.url, TOKEN, self.h.clock)
+        self.dp = build_dispatcher(self.booking_api, self.h.clock)
 
     def person(self, user_id: int, first_name: str = "Анна") -> Person:
         return Person(self.dp, self.bot, self.session, user_id, first_name)
 
     def start_notifier(self, **kw: Any) -> Notifier:
         z = self.h.z
-        self.notifier = Notifier(z.journal, RuntimeView(z.runtime), Sender(self.bot, sleep=_no_wait), self.h.clock,
+        self.notifier = Notifier(z.journal, CommittedView(z.scheduler), Sender(self.bot, sleep=_no_wait), self.h.clock,
                                  reminders_before_h=z.settings.reminders_before_h, **kw)
         self.notifier.start()
         return self.notifier
@@ -82,7 +82,7 @@ class BotEnv:
 
     async def close(self) -> None:
         await self.stop_notifier()
-        await self.zapis.close()
+        await self.booking_api.close()
 
 
 async def _no_wait(seconds: float) -> None:

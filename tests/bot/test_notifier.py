@@ -15,7 +15,7 @@ from actors.streams import NOTIFIER
 from bot.ledger import CHECKPOINT, REMINDED, SENT
 from bot.notifier import Notifier
 from bot.sender import Sender
-from bot.views import RuntimeView
+from bot.state_view import CommittedView
 from run import replay_journal
 from tests.bot.support import (
     TOKEN,
@@ -96,7 +96,7 @@ async def test_retry_after_and_network_errors_then_one_delivery(harness: Harness
             waits.append(seconds)
 
         z = harness.z
-        notifier = Notifier(z.journal, RuntimeView(z.runtime), Sender(env.bot, sleep=sleep), harness.clock)
+        notifier = Notifier(z.journal, CommittedView(z.scheduler), Sender(env.bot, sleep=sleep), harness.clock)
         env.notifier = notifier
         notifier.start()
         await notifier.settle()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from actors.model import Appointment, Status
+from actors.core.model import Appointment, Status
 from bot.ledger import REMINDED
 from bot.reminders import window
 from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from api.tma import sign_init_data
+from api.telegram.initdata import sign_init_data
 from bot.standalone import run_standalone
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.support import TOKEN, serve_at

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.tma import sign_init_data
+from api.telegram.initdata import sign_init_data
 from tests.harness import Harness
 from tests.seed import Salon, seed_salon
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 import pytest
 from aiogram.utils.web_app import check_webapp_signature, safe_parse_webapp_init_data
 
-from actors.clock import ManualClock
-from api.tma import InitDataInvalid, InitDataVerifier, init_data_hash, parse_authorization, sign_init_data
+from actors.core.clock import ManualClock
+from api.telegram.initdata import InitDataInvalid, InitDataVerifier, init_data_hash, parse_authorization, sign_init_data
 from tests.client.kit import OTHER_BOT, TOKEN, problem, register, salon_with_clients, start, tma
 from tests.harness import Harness
 
@@ -183,7 +183,7 @@ async def test_sign_up_new_existing_and_conflict(harness: Harness) -> None:
     assert (await r.get_json())["client"]["id"] == created["id"]
     r = await client.post("/api/v1/clients/auth", json={"phone": "9161234567"}, headers=tma(harness, 77))
     await problem(r, 409, "client_conflict")
-    assert [c.telegram_id for c in harness.z.runtime.clients.state.clients.values()] == [5167898484]
+    assert [c.telegram_id for c in harness.z.runtime.clients.committed.clients.values()] == [5167898484]
 
 
 async def test_rate_limits_answer_429_with_retry_after(harness: Harness) -> None:

@@ -114,5 +114,5 @@ async def test_every_bad_request_is_a_problem_document_and_writes_nothing(harnes
         except AssertionError as err:
             pytest.fail(f"{method} {path} {kwargs}: {err}")
     assert await harness.z.journal.last_seq() == seq
-    assert harness.z.runtime.branch(salon.branch_id).state.appointments == {}
-    assert harness.z.runtime.branch(salon.branch_id).state.holds == {}
+    assert harness.z.runtime.branch(salon.branch_id).committed.appointments == {}
+    assert harness.z.runtime.branch(salon.branch_id).committed.holds == {}

@@ -23,7 +23,7 @@ async def test_a_booking_answers_specs_shape_and_journals_appointment_created(ha
     salon = await salon_with_clients(harness, client, A)
     appt = await _book(client, harness, A, slot_body(salon, at("12:00"), service="colour", comment="хна"))
     assert appt.keys() == APPOINTMENT_KEYS
-    me = harness.z.runtime.clients.state.by_telegram_client(A)
+    me = harness.z.runtime.clients.committed.by_telegram_client(A)
     assert me is not None
     assert appt["status"] == "new" and appt["source"] == "bot" and appt["version"] == 1
     assert (appt["start"], appt["end"]) == (at("12:00"), at("13:30"))  # 90 minutes, Moscow offset
@@ -35,9 +35,9 @@ async def test_a_booking_answers_specs_shape_and_journals_appointment_created(ha
     assert event.stream == f"branch:{salon.branch_id}" and event.actor == f"client:{me.id}"
     assert event.data["appointment_id"] == appt["id"] and event.data["start"] == instant(at("12:00"))
     # The realtime feed renders the event's appointment in the same shape.
-    from api.views import appointment_json
-    state = harness.z.runtime.branch(salon.branch_id).state
-    assert appointment_json(state.appointments[appt["id"]], harness.z.runtime) == appt
+    from api.shapes import appointment_json
+    state = harness.z.runtime.branch(salon.branch_id).committed
+    assert appointment_json(state.appointments[appt["id"]], harness.z.scheduler) == appt
     # The 15-minute buffer after "colour" keeps the master busy until 13:45.
     r = await client.post("/api/v1/appointments", json=slot_body(salon, at("13:30")), headers=tma(harness, A))
     await problem(r, 409, "slot_unavailable")
@@ -96,8 +96,8 @@ async def test_cancel_own_appointment_only_in_time_and_once(harness: Harness) ->
 
 
 async def test_a_manager_status_makes_cancel_impossible(harness: Harness) -> None:
-    from actors.messages import ChangeStatus
-    from actors.model import Status
+    from actors.core.messages import ChangeStatus
+    from actors.core.model import Status
 
     client = await start(harness)
     salon = await salon_with_clients(harness, client, A)

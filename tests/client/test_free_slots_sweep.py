@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from actors.branch_decide import decide
-from actors.branch_state import BranchState, evolve
-from actors.errors import DomainError
-from actors.messages import AddStaff, BookSlot, ChangeStatus, Command, HoldSlot, OpenBranch
-from actors.model import WEEKDAYS, Branch, Service, Staff, Status
-from actors.schedule import days, local_instant, zone
-from actors.slots import Slot, bookable_window, blocking_holds, candidates, free_slots, grid_starts, is_free
+from actors.core.branch_decide import decide
+from actors.core.branch_state import BranchState, evolve
+from actors.core.errors import DomainError
+from actors.core.messages import AddStaff, BookSlot, ChangeStatus, Command, HoldSlot, OpenBranch
+from actors.core.model import WEEKDAYS, Branch, Service, Staff, Status
+from actors.core.schedule import days, local_instant, zone
+from actors.core.slots import Slot, bookable_window, blocking_holds, candidates, free_slots, grid_starts, is_free
 
 
 def reference(state: BranchState, service: Service, first: date, last: date, now: float,
@@ -81,7 +81,7 @@ def test_gap_walk_matches_the_per_start_definition(seed: int) -> None:
 
 
 def test_gap_walk_with_overlapping_busy_spans() -> None:
-    from actors.slots import _free_starts
+    from actors.core.slots import _free_starts
 
     # A long span containing a short one: nothing is free until the long one ends.
     assert list(_free_starts(0, 100, 0, 1500, 100, [(0, 1000), (100, 200)])) == list(range(1000, 1501, 100))
@@ -91,7 +91,7 @@ def test_gap_walk_with_overlapping_busy_spans() -> None:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_on_grid_is_membership_in_grid_starts(seed: int) -> None:
-    from actors.slots import on_grid
+    from actors.core.slots import on_grid
 
     rng = random.Random(seed)
     state, services, first, _ = _random_state(rng)

@@ -62,7 +62,7 @@ async def test_a_new_hold_replaces_the_old_one_in_that_branch(harness: Harness) 
     salon = await salon_with_clients(harness, client, A, B)
     first = await _hold(client, harness, A, slot_body(salon, at("12:00")))
     second = await _hold(client, harness, A, slot_body(salon, at("15:00")))
-    state = harness.z.runtime.branch(salon.branch_id).state
+    state = harness.z.runtime.branch(salon.branch_id).committed
     assert [h.id for h in state.live_holds(harness.clock.now())] == [second["hold_id"]]
     free_for_b = free_pairs(await slots(client, harness, B, salon))
     assert (instant(at("12:00")), salon.staff[0]) in free_for_b
@@ -85,7 +85,7 @@ async def test_holds_survive_a_restart_and_booking_with_one_consumes_it(harness:
     assert (appt["start"], appt["staff"]["id"], appt["comment"]) == (at("12:00"), salon.staff[0], "без укладки")
     r = await client.post("/api/v1/appointments", json={"hold_id": held["hold_id"]}, headers=tma(harness, A))
     await problem(r, 409, "hold_expired")
-    assert harness.z.runtime.branch(salon.branch_id).state.live_holds(harness.clock.now()) == []
+    assert harness.z.runtime.branch(salon.branch_id).committed.live_holds(harness.clock.now()) == []
 
 
 async def test_booking_by_slot_over_ones_own_hold_consumes_it(harness: Harness) -> None:
@@ -96,7 +96,7 @@ async def test_booking_by_slot_over_ones_own_hold_consumes_it(harness: Harness) 
     assert r.status_code == 201
     r = await client.post("/api/v1/appointments", json={"hold_id": held["hold_id"]}, headers=tma(harness, A))
     await problem(r, 409, "hold_expired")
-    assert len(harness.z.runtime.branch(salon.branch_id).state.appointments) == 1
+    assert len(harness.z.runtime.branch(salon.branch_id).committed.appointments) == 1
 
 
 async def test_release_a_hold(harness: Harness) -> None:
@@ -117,8 +117,8 @@ async def test_holds_in_two_branches_coexist(harness: Harness) -> None:
     h1 = await _hold(client, harness, A, slot_body(one, at("12:00")))
     h2 = await _hold(client, harness, A, slot_body(two, at("12:00")))
     now = harness.clock.now()
-    assert [h.id for h in harness.z.runtime.branch(one.branch_id).state.live_holds(now)] == [h1["hold_id"]]
-    assert [h.id for h in harness.z.runtime.branch(two.branch_id).state.live_holds(now)] == [h2["hold_id"]]
+    assert [h.id for h in harness.z.runtime.branch(one.branch_id).committed.live_holds(now)] == [h1["hold_id"]]
+    assert [h.id for h in harness.z.runtime.branch(two.branch_id).committed.live_holds(now)] == [h2["hold_id"]]
 
 
 async def test_a_hold_in_a_branch_closed_meanwhile_cannot_be_booked(harness: Harness) -> None:

@@ -64,7 +64,7 @@ async def test_concurrent_duplicates_with_one_key_book_exactly_once(harness: Har
     assert {r.status_code for r in answers} == {201}
     assert len({(await r.get_json())["id"] for r in answers}) == 1
     assert len(await events_of(harness, "appointment.created")) == 1
-    assert len(harness.z.client_kit.keys) == 0  # type: ignore[union-attr]  # no lock left behind
+    assert len(harness.z.scheduler.keys) == 0  # type: ignore[union-attr]  # no lock left behind
 
 
 async def test_keys_are_per_client_across_every_branch(harness: Harness) -> None:

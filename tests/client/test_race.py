@@ -61,14 +61,14 @@ async def test_fifty_clients_book_one_start_exactly_one_wins(harness: Harness) -
     assert (len(won), len(lost)) == (1, N - 1)
     winner = won[0].json()
     assert winner["status"] == "new" and winner["staff"]["id"] == salon.staff[0]
-    state = harness.z.runtime.branch(salon.branch_id).state
+    state = harness.z.runtime.branch(salon.branch_id).committed
     assert [a.id for a in state.appointments.values()] == [winner["id"]]
     booked = await events_of(harness, "appointment.created")
     assert [e.data["appointment_id"] for e in booked] == [winner["id"]]
     assert booked[0].data["start"] == instant(body["start"]) and booked[0].data["staff_id"] == salon.staff[0]
     # And it is what a restart rebuilds.
     await harness.restart()
-    state = harness.z.runtime.branch(salon.branch_id).state
+    state = harness.z.runtime.branch(salon.branch_id).committed
     assert [a.id for a in state.appointments.values()] == [winner["id"]]
 
 
@@ -80,7 +80,7 @@ async def test_fifty_clients_hold_one_start_exactly_one_wins(harness: Harness) -
     won, _ = _outcome(responses)
     assert len(won) == 1
     hold_id = won[0].json()["hold_id"]
-    state = harness.z.runtime.branch(salon.branch_id).state
+    state = harness.z.runtime.branch(salon.branch_id).committed
     assert [h.id for h in state.live_holds(harness.clock.now())] == [hold_id]
     placed = await events_of(harness, "hold.placed")
     assert [e.data["hold_id"] for e in placed] == [hold_id]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from actors.branch_decide import decide
-from actors.branch_state import BranchState, evolve
-from actors.messages import AddStaff, Command, Event, OpenBranch
-from actors.model import WEEKDAYS, Branch, Interval, Service, Staff
-from actors.schedule import zone
+from actors.core.branch_decide import decide
+from actors.core.branch_state import BranchState, evolve
+from actors.core.messages import AddStaff, Command, Event, OpenBranch
+from actors.core.model import WEEKDAYS, Branch, Interval, Service, Staff
+from actors.core.schedule import zone
 
 BRANCH = "b1"
 

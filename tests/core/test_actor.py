@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from actors.actor import StreamActor
-from actors.branch_state import BranchState
-from actors.clock import ManualClock
-from actors.deciders import decide_branch
-from actors.errors import ActorStopped, NotFound, SlotUnavailable
-from actors.messages import AddStaff, BookSlot, OpenBranch
-from actors.model import WEEKDAYS, Branch, Staff
+from actors.core.branch_state import BranchState
+from actors.core.clock import ManualClock
+from actors.deciders import Booked, decide_branch
+from actors.core.errors import ActorStopped, NotFound, SlotUnavailable
+from actors.core.messages import AddStaff, BookSlot, OpenBranch
+from actors.core.model import WEEKDAYS, Branch, Staff
 from actors.streams import evolver, fresh
 from storage.journal import JournalUnavailable, NewEvent, Recorded
 from storage.sqlite import SqliteJournal
@@ -58,8 +58,8 @@ async def branch_actor(journal: FlakyJournal) -> StreamActor[BranchState]:
 
 async def test_answers_come_after_the_events_are_durable(journal: FlakyJournal) -> None:
     actor = await branch_actor(journal)
-    appt, created = await actor.ask(BookSlot("a1", "c1", service=CUT, start=SLOT), "client:c1")
-    assert created and appt.id == "a1"
+    booked = await actor.ask(BookSlot("a1", "c1", service=CUT, start=SLOT), "client:c1")
+    assert booked.created and booked.appointment.id == "a1"
     stored = await journal.read_stream("branch:b1")
     assert [r.type for r in stored][-1] == "appointment.created"
     assert stored[-1].actor == "client:c1"
@@ -84,7 +84,7 @@ async def test_concurrent_asks_race_safely_and_share_commits(journal: FlakyJourn
     results = await asyncio.gather(
         *(actor.ask(BookSlot(f"a{i}", f"c{i}", service=CUT, start=SLOT)) for i in range(50)),
         return_exceptions=True)
-    assert sum(1 for r in results if isinstance(r, tuple)) == 1
+    assert sum(1 for r in results if isinstance(r, Booked)) == 1
     assert sum(1 for r in results if isinstance(r, SlotUnavailable)) == 49
     assert journal.stats.batches - batches == 1  # the whole mailbox turn was one commit
     await actor.stop()
@@ -95,9 +95,9 @@ async def test_a_failed_append_answers_unavailable_and_leaves_no_trace(journal: 
     journal.failures = 1
     with pytest.raises(JournalUnavailable):
         await actor.ask(BookSlot("a1", "c1", service=CUT, start=SLOT))
-    assert "a1" not in actor.state.appointments  # the speculative event was dropped
-    appt, _ = await actor.ask(BookSlot("a2", "c2", service=CUT, start=SLOT))  # the slot is free again
-    assert appt.id == "a2"
+    assert "a1" not in actor.committed.appointments  # the speculative event was dropped
+    booked = await actor.ask(BookSlot("a2", "c2", service=CUT, start=SLOT))  # the slot is free again
+    assert booked.appointment.id == "a2"
     await actor.stop()
 
 
@@ -108,6 +108,6 @@ async def test_stop_answers_queued_asks_and_refuses_new_ones(journal: FlakyJourn
     await asyncio.sleep(0)  # let the asks reach the mailbox
     await actor.stop()
     results = await asyncio.gather(*queued, return_exceptions=True)
-    assert all(isinstance(r, tuple) for r in results)
+    assert all(isinstance(r, Booked) for r in results)
     with pytest.raises(ActorStopped):
         await actor.ask(BookSlot("late", "c9", service=CUT, start=SLOT + 5 * 3600))

@@ -1,4 +1,4 @@
-from actors.ids import new_id
+from actors.core.ids import new_id
 
 
 def test_ids_are_short_url_safe_and_never_look_like_options() -> None:

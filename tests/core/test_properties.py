@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors.branch_state import BranchState, evolve
-from actors.errors import DomainError
-from actors.messages import (
+from actors.core.branch_state import BranchState, evolve
+from actors.core.errors import DomainError
+from actors.core.messages import (
     BookSlot,
     CancelAsClient,
     ChangeStatus,
@@ -25,7 +25,7 @@ from actors.messages import (
     ReleaseHold,
     Reschedule,
 )
-from actors.model import Status
+from actors.core.model import Status
 from actors.snapshot import decode_state, encode_state
 from tests.core.builders import at, branch_state, run, service
 

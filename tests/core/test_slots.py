@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
-from actors.branch_state import BranchState
-from actors.messages import BookSlot, HoldSlot
-from actors.schedule import zone
-from actors.slots import free_slots
+from actors.core.branch_state import BranchState
+from actors.core.messages import BookSlot, HoldSlot
+from actors.core.schedule import zone
+from actors.core.slots import free_slots
 from tests.core.builders import at, branch_state, run, service
 
 MSK = "Europe/Moscow"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from actors.messages import BookSlot
-from actors.model import Status
-from api.tma import sign_init_data
-from storage.journal import Journal, Recorded
+from actors.core.messages import BookSlot
+from actors.core.model import Status
+from api.telegram.initdata import sign_init_data
+from storage.journal import Journal, NewEvent, Recorded
 from tests.harness import Harness
 from tests.seed import Salon
 
@@ -108,17 +108,19 @@ async def book_direct(h: Harness, salon: Salon, start: int, client_id: str = "c-
                       status: Status = Status.CONFIRMED, comment: str = "") -> str:
     """Book straight through the branch actor (bulk setup without HTTP)."""
     runtime = h.z.runtime
-    service = runtime.catalogue.state.services[salon.services["cut"]]
-    appt, _ = await runtime.branch(salon.branch_id).ask(BookSlot(
+    service = runtime.catalogue.committed.services[salon.services["cut"]]
+    booked = await runtime.branch(salon.branch_id).ask(BookSlot(
         appointment_id=runtime.new_id(), client_id=client_id, source="manual", status=status,
         comment=comment, service=service, start=start, by_manager=True), "user:setup")
-    return appt.id  # type: ignore[no-any-return]
+    return booked.appointment.id  # type: ignore[no-any-return]
 
 
 class GatedJournal:
-    """A journal whose ``read_all`` can pause after N records until released.
+    """A journal whose ``read_all`` can pause after N records, and whose next branch
+    append can be held in doubt, until released.
 
-    Lets a test change things while a socket is in the middle of its replay.
+    Lets a test change things while a socket is in the middle of its replay,
+    and look at every read while a booking's append has not committed yet.
     """
 
     def __init__(self, inner: Journal) -> None:
@@ -126,6 +128,19 @@ class GatedJournal:
         self.pause_after: int | None = None
         self.paused = asyncio.Event()
         self.release = asyncio.Event()
+        self.hold_next_append: asyncio.Event | None = None  # set it to let the held append go on
+        self.append_held = asyncio.Event()
+        self.fail_held: Exception | None = None  # raised instead of committing the held append
+
+    async def append(self, stream: str, expected_version: int, events: Sequence[NewEvent]) -> list[Recorded]:
+        gate = self.hold_next_append
+        if gate is not None and stream.startswith("branch:"):
+            self.hold_next_append = None
+            self.append_held.set()
+            await asyncio.wait_for(gate.wait(), TIMEOUT)
+            if self.fail_held is not None:
+                raise self.fail_held
+        return await self._inner.append(stream, expected_version, events)  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

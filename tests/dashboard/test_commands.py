@@ -100,7 +100,7 @@ async def test_manual_booking_finds_the_client_by_phone_or_creates_one(env: Env)
     again = await (await manual(c, s, "2026-03-04T14:00:00+03:00", phone="89112223344")).get_json()
     assert fresh["status"] == "new" and fresh["client"]["name"] == "Пётр"
     assert again["client"]["id"] == fresh["client"]["id"]
-    clients = env.h.z.runtime.clients.state.clients
+    clients = env.h.z.runtime.clients.committed.clients
     assert len(clients) == 2
     assert clients[fresh["client"]["id"]].source == "manual"
     rec = [r async for r in env.journal.read_all(0) if r.type == "client.registered"][-1]

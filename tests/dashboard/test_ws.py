@@ -94,7 +94,7 @@ async def test_status_change_reschedule_and_client_cancel_events(env: Env) -> No
 
 
 def _tma(env: Env) -> str:
-    from api.tma import sign_init_data
+    from api.telegram.initdata import sign_init_data
     from tests.dashboard.helpers import BOT_TOKEN
 
     init = sign_init_data(BOT_TOKEN, {"id": 4242, "first_name": "Иван"}, int(env.h.clock.now()))

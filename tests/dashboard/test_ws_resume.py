@@ -6,8 +6,8 @@ import asyncio
 import socket
 from typing import Any
 
-from actors.messages import ChangeStatus
-from actors.model import Status
+from actors.core.messages import ChangeStatus
+from actors.core.model import Status
 from tests.dashboard.conftest import Env
 from tests.dashboard.helpers import TIMEOUT, book_direct, feed
 from tests.harness import T0

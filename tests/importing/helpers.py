@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from actors.importing import ImportPlan, ImportRow, plan_import
-from actors.model import Client
+from actors.core.import_plan import ImportPlan, ImportRow, plan_import
+from actors.core.model import Client
 
 REALDATA = Path(__file__).resolve().parents[1] / "fixtures" / "realdata"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

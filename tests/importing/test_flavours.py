@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 import xlwt
 
-from actors.importing import ImportPlan, plan_import
-from actors.model import Client
-from api.importing import open_import
+from actors.core.import_plan import ImportPlan, plan_import
+from actors.core.model import Client
+from api.admin.import_files import open_import
 from tests.importing.helpers import NOW, FakeIndex, ids
 
 EXISTING = [

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from actors.importing import plan_import
-from api.importing import FileTooLarge, ImportFileError, Limits, UnsupportedFile, open_import
+from actors.core.import_plan import plan_import
+from api.admin.import_files import FileTooLarge, ImportFileError, Limits, UnsupportedFile, open_import
 from tests.importing.helpers import FIXTURES, NOW, FakeIndex, ids
 from tests.importing.test_flavours import FLAVOURS
 

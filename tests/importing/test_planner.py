@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.importing import ImportRow
-from actors.model import Client
+from actors.core.import_plan import ImportRow
+from actors.core.model import Client
 from tests.importing.helpers import NOW, counts, plan
 
 ANNA = Client(id="anna", name="Анна", phone="+79991234567", telegram_id=None, source="bot")

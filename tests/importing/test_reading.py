@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from actors.importing import ImportRow
-from api.importing import InvalidMapping, open_import
+from actors.core.import_plan import ImportRow
+from api.admin.import_files import InvalidMapping, open_import
 
 
 def rows_of(path: Path, **options: object) -> list[ImportRow]:

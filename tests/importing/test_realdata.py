@@ -9,8 +9,8 @@ import csv
 
 import pytest
 
-from actors.importing import ImportRow
-from api.importing import open_import
+from actors.core.import_plan import ImportRow
+from api.admin.import_files import open_import
 from tests.importing.helpers import REALDATA, counts, plan
 
 NO_KEY = "no usable phone or telegram_id"

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from api.importing.csvread import cyrillic_or_central_european, detect_delimiter
-from api.importing.headers import normalize, role_of
-from api.importing.values import birthday, phones, telegram, text
+from api.admin.import_files.csvread import cyrillic_or_central_european, detect_delimiter
+from api.admin.import_files.headers import normalize, role_of
+from api.admin.import_files.values import birthday, phones, telegram, text
 
 
 @pytest.mark.parametrize(

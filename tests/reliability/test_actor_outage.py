@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from actors.actor import Read, StreamActor
-from actors.branch_state import BranchState
-from actors.clock import ManualClock
+from actors.core.branch_state import BranchState
+from actors.core.clock import ManualClock
 from actors.deciders import decide_branch
-from actors.messages import AddStaff, BookSlot, OpenBranch
-from actors.model import WEEKDAYS, Branch, Staff
+from actors.core.messages import AddStaff, BookSlot, OpenBranch
+from actors.core.model import WEEKDAYS, Branch, Staff
 from actors.streams import evolver, fresh
 from storage.journal import JournalUnavailable, NewEvent, Recorded
 from storage.sqlite import SqliteJournal
@@ -91,7 +91,7 @@ async def test_the_actor_resyncs_by_itself_when_the_database_returns(
     await _fail_a_booking(journal, actor)
     journal.down = False  # back; nobody sends a command
     async with asyncio.timeout(5):
-        while "a1" in actor.state.appointments:
+        while "a1" in actor.committed.appointments:
             await asyncio.sleep(0.01)
     assert actor.version == 2  # opened, staff: the undurable booking is gone
 

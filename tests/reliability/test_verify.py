@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from actors.branch_state import BranchState
-from actors.messages import AppointmentBooked, BranchOpened, StatusChanged, event_data
-from actors.model import Appointment, Status
+from actors.core.branch_state import BranchState
+from actors.core.messages import AppointmentBooked, BranchOpened, StatusChanged, event_data
+from actors.core.model import Appointment, Status
 from actors.streams import branch_stream
 from storage.journal import NewEvent
 from storage.sqlite import SqliteJournal

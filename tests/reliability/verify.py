@@ -20,9 +20,9 @@ from itertools import pairwise
 from dataclasses import dataclass, field
 from typing import Any
 
-from actors.branch_state import BranchState, evolve
-from actors.messages import event_from
-from actors.model import Appointment
+from actors.core.branch_state import BranchState, evolve
+from actors.core.messages import event_from
+from actors.core.model import Appointment
 from actors.runtime import load_states
 from actors.streams import branch_stream
 from storage.journal import Journal

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
-from api.tma import sign_init_data
+from api.telegram.initdata import sign_init_data
 from tests.reliability.server import BOT_TOKEN, Backend, run_cli
 
 ADMIN, MANAGER, PASSWORD = "chaos-admin", "chaos-manager", "chaos-password-123"

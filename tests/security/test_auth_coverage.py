@@ -15,7 +15,8 @@ from tests.harness import Harness
 from tests.security.world import build_world
 
 PUBLIC = {
-    ("get", "/api/v1/branches"), ("get", "/api/v1/services"), ("get", "/api/v1/staff"),
+    ("get", "/api/v1/branches"), ("get", "/api/v1/branches/{branch_id}"), ("get", "/api/v1/services"),
+    ("get", "/api/v1/staff"),
     ("post", "/api/v1/auth/login"), ("get", "/healthz"), ("get", "/readyz"),
     ("get", "/"), ("get", "/assets/{name}"),
     ("get", "/docs"), ("get", "/docs/init.js"), ("get", "/docs/assets/{name}"),

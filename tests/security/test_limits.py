@@ -15,7 +15,7 @@ import json
 import httpx
 import websockets
 
-from api.imports import MULTIPART_OVERHEAD
+from api.admin.imports import MULTIPART_OVERHEAD
 from run import build, hypercorn_config
 from tests.harness import Harness
 from tests.security.rawhttp import exchange

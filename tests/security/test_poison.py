@@ -20,7 +20,7 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from quart.datastructures import FileStorage
 
-from actors.messages import RegisterClient
+from actors.core.messages import RegisterClient
 from tests.client.kit import at, problem
 from tests.harness import Harness
 from tests.security.world import World, build_world
@@ -89,9 +89,9 @@ async def test_an_event_no_journal_can_store_fails_its_command_not_the_actor(har
     with pytest.raises(ValueError, match="NUL"):
         await answer(registry.ask(RegisterClient(runtime.new_id(), 6001, "+79996001000", "x\x00y")))
     assert await w.last_seq() == seq
-    assert 6001 not in {c.telegram_id for c in registry.state.clients.values()}  # nothing half-applied
-    client, created = await answer(registry.ask(RegisterClient(runtime.new_id(), 6002, "+79996002000", "ok")))
-    assert created and client.telegram_id == 6002
+    assert 6001 not in {c.telegram_id for c in registry.committed.clients.values()}  # nothing half-applied
+    registered = await answer(registry.ask(RegisterClient(runtime.new_id(), 6002, "+79996002000", "ok")))
+    assert registered.created and registered.client.telegram_id == 6002
 
 
 def _xlsx_with_nul() -> bytes:
@@ -114,6 +114,6 @@ async def test_an_imported_cell_with_nul_is_cleaned_and_the_registry_keeps_servi
                                    files={"file": FileStorage(io.BytesIO(_xlsx_with_nul()), filename="c.xlsx")}))
     assert r.status_code == 200, await r.get_data(as_text=True)
     assert (await r.get_json())["created"] == 1
-    names = {c.name for c in w.h.z.runtime.clients.state.clients.values()}
+    names = {c.name for c in w.h.z.runtime.clients.committed.clients.values()}
     assert "AB" in names and not any("\x00" in n for n in names)
     assert (await sign_up(w, 7002, "Ира")).status_code == 201

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from api.tma import FUTURE_SKEW_S, init_data_hash
+from api.telegram.initdata import FUTURE_SKEW_S, init_data_hash
 from tests.bot.fake_telegram import FakeTelegram
 from tests.client.kit import problem
 from tests.harness import Harness, free_port
@@ -119,7 +119,7 @@ async def test_a_client_cannot_touch_another_clients_booking_or_hold(harness: Ha
     # The owner still has both.
     r = await w.client.get("/api/v1/appointments/my", headers=w.tma())
     assert w.appointment_id in {a["id"] for a in (await r.get_json())["items"]}
-    assert w.h.z.runtime.branch(w.home.branch_id).state.holds[w.hold_id].client_id == w.client_id
+    assert w.h.z.runtime.branch(w.home.branch_id).committed.holds[w.hold_id].client_id == w.client_id
 
 
 # ------------------------------------------------------------ the webhook

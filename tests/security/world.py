@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.tma import sign_init_data
+from api.telegram.initdata import sign_init_data
 from tests.client.kit import at
 from tests.harness import JWT_SECRET, Harness
 from tests.seed import Salon, seed_salon

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.demo import DEMO_BRANCH, DEMO_SERVICES, DEMO_STAFF
-from api.tma import sign_init_data
+from actors.demo import DEMO_BRANCH, DEMO_SERVICES, DEMO_STAFF
+from api.telegram.initdata import sign_init_data
 from tests.harness import Harness
 
 CHROMIUM = "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else shutil.which("chromium") or "chromium"
@@ -119,14 +119,14 @@ class Site:
 
 async def open_site(h: Harness) -> tuple[Any, str, dict[str, str], dict[str, str], dict[str, str]]:
     """Start the app with the demo salon; (client, branch_id, services, staff, admin headers)."""
-    from api.demo import ensure_demo
+    from actors.demo import ensure_demo
 
     client = await h.start()
-    await ensure_demo(h.z)
-    runtime = h.z.runtime
-    branch = next(b for b in runtime.open_branches() if b.name == DEMO_BRANCH)
-    services = {s.name: s.id for s in runtime.catalogue.state.services.values()}
+    await ensure_demo(h.z.scheduler, h.z.settings.admin_password, h.z.passwords.hash)
+    scheduler = h.z.scheduler
+    branch = next(b for b in scheduler.open_branches() if b.name == DEMO_BRANCH)
+    services = {s.name: s.id for s in scheduler.services()}
     assert set(services) == {name for name, _, _ in DEMO_SERVICES}
-    staff = {s.name: s.id for s in runtime.branch(branch.id).state.staff.values()}
+    staff = {s.name: s.id for s in scheduler.staff(branch.id)}
     assert set(staff) == set(DEMO_STAFF)
     return client, branch.id, services, staff, await h.admin_headers()

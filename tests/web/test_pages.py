@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.model import Branch
+from actors.core.model import Branch
 from tests.web.conftest import sign_in
 from tests.web.site import SESSION_LOOP, Site, artifact, at, card
 

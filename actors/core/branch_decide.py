@@ -1,0 +1,290 @@
+"""``decide``: what a command means for a branch, as a list of events (or a DomainError).
+
+Pure: reads the state, never changes it. The actor shell resolves ids from
+other streams (the service) into the command and passes ``now``.
+
+Staff choice when the client names none: among the staff free at that
+start, the one with the fewest occupying appointments that local day, then
+the fewest booked minutes, then the smallest id — spreads the day's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from actors.core.branch_state import BranchState
+from actors.core.errors import (
+    HoldExpired,
+    IdempotencyKeyReused,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    SlotUnavailable,
+    VersionConflict,
+)
+from actors.core.messages import (
+    AddStaff,
+    AppointmentBooked,
+    BookSlot,
+    BranchClosed,
+    BranchOpened,
+    BranchUpdated,
+    CancelAsClient,
+    CancelledByClient,
+    ChangeStatus,
+    CloseBranch,
+    Command,
+    Event,
+    HoldReleased,
+    HoldSlot,
+    OpenBranch,
+    ReleaseHold,
+    RemoveStaff,
+    Reschedule,
+    Rescheduled,
+    SlotHeld,
+    StaffAdded,
+    StaffRemoved,
+    StaffUpdated,
+    StatusChanged,
+    UpdateBranch,
+    UpdateStaff,
+)
+from actors.core.model import FINAL, OCCUPYING, Appointment, Instant, Service, Staff, Status
+from actors.core.schedule import local_date, zone
+from actors.core.slots import (
+    blocking_holds,
+    bookable_window,
+    candidates,
+    day_load,
+    in_working_time,
+    is_free,
+    on_grid,
+)
+
+
+def decide(state: BranchState, command: Command, now: float) -> list[Event]:
+    """The events ``command`` produces against ``state`` at ``now``."""
+    if state.branch is None and not isinstance(command, OpenBranch):
+        raise NotFound("branch not found")
+    match command:
+        case HoldSlot():
+            return _hold(state, command, now)
+        case BookSlot():
+            return _book(state, command, now)
+        case ChangeStatus():
+            return _change_status(state, command, now)
+        case Reschedule():
+            return _reschedule(state, command, now)
+        case CancelAsClient():
+            return _cancel_as_client(state, command, now)
+        case ReleaseHold():
+            hold = state.holds.get(command.hold_id)
+            if hold is None or hold.client_id != command.client_id or not hold.live(now):
+                raise NotFound("hold not found")
+            return [HoldReleased(hold.id)]
+        case OpenBranch():
+            if state.branch is not None:
+                raise InvalidInput("branch already exists")
+            b = command.branch
+            return [BranchOpened(b.id, b.name, b.timezone, b.address, b.slot_step_min,
+                                 b.horizon_days, b.min_notice_min, b.cancel_notice_min)]
+        case UpdateBranch():
+            changes = {k: v for k, v in command.changes.items() if getattr(state.branch, k) != v}
+            return [BranchUpdated(changes)] if changes else []
+        case CloseBranch():
+            return [BranchClosed()] if state.branch and state.branch.active else []
+        case AddStaff():
+            s = command.staff
+            return [StaffAdded(s.id, s.name, list(s.service_ids), _enc(s.schedule), _enc(s.exceptions))]
+        case UpdateStaff():
+            _staff(state, command.staff_id)
+            changes = dict(command.changes)
+            for key in ("schedule", "exceptions"):
+                if key in changes:
+                    changes[key] = _enc(changes[key])
+            if "service_ids" in changes:
+                changes["service_ids"] = list(changes["service_ids"])
+            return [StaffUpdated(command.staff_id, changes)] if changes else []
+        case RemoveStaff():
+            _staff(state, command.staff_id)
+            return [StaffRemoved(command.staff_id)]
+    raise TypeError(f"not a branch command: {command!r}")
+
+
+def _enc(intervals: Mapping[str, Sequence[tuple[int, int]]]) -> dict[str, list[list[int]]]:
+    return {k: [[a, b] for a, b in v] for k, v in intervals.items()}
+
+
+def _staff(state: BranchState, staff_id: str) -> Staff:
+    staff = state.staff.get(staff_id)
+    if staff is None or not staff.active:
+        raise NotFound("staff member not found")
+    return staff
+
+
+def _appointment(state: BranchState, appointment_id: str) -> Appointment:
+    appt = state.appointments.get(appointment_id)
+    if appt is None:
+        raise NotFound("appointment not found")
+    return appt
+
+
+def _replayed(state: BranchState, client_id: str, key: str | None, request_hash: str | None) -> bool:
+    """True if this idempotency key already answered the same request."""
+    if not key:
+        return False
+    entry = state.idempotency.get((client_id, key))
+    if entry is None:
+        return False
+    if entry.request_hash != request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    return True
+
+
+def _check_service(state: BranchState, service: Service) -> None:
+    assert state.branch is not None
+    if not service.active or state.branch.id not in service.branch_ids:
+        raise NotFound("service not offered in this branch")
+
+
+def _pick_staff(
+    state: BranchState, service: Service, start: Instant, staff_id: str | None,
+    now: float, client_id: str | None, *, grid: bool,
+) -> str:
+    """A staff member who can take ``service`` at ``start`` (SlotUnavailable if none)."""
+    assert state.branch is not None
+    if staff_id is not None:
+        _staff(state, staff_id)
+    duration = service.duration_min * 60
+    block_end = start + (service.duration_min + service.buffer_min) * 60
+    holds = blocking_holds(state, now, client_id)
+    fitting = [
+        s for s in candidates(state, service, staff_id)
+        if (on_grid(state, s, start, duration) if grid else in_working_time(state, s, start, duration))
+        and is_free(state, s.id, start, block_end, holds)
+    ]
+    if not fitting:
+        raise SlotUnavailable("this time is not available")
+    if len(fitting) == 1:  # e.g. the client named the staff member: no load to compare
+        return fitting[0].id
+    day = local_date(start, zone(state.branch.timezone))
+    return min(fitting, key=lambda s: (*day_load(state, s.id, day), s.id)).id
+
+
+def _client_window(state: BranchState, start: Instant, now: float) -> None:
+    earliest, latest = bookable_window(state, now)
+    if not earliest <= start <= latest:
+        raise SlotUnavailable("this time is outside the booking window")
+
+
+def _hold(state: BranchState, cmd: HoldSlot, now: float) -> list[Event]:
+    if _replayed(state, cmd.client_id, cmd.idempotency_key, cmd.request_hash):
+        return []
+    _check_service(state, cmd.service)
+    _client_window(state, cmd.start, now)
+    staff_id = _pick_staff(state, cmd.service, cmd.start, cmd.staff_id, now, cmd.client_id, grid=True)
+    svc = cmd.service
+    end = cmd.start + svc.duration_min * 60
+    return [SlotHeld(cmd.hold_id, cmd.client_id, svc.id, staff_id, cmd.start, end,
+                     end + svc.buffer_min * 60, now + cmd.ttl_s, now,
+                     cmd.idempotency_key, cmd.request_hash)]
+
+
+def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
+    if _replayed(state, cmd.client_id, cmd.idempotency_key, cmd.request_hash):
+        return []
+    hold_id = cmd.hold_id
+    if cmd.hold_id is not None:
+        hold = state.holds.get(cmd.hold_id)
+        if hold is None or hold.client_id != cmd.client_id or not hold.live(now):
+            raise HoldExpired("the hold has expired or does not exist; choose the time again")
+        service_id, staff_id, start, end, block_end = (
+            hold.service_id, hold.staff_id, hold.start, hold.end, hold.block_end)
+    else:
+        svc = cmd.service
+        if svc is None or cmd.start is None:
+            raise InvalidInput("give hold_id, or service_id and start")
+        _check_service(state, svc)
+        if cmd.by_manager:
+            if cmd.start < now:
+                raise SlotUnavailable("this time is in the past")
+        else:
+            _client_window(state, cmd.start, now)
+        staff_id = _pick_staff(state, svc, cmd.start, cmd.staff_id, now, cmd.client_id,
+                               grid=not cmd.by_manager)
+        service_id, start = svc.id, cmd.start
+        end = start + svc.duration_min * 60
+        block_end = end + svc.buffer_min * 60
+        hold_id = _own_overlapping_hold(state, cmd.client_id, staff_id, start, block_end, now)
+    return [AppointmentBooked(
+        cmd.appointment_id, cmd.client_id, service_id, staff_id, start, end, block_end,
+        cmd.status.value, cmd.source, cmd.comment, now, hold_id,
+        cmd.idempotency_key, cmd.request_hash)]
+
+
+def _own_overlapping_hold(
+    state: BranchState, client_id: str, staff_id: str, start: Instant, block_end: Instant, now: float
+) -> str | None:
+    """The client's live hold this booking covers: the booking consumes it.
+
+    A client's own hold does not block their booking by slot, so without
+    this the hold would stay live and booking *with* it could land a second
+    appointment on the same time.
+    """
+    hold = state.holds.get(state.hold_of_client.get(client_id, ""))
+    if hold and hold.live(now) and hold.staff_id == staff_id and hold.start < block_end and start < hold.block_end:
+        return hold.id
+    return None
+
+
+def _check_version(appt: Appointment, version: int | None) -> None:
+    if version is not None and version != appt.version:
+        raise VersionConflict(f"the appointment is at version {appt.version}, not {version}")
+
+
+def _change_status(state: BranchState, cmd: ChangeStatus, now: float) -> list[Event]:
+    appt = _appointment(state, cmd.appointment_id)
+    _check_version(appt, cmd.version)
+    if cmd.status == appt.status:
+        return []
+    if not appt.occupying and cmd.status in OCCUPYING:
+        holds = blocking_holds(state, now, None)  # every live hold, the client's own too
+        if not is_free(state, appt.staff_id, appt.start, appt.block_end, holds, ignore=appt.id):
+            raise SlotUnavailable("the time of this appointment has been taken meanwhile")
+    return [StatusChanged(appt.id, cmd.status.value, appt.status.value, now)]
+
+
+def _reschedule(state: BranchState, cmd: Reschedule, now: float) -> list[Event]:
+    appt = _appointment(state, cmd.appointment_id)
+    _check_version(appt, cmd.version)
+    if appt.status in FINAL:
+        raise InvalidTransition(f"a {appt.status.value} appointment cannot be rescheduled")
+    staff = _staff(state, cmd.staff_id or appt.staff_id)
+    duration, buffer = appt.end - appt.start, appt.block_end - appt.end
+    if cmd.start < now:
+        raise SlotUnavailable("this time is in the past")
+    if not in_working_time(state, staff, cmd.start, duration):
+        raise SlotUnavailable("the staff member does not work at this time")
+    if appt.service_id not in staff.service_ids:
+        raise SlotUnavailable("this staff member does not perform the service")
+    holds = blocking_holds(state, now, None)  # every live hold, the client's own too
+    block_end = cmd.start + duration + buffer
+    if not is_free(state, staff.id, cmd.start, block_end, holds, ignore=appt.id):
+        raise SlotUnavailable("this time is taken")
+    if staff.id == appt.staff_id and cmd.start == appt.start:
+        return []
+    return [Rescheduled(appt.id, staff.id, cmd.start, cmd.start + duration, block_end, now)]
+
+
+def _cancel_as_client(state: BranchState, cmd: CancelAsClient, now: float) -> list[Event]:
+    assert state.branch is not None
+    appt = _appointment(state, cmd.appointment_id)
+    if appt.client_id != cmd.client_id:
+        raise NotFound("appointment not found")
+    if appt.status not in (Status.NEW, Status.CONFIRMED):
+        raise InvalidTransition(f"a {appt.status.value} appointment cannot be cancelled")
+    if appt.start - now < state.branch.cancel_notice_min * 60:
+        raise InvalidTransition(
+            f"too late to cancel: at least {state.branch.cancel_notice_min} minutes before the visit")
+    return [CancelledByClient(appt.id, now)]

@@ -1,0 +1,93 @@
+"""Services (stream ``catalogue``) and manager accounts (stream ``users``).
+
+Both are small, rarely written streams; their ``decide`` logic is a few
+checks, kept here beside their ``evolve``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from actors.core.errors import InvalidInput, NotFound
+from actors.core.messages import Event, ServiceAdded, ServiceRemoved, ServiceUpdated, UserCreated
+from actors.core.model import Service, User
+
+
+@dataclass(slots=True)
+class CatalogueState:
+    version: int = 0
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def service(self, service_id: str, *, active_only: bool = True) -> Service:
+        svc = self.services.get(service_id)
+        if svc is None or (active_only and not svc.active):
+            raise NotFound("service not found")
+        return svc
+
+    def copy(self) -> CatalogueState:
+        return CatalogueState(self.version, dict(self.services))
+
+
+def evolve_catalogue(state: CatalogueState, event: Event) -> CatalogueState:
+    state.version += 1
+    match event:
+        case ServiceAdded():
+            state.services[event.service_id] = Service(
+                event.service_id, event.name, event.price, event.currency, event.duration_min,
+                event.buffer_min, tuple(event.branch_ids))
+        case ServiceUpdated():
+            changes = dict(event.changes)
+            if "branch_ids" in changes:
+                changes["branch_ids"] = tuple(changes["branch_ids"])
+            state.services[event.service_id] = replace(state.services[event.service_id], **changes)
+        case ServiceRemoved():
+            state.services[event.service_id] = replace(state.services[event.service_id], active=False)
+        case _:
+            raise TypeError(f"not a catalogue event: {event!r}")
+    return state
+
+
+def add_service(state: CatalogueState, service: Service) -> list[Event]:
+    if service.id in state.services:
+        raise InvalidInput("service already exists")
+    s = service
+    return [ServiceAdded(s.id, s.name, s.price, s.currency, s.duration_min, s.buffer_min, list(s.branch_ids))]
+
+
+def update_service(state: CatalogueState, service_id: str, changes: dict[str, Any]) -> list[Event]:
+    current = state.service(service_id)
+    diff = {k: (list(v) if k == "branch_ids" else v) for k, v in changes.items() if getattr(current, k) != v}
+    return [ServiceUpdated(service_id, diff)] if diff else []
+
+
+def remove_service(state: CatalogueState, service_id: str) -> list[Event]:
+    state.service(service_id)
+    return [ServiceRemoved(service_id)]
+
+
+@dataclass(slots=True)
+class UsersState:
+    version: int = 0
+    users: dict[str, User] = field(default_factory=dict)
+
+    def copy(self) -> UsersState:
+        return UsersState(self.version, dict(self.users))
+
+
+def evolve_users(state: UsersState, event: Event) -> UsersState:
+    state.version += 1
+    match event:
+        case UserCreated():
+            state.users[event.login] = User(event.login, event.role, tuple(event.branches), event.password_hash)
+        case _:
+            raise TypeError(f"not a users event: {event!r}")
+    return state
+
+
+def create_user(state: UsersState, login: str, role: str, branches: tuple[str, ...], password_hash: str) -> list[Event]:
+    if login in state.users:
+        raise InvalidInput(f"user {login!r} already exists")
+    if role not in ("admin", "manager"):
+        raise InvalidInput("role must be admin or manager")
+    return [UserCreated(login, role, list(branches), password_hash)]

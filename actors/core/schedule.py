@@ -1,0 +1,150 @@
+"""Working time: parsing weekly schedules and turning local days into UTC spans.
+
+Working intervals are local wall-clock times. A local day's interval becomes
+a span of real instants: its start and end are each resolved in the branch's
+zone, so on a DST day the interval lasts its real length (an hour shorter in
+spring, longer in autumn). A wall time that does not exist (spring gap) is
+read with the offset before the gap, i.e. it moves forward with the clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from actors.core.errors import InvalidInput
+from actors.core.model import WEEKDAYS, Instant, Interval, Staff
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``, or ``InvalidInput`` for an unknown one."""
+    return _zone(name)
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise InvalidInput(f"unknown timezone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInput(f"unknown timezone {name!r}") from None
+
+
+def parse_hhmm(text: object) -> int:
+    """``"09:30"`` → 570. ``"24:00"`` is allowed as an end of day."""
+    if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
+        raise InvalidInput(f"time must be HH:MM, got {text!r}")
+    hh, mm = text[:2], text[3:]
+    if not (hh.isdigit() and mm.isdigit()):
+        raise InvalidInput(f"time must be HH:MM, got {text!r}")
+    minutes = int(hh) * 60 + int(mm)
+    if int(mm) > 59 or minutes > 24 * 60:
+        raise InvalidInput(f"no such time of day: {text!r}")
+    return minutes
+
+
+def format_hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_intervals(raw: object, where: str) -> tuple[Interval, ...]:
+    """``[["09:00","13:00"],["14:00","18:00"]]`` → sorted, non-overlapping minute pairs."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise InvalidInput(f"{where}: intervals must be a list of [start, end] pairs")
+    spans: list[Interval] = []
+    for pair in raw:
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise InvalidInput(f"{where}: each interval is [\"HH:MM\", \"HH:MM\"]")
+        start, end = parse_hhmm(pair[0]), parse_hhmm(pair[1])
+        if end <= start:
+            raise InvalidInput(f"{where}: interval {pair[0]}–{pair[1]} ends before it starts")
+        spans.append((start, end))
+    spans.sort()
+    for (_, prev_end), (start, _) in zip(spans, spans[1:]):
+        if start < prev_end:
+            raise InvalidInput(f"{where}: intervals overlap")
+    return tuple(spans)
+
+
+def parse_schedule(raw: object) -> dict[str, tuple[Interval, ...]]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("schedule must map weekday names (mon…sun) to intervals")
+    unknown = [k for k in raw if k not in WEEKDAYS]
+    if unknown:
+        raise InvalidInput(f"schedule: unknown weekday {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
+    return {day: parse_intervals(raw[day], f"schedule.{day}") for day in WEEKDAYS if day in raw}
+
+
+def parse_exceptions(raw: object) -> dict[str, tuple[Interval, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise InvalidInput("exceptions must be a list of {date, intervals}")
+    out: dict[str, tuple[Interval, ...]] = {}
+    for item in raw:
+        if not isinstance(item, Mapping) or "date" not in item:
+            raise InvalidInput("each exception is {\"date\": \"YYYY-MM-DD\", \"intervals\": [...]}")
+        day = parse_date(item["date"], "exceptions.date")
+        if day.isoformat() in out:
+            raise InvalidInput(f"exceptions: {day.isoformat()} is listed twice")
+        out[day.isoformat()] = parse_intervals(item.get("intervals", []), f"exceptions[{day.isoformat()}]")
+    return out
+
+
+def parse_date(raw: object, where: str = "date") -> date:
+    if not isinstance(raw, str):
+        raise InvalidInput(f"{where} must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{where}: no such date {raw!r}") from None
+
+
+def intervals_on(staff: Staff, day: date) -> tuple[Interval, ...]:
+    """The staff member's local working intervals on ``day`` (exceptions win)."""
+    special = staff.exceptions.get(day.isoformat())
+    if special is not None:
+        return special
+    return staff.schedule.get(WEEKDAYS[day.weekday()], ())
+
+
+def local_instant(day: date, minutes: int, tz: ZoneInfo) -> Instant:
+    """The UTC instant of wall time ``minutes`` on local ``day`` (first occurrence)."""
+    base = datetime.combine(day, time(0), tzinfo=tz) if minutes < 1440 else None
+    if base is None:  # 24:00 is the next day's midnight
+        return int(datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).timestamp())
+    wall = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=tz)
+    return int(wall.timestamp())
+
+
+def working_spans(staff: Staff, day: date, tz: ZoneInfo) -> list[tuple[Instant, Instant]]:
+    """Real-time spans ``[start, end)`` the staff member works on local ``day``."""
+    return [
+        (local_instant(day, a, tz), local_instant(day, b, tz))
+        for a, b in intervals_on(staff, day)
+    ]
+
+
+def local_date(instant: Instant, tz: ZoneInfo) -> date:
+    return datetime.fromtimestamp(instant, tz).date()
+
+
+def days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def schedule_to_json(schedule: Mapping[str, tuple[Interval, ...]]) -> dict[str, list[list[str]]]:
+    return {d: [[format_hhmm(a), format_hhmm(b)] for a, b in spans] for d, spans in schedule.items()}
+
+
+def exceptions_to_json(exceptions: Mapping[str, tuple[Interval, ...]]) -> list[dict[str, object]]:
+    return [
+        {"date": d, "intervals": [[format_hhmm(a), format_hhmm(b)] for a, b in spans]}
+        for d, spans in sorted(exceptions.items())
+    ]

@@ -1,0 +1,577 @@
+"""The application layer: every command and query the interfaces need, typed.
+
+HTTP handlers, the realtime hub and the bot's server-side helpers talk to
+zapis only through ``Scheduler`` (eventsourcing's ``Application``, pykka's
+``ActorRef`` behind it). A command is routed to the actor that owns its
+stream and answered once its events are durable; a query reads *committed*
+state only (``StreamActor.committed``), so nothing an interface shows can be
+rolled back. Domain errors (``actors/core/errors.py``) are raised as they
+are; ``api/problems.py`` maps them to HTTP in one place.
+
+Rules that span streams live here, not in handlers:
+- a service is offered in a branch only while it is active and lists that
+  branch (``offered``);
+- a manual booking finds or creates the client by phone and books as ONE
+  operation: the time is checked first with the actor's own rules, so a
+  taken slot creates no client profile;
+- ``Idempotency-Key`` is scoped per client across every branch: the key and
+  a hash of the request travel inside the command and are stored in the same
+  journal event as the hold or booking; a key used in another branch is 422,
+  and requests with one (client, key) run one at a time (``KeyedLocks``,
+  per process; the journal stays the record of truth).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+import asyncio
+import orjson
+
+from actors.actor import Read
+from actors.core.board import BranchCut, cut, window
+from actors.core.branch_decide import decide
+from actors.core.branch_state import BranchState
+from actors.core.catalogue import CatalogueState
+from actors.core.clients import ClientsState
+from actors.core.clock import Clock
+from actors.core.errors import HoldExpired, IdempotencyKeyReused, InvalidInput, NotFound
+from actors.core.import_plan import ImportPlan, ImportRow
+from actors.core.messages import (
+    AddService,
+    AddStaff,
+    BookSlot,
+    CancelAsClient,
+    ChangeStatus,
+    CloseBranch,
+    CreateUser,
+    FindOrCreateClient,
+    HoldSlot,
+    ImportClients,
+    RegisterClient,
+    ReleaseHold,
+    RemoveService,
+    RemoveStaff,
+    Reschedule,
+    UpdateBranch,
+    UpdateService,
+    UpdateStaff,
+)
+from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
+from actors.core.reports import kpis
+from actors.core.schedule import local_date, zone
+from actors.core.slots import Slot, candidates, free_slots, manager_slots
+from actors.deciders import Booked, Held, Registered
+from actors.runtime import BranchActor, Runtime, load_states
+from actors.streams import CATALOGUE, CLIENTS, branch_stream
+
+MAX_SLOT_DAYS = 31  # one availability request spans at most this many local days
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTimes:
+    """Free slots of a service in a branch for local dates ``first..last``."""
+
+    timezone: str
+    first: date
+    last: date
+    slots: list[Slot]
+    staff: list[Staff]  # who performs the service there (for "any master" or a named one)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An appointment with what it refers to, as committed now (or at a time-travel instant)."""
+
+    appointment: Appointment
+    timezone: str
+    client: Client | None
+    service: Service | None
+    staff: Staff | None
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    seq: int  # every event up to here is on the board
+    cuts: list[BranchCut]
+    cards: Callable[[Appointment], Card]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotBooking:
+    """A client's booking by service and start (no hold)."""
+
+    branch_id: str
+    service_id: str
+    start: int
+    staff_id: str | None = None
+
+
+class KeyedLocks:
+    """One ``asyncio.Lock`` per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def request_hash(operation: str, fields: dict[str, Any]) -> str:
+    """Canonical JSON (sorted keys, parsed values) of a request, hashed.
+
+    ``fields`` are parsed values (a start as an instant), so the same request
+    written with other spacing, key order or UTC offset hashes the same;
+    ``operation`` keeps one key from matching across operations.
+    """
+    canonical = orjson.dumps({"op": operation, "body": fields}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class Scheduler:
+    def __init__(self, runtime: Runtime, clock: Clock, *, hold_ttl_s: int) -> None:
+        self._runtime = runtime
+        self._clock = clock
+        self._hold_ttl_s = hold_ttl_s
+        self.keys = KeyedLocks()
+
+    # ============================================================ queries
+
+    @property
+    def seq(self) -> int:
+        """The last journal position whose events the committed states hold."""
+        return self._runtime.committed_seq
+
+    def _branch_state(self, branch_id: str, *, include_closed: bool = False) -> BranchState:
+        return self._runtime.branch(branch_id, include_closed=include_closed).committed
+
+    @property
+    def _catalogue(self) -> CatalogueState:
+        return self._runtime.catalogue.committed
+
+    @property
+    def _clients(self) -> ClientsState:
+        return self._runtime.clients.committed
+
+    def open_branches(self) -> list[Branch]:
+        out = [s.branch for s in self._branch_states() if s.branch is not None and s.branch.active]
+        return sorted(out, key=lambda b: (b.name, b.id))
+
+    def _branch_states(self) -> list[BranchState]:
+        return [a.committed for a in list(self._runtime.branches.values())]
+
+    def branch(self, branch_id: str, *, include_closed: bool = False) -> Branch:
+        branch = self._branch_state(branch_id, include_closed=include_closed).branch
+        assert branch is not None
+        return branch
+
+    def branch_count(self) -> int:
+        return len(self._runtime.branches)
+
+    def services(self) -> list[Service]:
+        """Every active service, by name."""
+        return sorted((s for s in self._catalogue.services.values() if s.active), key=lambda s: (s.name, s.id))
+
+    def service(self, service_id: str) -> Service:
+        return self._catalogue.service(service_id)
+
+    def offered(self, branch_id: str, service_id: str) -> Service:
+        """The active service as offered in the open branch (404 otherwise)."""
+        self._branch_state(branch_id)
+        service = self._catalogue.services.get(service_id)
+        if service is None or not service.active or branch_id not in service.branch_ids:
+            raise NotFound("service not found in this branch")
+        return service
+
+    def staff(self, branch_id: str | None = None) -> list[Staff]:
+        """Active staff of one open branch, or of every open branch."""
+        states = [self._branch_state(branch_id)] if branch_id else self._branch_states()
+        items = [s for st in states if st.branch is not None and st.branch.active
+                 for s in st.staff.values() if s.active]
+        return sorted(items, key=lambda s: (s.branch_id, s.name, s.id))
+
+    def staff_member(self, staff_id: str, branch_id: str | None = None) -> Staff:
+        """An active staff member of an open branch (of ``branch_id``, when given)."""
+        states = [self._branch_state(branch_id)] if branch_id else self._branch_states()
+        for state in states:
+            staff = state.staff.get(staff_id)
+            if staff is not None and staff.active and state.branch is not None and state.branch.active:
+                return staff
+        raise NotFound("staff member not found" + (" in this branch" if branch_id else ""))
+
+    def client(self, client_id: str) -> Client:
+        client = self._clients.clients.get(client_id)
+        if client is None:
+            raise NotFound("client not found")
+        return client
+
+    def client_by_telegram(self, telegram_id: int) -> Client | None:
+        return self._clients.by_telegram_client(telegram_id)
+
+    def client_by_phone(self, phone: str) -> Client | None:
+        return self._clients.by_phone_client(phone)
+
+    def clients(self) -> Iterable[Client]:
+        return self._clients.clients.values()
+
+    def user(self, login: str) -> User | None:
+        return self._runtime.users.committed.users.get(login)
+
+    # ------------------------------------------------------------ availability
+
+    def _days(self, first: date, last: date) -> None:
+        if last < first:
+            raise InvalidInput("date_to is before date_from")
+        if (last - first).days + 1 > MAX_SLOT_DAYS:
+            raise InvalidInput(f"the range may span at most {MAX_SLOT_DAYS} days")
+
+    def free_slots(self, client_id: str, branch_id: str, service_id: str, first: date, last: date,
+                   staff_id: str | None = None) -> FreeTimes:
+        """A client's free slots: the grid, minimum notice and horizon apply; the client's own
+        live hold never hides its slot; other clients' holds do."""
+        self._days(first, last)
+        service = self.offered(branch_id, service_id)
+        if staff_id is not None:
+            self.staff_member(staff_id, branch_id)
+        state, now = self._branch_state(branch_id), self._clock.now()
+        assert state.branch is not None
+        # Only local days that can hold a slot (today … the horizon) are computed; the
+        # others answer ``free: 0``, which keeps far dates away from date arithmetic.
+        tz = zone(state.branch.timezone)
+        lo = max(first, local_date(int(now), tz))
+        hi = min(last, local_date(int(now + state.branch.horizon_days * 86400), tz))
+        slots = free_slots(state, service, lo, hi, now, staff_id=staff_id, client_id=client_id) if lo <= hi else []
+        return FreeTimes(state.branch.timezone, first, last, slots, candidates(state, service, None))
+
+    def manager_slots(self, branch_id: str, service_id: str, first: date, last: date,
+                      staff_id: str | None = None) -> FreeTimes:
+        """Free times for a manager's booking: working time, free of appointments and of every
+        live hold, not in the past (grid, notice and horizon bind clients only)."""
+        self._days(first, last)
+        service = self.offered(branch_id, service_id)
+        if staff_id is not None:
+            self.staff_member(staff_id, branch_id)
+        state = self._branch_state(branch_id)
+        assert state.branch is not None
+        slots = manager_slots(state, service, first, last, self._clock.now(), staff_id)
+        staff = sorted(candidates(state, service, None), key=lambda s: (s.name, s.id))
+        return FreeTimes(state.branch.timezone, first, last, slots, staff)
+
+    # ------------------------------------------------------------ appointments
+
+    def find_appointment(self, appointment_id: str) -> Appointment:
+        branch_id = self._runtime.directory.appointment_branch(appointment_id)
+        actor = self._runtime.branches.get(branch_id) if branch_id else None
+        appt = actor.committed.appointments.get(appointment_id) if actor else None
+        if appt is None:
+            raise NotFound("appointment not found")
+        return appt
+
+    def appointments_of(self, client_id: str, branches: Callable[[str], bool] | None = None) -> list[Appointment]:
+        """The client's appointments (in ``branches``, if given), newest start first."""
+        found = []
+        for branch_id, appointment_id in self._runtime.directory.appointments_of(client_id):
+            if branches is not None and not branches(branch_id):
+                continue
+            actor = self._runtime.branches.get(branch_id)
+            appt = actor.committed.appointments.get(appointment_id) if actor else None
+            if appt is not None:
+                found.append(appt)
+        found.sort(key=lambda a: (a.start, a.id), reverse=True)
+        return found
+
+    def card(self, a: Appointment) -> Card:
+        actor = self._runtime.branches.get(a.branch_id)
+        return card_of(a, actor.committed if actor else BranchState(), self._clients, self._catalogue)
+
+    # ------------------------------------------------------------ board and reports
+
+    def board(self, branch_ids: Sequence[str], date_from: date | None, date_to: date | None) -> Board:
+        """The live board of these open branches: committed cards only, at one ``seq``."""
+        states = [self._branch_state(b) for b in branch_ids]
+        now, seq = self._clock.now(), self.seq
+        cuts = []
+        for state in states:
+            assert state.branch is not None
+            cuts.append(cut(state, window(state.branch.timezone, date_from, date_to, now), seq))
+        return Board(seq, cuts, self.card)
+
+    async def board_as_of(self, branch_ids: Sequence[str], date_from: date | None, date_to: date | None,
+                          moment: datetime) -> Board:
+        """The board as it was at ``moment``: states rebuilt from the journal up to it with
+        the same ``evolve`` (no snapshot: it may be from later)."""
+        states, seq = await load_states(self._runtime.journal, until=moment, use_snapshot=False)
+        branches = {k: s for k, s in states.items() if isinstance(s, BranchState) and s.branch is not None}
+        if branch_ids:
+            missing = [b for b in branch_ids if branch_stream(b) not in branches]
+            if missing:
+                raise NotFound(f"branch {missing[0]!r} did not exist at {moment.isoformat()}")
+            chosen = [branches[branch_stream(b)] for b in branch_ids]
+        else:
+            chosen = sorted((s for s in branches.values() if s.branch and s.branch.active),
+                            key=lambda s: (s.branch.name, s.branch.id) if s.branch else ("", ""))
+        clients, catalogue = states.get(CLIENTS), states.get(CATALOGUE)
+        clients_state = clients if isinstance(clients, ClientsState) else ClientsState()
+        catalogue_state = catalogue if isinstance(catalogue, CatalogueState) else CatalogueState()
+        cuts = []
+        for state in chosen:
+            assert state.branch is not None
+            cuts.append(cut(state, window(state.branch.timezone, date_from, date_to, moment.timestamp()), seq))
+
+        def card(a: Appointment) -> Card:
+            return card_of(a, branches[branch_stream(a.branch_id)], clients_state, catalogue_state)
+
+        return Board(seq, cuts, card)
+
+    def report(self, branch_ids: Sequence[str] | None, first: date, last: date,
+               sees: Callable[[str], bool]) -> dict[str, Any]:
+        """SPEC's KPIs for the chosen branches (closed ones too), or every branch ``sees`` allows."""
+        if branch_ids:
+            chosen = [self._branch_state(b, include_closed=True) for b in branch_ids]
+        else:
+            chosen = [a.committed for bid, a in self._runtime.branches.items() if sees(bid)]
+        return kpis(chosen, self._branch_states(), first, last)
+
+    # ------------------------------------------------------------ committed states, read-only
+
+    def committed_branch(self, branch_id: str) -> BranchState | None:
+        """A branch's committed state, for readers that fold their own views (the notifier)."""
+        actor = self._runtime.branches.get(branch_id)
+        return actor.committed if actor is not None else None
+
+    def committed_branches(self) -> list[BranchState]:
+        return self._branch_states()
+
+    def committed_clients(self) -> ClientsState:
+        return self._clients
+
+    def committed_catalogue(self) -> CatalogueState:
+        return self._catalogue
+
+    # ============================================================ commands: clients
+
+    async def register_client(self, telegram_id: int, phone: str, name: str) -> Registered:
+        """A Telegram user shares their phone: recognised, attached to a known phone, or created."""
+        return await self._runtime.clients.request(
+            RegisterClient(self._runtime.new_id(), telegram_id, phone, name[:200]), Registered,
+            f"telegram:{telegram_id}")
+
+    async def hold(self, client_id: str, branch_id: str, service_id: str, start: int,
+                   staff_id: str | None = None, key: str | None = None) -> Hold:
+        """Hold a slot for the hold TTL; replaces the client's other hold in this branch."""
+        service = self.offered(branch_id, service_id)
+        actor = self._runtime.branch(branch_id)
+        digest = request_hash("POST /slots/hold", {
+            "branch_id": branch_id, "service_id": service_id, "start": start, "staff_id": staff_id}) if key else None
+        async with self._one_at_a_time(client_id, key):
+            self._check_key_branch(client_id, key, branch_id)
+            held = await actor.request(HoldSlot(
+                self._runtime.new_id(), client_id, service, start, staff_id, self._hold_ttl_s, key, digest),
+                Held, f"client:{client_id}")
+        if held.hold is None or not held.hold.live(self._clock.now()):  # a replay of a hold that is gone
+            raise HoldExpired("the hold made with this Idempotency-Key has expired or was used")
+        return held.hold
+
+    async def release_hold(self, client_id: str, hold_id: str) -> None:
+        actor = self._hold_actor(hold_id)
+        if actor is None:
+            raise NotFound("hold not found")
+        await actor.ask(ReleaseHold(hold_id, client_id), f"client:{client_id}")
+
+    async def book_hold(self, client_id: str, hold_id: str, comment: str = "", key: str | None = None) -> Appointment:
+        """Book the client's live hold (409 ``hold_expired`` when it is gone)."""
+        digest = request_hash("POST /appointments", {"hold_id": hold_id, "comment": comment}) if key else None
+        async with self._one_at_a_time(client_id, key):
+            home = self._runtime.directory.key_branch(client_id, key) if key else None
+            actor = self._runtime.branch(home) if home else self._hold_actor(hold_id)
+            if actor is None:
+                raise HoldExpired("the hold has expired or does not exist; choose the time again")
+            booked = await actor.request(BookSlot(
+                self._runtime.new_id(), client_id, comment=comment, hold_id=hold_id,
+                idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
+        return booked.appointment
+
+    async def book_slot(self, client_id: str, slot: SlotBooking, comment: str = "",
+                        key: str | None = None) -> Appointment:
+        """Book a service at a start without a hold (the client rules apply)."""
+        service = self.offered(slot.branch_id, slot.service_id)
+        actor = self._runtime.branch(slot.branch_id)
+        digest = request_hash("POST /appointments", {
+            "branch_id": slot.branch_id, "service_id": slot.service_id, "start": slot.start,
+            "staff_id": slot.staff_id, "comment": comment}) if key else None
+        async with self._one_at_a_time(client_id, key):
+            self._check_key_branch(client_id, key, slot.branch_id)
+            booked = await actor.request(BookSlot(
+                self._runtime.new_id(), client_id, comment=comment, service=service, start=slot.start,
+                staff_id=slot.staff_id, idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
+        return booked.appointment
+
+    async def cancel_as_client(self, client_id: str, appointment_id: str) -> Appointment:
+        """The client cancels their own appointment (404 if it is not theirs)."""
+        appt = self.find_appointment(appointment_id)
+        return await self._runtime.branch(appt.branch_id, include_closed=True).request(
+            CancelAsClient(appointment_id, client_id), Appointment, f"client:{client_id}")
+
+    def _hold_actor(self, hold_id: str) -> BranchActor | None:
+        """The open branch that holds ``hold_id`` (live or not yet forgotten)."""
+        branch_id = self._runtime.directory.hold_branch(hold_id)
+        actor = self._runtime.branches.get(branch_id) if branch_id else None
+        if actor is None or hold_id not in actor.committed.holds:
+            return None
+        branch = actor.committed.branch
+        return actor if branch is not None and branch.active else None
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, client_id: str, key: str | None) -> AsyncIterator[None]:
+        """Requests with one (client, Idempotency-Key) run one after another."""
+        if key is None:
+            yield
+            return
+        async with self.keys.hold((client_id, key)):
+            yield
+
+    def _check_key_branch(self, client_id: str, key: str | None, branch_id: str) -> None:
+        """422 if the client used ``key`` in another branch (a different request)."""
+        home = self._runtime.directory.key_branch(client_id, key) if key else None
+        if home is not None and home != branch_id:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+
+    # ============================================================ commands: managers
+
+    async def change_status(self, appointment_id: str, status: Status, version: int | None, who: str) -> Appointment:
+        """Move a card to any column; the same status again is a no-op (no event)."""
+        appt = self.find_appointment(appointment_id)
+        return await self._runtime.branch(appt.branch_id, include_closed=True).request(
+            ChangeStatus(appointment_id, status, version), Appointment, who)
+
+    async def reschedule(self, appointment_id: str, start: int, staff_id: str | None, version: int | None,
+                         who: str) -> Appointment:
+        appt = self.find_appointment(appointment_id)
+        return await self._runtime.branch(appt.branch_id, include_closed=True).request(
+            Reschedule(appointment_id, start, staff_id, version), Appointment, who)
+
+    async def manual_booking(self, *, branch_id: str, service_id: str, start: int, staff_id: str | None,
+                             phone: str, name: str, status: Status = Status.CONFIRMED, comment: str = "",
+                             who: str) -> Appointment:
+        """A booking taken on the phone: the client is found by phone or created, then booked.
+
+        The time is checked with the actor's own rules before a client profile
+        is created, so a taken slot changes nothing; the booking itself
+        re-checks inside the mailbox.
+        """
+        if status is Status.CANCELLED:
+            raise InvalidInput("a new booking cannot start as cancelled")
+        service = self.offered(branch_id, service_id)
+        actor = self._runtime.branch(branch_id)
+        known = self.client_by_phone(phone)
+        booking = BookSlot(
+            appointment_id=self._runtime.new_id(), client_id=known.id if known else self._runtime.new_id(),
+            source="manual", status=status, comment=comment, service=service, start=start,
+            staff_id=staff_id, by_manager=True)
+        if known is None:
+            await actor.ask(Read(lambda st: decide(st, booking, self._clock.now())))
+            registered = await self._runtime.clients.request(
+                FindOrCreateClient(booking.client_id, phone, name.strip()), Registered, who)
+            booking = replace(booking, client_id=registered.client.id)
+        booked = await actor.request(booking, Booked, who)
+        return booked.appointment
+
+    async def import_clients(self, rows: list[ImportRow], dry_run: bool, who: str) -> ImportPlan:
+        """Merge rows into the client base in ONE journal append (or only count, if dry)."""
+        return await self._runtime.clients.request(
+            ImportClients(self._runtime.new_id(), rows, dry_run), ImportPlan, who)
+
+    # ============================================================ commands: admins
+
+    async def open_branch(self, branch: Branch, who: str) -> Branch:
+        return await self._runtime.open_branch(branch, who)
+
+    async def update_branch(self, branch_id: str, changes: dict[str, Any], who: str) -> Branch:
+        return await self._runtime.branch(branch_id).request(UpdateBranch(changes), Branch, who)
+
+    async def close_branch(self, branch_id: str, who: str) -> None:
+        await self._runtime.branch(branch_id).ask(CloseBranch(), who)
+
+    def known_branches(self, branch_ids: Iterable[str]) -> tuple[str, ...]:
+        """``branch_ids`` without repeats; 400 for one that is not an open branch."""
+        for bid in branch_ids:
+            try:
+                self._branch_state(bid)
+            except NotFound:
+                raise InvalidInput(f"unknown branch {bid!r}") from None
+        return tuple(dict.fromkeys(branch_ids))
+
+    async def add_service(self, service: Service, who: str) -> Service:
+        return await self._runtime.catalogue.request(
+            AddService(replace(service, branch_ids=self.known_branches(service.branch_ids))), Service, who)
+
+    async def update_service(self, service_id: str, changes: dict[str, Any], who: str) -> Service:
+        if "branch_ids" in changes:
+            changes = {**changes, "branch_ids": self.known_branches(changes["branch_ids"])}
+        return await self._runtime.catalogue.request(UpdateService(service_id, changes), Service, who)
+
+    async def remove_service(self, service_id: str, who: str) -> None:
+        await self._runtime.catalogue.ask(RemoveService(service_id), who)
+
+    def offered_here(self, branch_id: str, service_ids: Iterable[str]) -> tuple[str, ...]:
+        """``service_ids`` without repeats; 400 for one not offered in the branch."""
+        for sid in service_ids:
+            svc = self._catalogue.services.get(sid)
+            if svc is None or not svc.active:
+                raise InvalidInput(f"unknown service {sid!r}")
+            if branch_id not in svc.branch_ids:
+                raise InvalidInput(f"service {sid!r} is not offered in this branch")
+        return tuple(dict.fromkeys(service_ids))
+
+    async def add_staff(self, staff: Staff, who: str) -> Staff:
+        actor = self._runtime.branch(staff.branch_id)
+        staff = replace(staff, service_ids=self.offered_here(staff.branch_id, staff.service_ids))
+        return await actor.request(AddStaff(staff), Staff, who)
+
+    async def update_staff(self, staff_id: str, changes: dict[str, Any], who: str) -> Staff:
+        staff = self.staff_member(staff_id)
+        if "service_ids" in changes:
+            changes = {**changes, "service_ids": self.offered_here(staff.branch_id, changes["service_ids"])}
+        return await self._runtime.branch(staff.branch_id).request(UpdateStaff(staff_id, changes), Staff, who)
+
+    async def remove_staff(self, staff_id: str, who: str) -> None:
+        staff = self.staff_member(staff_id)
+        await self._runtime.branch(staff.branch_id).ask(RemoveStaff(staff_id), who)
+
+    async def create_user(self, login: str, role: str, branches: tuple[str, ...], password_hash: str,
+                          who: str) -> User:
+        return await self._runtime.users.request(CreateUser(login, role, branches, password_hash), User, who)
+
+    async def refresh_users(self) -> None:
+        """Pick up accounts another process (``run.py create-user``) journaled since start-up."""
+        await self._runtime.refresh_users()
+
+    def new_id(self) -> str:
+        return self._runtime.new_id()
+
+
+def card_of(a: Appointment, branch: BranchState, clients: ClientsState, catalogue: CatalogueState) -> Card:
+    """An appointment with its client, service and staff member from explicit states."""
+    return Card(a, branch.branch.timezone if branch.branch else "UTC", clients.clients.get(a.client_id),
+                catalogue.services.get(a.service_id), branch.staff.get(a.staff_id))

@@ -1,0 +1,191 @@
+"""Catalogue administration (admins only): branches, services, staff.
+
+Deletes are soft: a deleted branch, service or staff member disappears from
+lists and from booking, but stays in the journal and on existing cards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, Response, g
+from quart_schema import document_response, security_scheme_blueprint
+
+from actors.core.model import Branch, Service, Staff
+from actors.core.schedule import parse_exceptions, parse_schedule, zone
+from api.telegram.schemas import NoContent
+from api.validated import validate_body, validate_query
+from api.context import app_context
+from api.guards import admin_user
+from api.schemas import (
+    BranchIn,
+    BranchList,
+    BranchOut,
+    BranchPatch,
+    ServiceAdminList,
+    ServiceAdminOut,
+    ServiceIn,
+    ServicePatch,
+    StaffIn,
+    StaffList,
+    StaffOut,
+    StaffPatch,
+    StaffQuery,
+)
+from api.shapes import branch_json, service_admin_json, staff_json
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
+security_scheme_blueprint(bp, [{"bearer": []}])
+
+
+@bp.before_request
+async def _admins_only() -> None:
+    """Authenticate before the body is validated: a stranger gets 401, not 400."""
+    g.user = admin_user()
+
+
+def _who() -> str:
+    login: str = g.user.login
+    return f"user:{login}"
+
+
+# ------------------------------------------------------------ branches
+
+
+@bp.post("/branches")
+@validate_body(BranchIn)
+@document_response(BranchOut, 201)
+async def create_branch(data: BranchIn) -> tuple[dict[str, Any], int]:
+    who = _who()
+    zone(data.timezone)
+    scheduler = app_context().scheduler
+    created = await scheduler.open_branch(Branch(id=scheduler.new_id(), **data.model_dump()), who)
+    return branch_json(created), 201
+
+
+@bp.get("/branches")
+@document_response(BranchList)
+async def list_branches() -> dict[str, Any]:
+    return {"items": [branch_json(b) for b in app_context().scheduler.open_branches()]}
+
+
+@bp.get("/branches/<branch_id>")
+@document_response(BranchOut)
+async def get_branch(branch_id: str) -> dict[str, Any]:
+    return branch_json(app_context().scheduler.branch(branch_id))
+
+
+@bp.patch("/branches/<branch_id>")
+@validate_body(BranchPatch)
+@document_response(BranchOut)
+async def patch_branch(branch_id: str, data: BranchPatch) -> dict[str, Any]:
+    who = _who()
+    changes = data.model_dump(exclude_none=True)
+    if "timezone" in changes:
+        zone(changes["timezone"])
+    return branch_json(await app_context().scheduler.update_branch(branch_id, changes, who))
+
+
+@bp.delete("/branches/<branch_id>")
+@document_response(NoContent, 204)
+async def delete_branch(branch_id: str) -> Response:
+    await app_context().scheduler.close_branch(branch_id, _who())
+    return Response(status=204)
+
+
+# ------------------------------------------------------------ services
+
+
+@bp.post("/services")
+@validate_body(ServiceIn)
+@document_response(ServiceAdminOut, 201)
+async def create_service(data: ServiceIn) -> tuple[dict[str, Any], int]:
+    who = _who()
+    scheduler = app_context().scheduler
+    service = Service(
+        id=scheduler.new_id(), name=data.name, price=data.price, currency=data.currency,
+        duration_min=data.duration_min, buffer_min=data.buffer_min, branch_ids=tuple(data.branch_ids))
+    return service_admin_json(await scheduler.add_service(service, who)), 201
+
+
+@bp.get("/services")
+@document_response(ServiceAdminList)
+async def list_services() -> dict[str, Any]:
+    services = sorted(app_context().scheduler.services(), key=lambda s: s.name)
+    return {"items": [service_admin_json(s) for s in services]}
+
+
+@bp.get("/services/<service_id>")
+@document_response(ServiceAdminOut)
+async def get_service(service_id: str) -> dict[str, Any]:
+    return service_admin_json(app_context().scheduler.service(service_id))
+
+
+@bp.patch("/services/<service_id>")
+@validate_body(ServicePatch)
+@document_response(ServiceAdminOut)
+async def patch_service(service_id: str, data: ServicePatch) -> dict[str, Any]:
+    who = _who()
+    changes = data.model_dump(exclude_none=True)
+    return service_admin_json(await app_context().scheduler.update_service(service_id, changes, who))
+
+
+@bp.delete("/services/<service_id>")
+@document_response(NoContent, 204)
+async def delete_service(service_id: str) -> Response:
+    await app_context().scheduler.remove_service(service_id, _who())
+    return Response(status=204)
+
+
+# ------------------------------------------------------------ staff
+
+
+@bp.post("/staff")
+@validate_body(StaffIn)
+@document_response(StaffOut, 201)
+async def create_staff(data: StaffIn) -> tuple[dict[str, Any], int]:
+    who = _who()
+    scheduler = app_context().scheduler
+    staff = Staff(
+        id=scheduler.new_id(), branch_id=data.branch_id, name=data.name,
+        service_ids=tuple(data.service_ids),
+        schedule=parse_schedule(data.schedule),
+        exceptions=parse_exceptions([e.model_dump() for e in data.exceptions]))
+    return staff_json(await scheduler.add_staff(staff, who)), 201
+
+
+@bp.get("/staff")
+@validate_query(StaffQuery)
+@document_response(StaffList)
+async def list_staff(query_args: StaffQuery) -> dict[str, Any]:
+    return {"items": [staff_json(s) for s in app_context().scheduler.staff(query_args.branch_id)]}
+
+
+@bp.get("/staff/<staff_id>")
+@document_response(StaffOut)
+async def get_staff(staff_id: str) -> dict[str, Any]:
+    return staff_json(app_context().scheduler.staff_member(staff_id))
+
+
+@bp.patch("/staff/<staff_id>")
+@validate_body(StaffPatch)
+@document_response(StaffOut)
+async def patch_staff(staff_id: str, data: StaffPatch) -> dict[str, Any]:
+    who = _who()
+    changes: dict[str, object] = {}
+    if data.name is not None:
+        changes["name"] = data.name
+    if data.service_ids is not None:
+        changes["service_ids"] = tuple(data.service_ids)
+    if data.schedule is not None:
+        changes["schedule"] = parse_schedule(data.schedule)
+    if data.exceptions is not None:
+        changes["exceptions"] = parse_exceptions([e.model_dump() for e in data.exceptions])
+    return staff_json(await app_context().scheduler.update_staff(staff_id, changes, who))
+
+
+@bp.delete("/staff/<staff_id>")
+@document_response(NoContent, 204)
+async def delete_staff(staff_id: str) -> Response:
+    await app_context().scheduler.remove_staff(staff_id, _who())
+    return Response(status=204)

@@ -1,0 +1,145 @@
+"""Request and response models of the manager dashboard and the journal (SPEC §3).
+
+Requests forbid unknown fields (a typo is a 400, not a silent no-op).
+Response models only document the shapes for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StrictInt, field_validator
+
+from actors.core.model import Status
+from api.schemas import AppointmentOut, ClientOut, RequestModel
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Version = Annotated[StrictInt, Field(ge=1)]
+Instant = Annotated[str, Field(min_length=1, max_length=40)]
+LocalDate = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+# ------------------------------------------------------------ appointments
+
+
+class StatusIn(RequestModel):
+    status: Status
+    version: Version | None = None
+
+
+class RescheduleIn(RequestModel):
+    start: Instant
+    staff_id: Id | None = None
+    version: Version | None = None
+
+
+class ManualClientIn(RequestModel):
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+class ManualBookingIn(RequestModel):
+    branch_id: Id
+    service_id: Id
+    start: Instant
+    staff_id: Id | None = None
+    client: ManualClientIn
+    comment: Annotated[str, Field(max_length=2000)] = ""
+    status: Status | None = None
+
+
+# ------------------------------------------------------------ board
+
+
+class BoardQuery(BaseModel):
+    branch_id: Annotated[list[Id], Field(max_length=200)] | None = None
+    date_from: LocalDate | None = None
+    date_to: LocalDate | None = None
+    as_of: Instant | None = None
+
+    @field_validator("branch_id", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class BoardColumn(BaseModel):
+    status: str
+    title: str
+    cards: list[AppointmentOut]
+
+
+class StaffHours(BaseModel):
+    date: str
+    intervals: list[list[str]]
+
+
+class BoardStaff(BaseModel):
+    id: str
+    branch_id: str
+    name: str
+    service_ids: list[str]
+    active: bool
+    hours: list[StaffHours]
+
+
+class BoardBranch(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    date_from: str
+    date_to: str
+
+
+class BoardOut(BaseModel):
+    seq: int
+    as_of: str | None
+    branches: list[BoardBranch]
+    columns: list[BoardColumn]
+    staff: list[BoardStaff]
+
+
+# ------------------------------------------------------------ clients
+
+
+class ClientsQuery(BaseModel):
+    q: Annotated[str, Field(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class ClientPage(BaseModel):
+    items: list[ClientOut]
+    next_cursor: str | None
+
+
+class ClientDetail(BaseModel):
+    client: ClientOut
+    appointments: list[AppointmentOut]
+
+
+# ------------------------------------------------------------ journal
+
+
+MAX_SEQ = 2**63 - 1  # seq is a 64-bit integer in both journals
+
+
+class JournalQuery(BaseModel):
+    after_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
+    stream: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+class JournalEvent(BaseModel):
+    seq: int
+    stream: str
+    version: int
+    type: str
+    at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class JournalPage(BaseModel):
+    events: list[JournalEvent]
+    next_after_seq: int | None

@@ -1,0 +1,33 @@
+"""Manager sign-in: ``POST /api/v1/auth/login`` → a JWT (SPEC §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, request
+from quart_schema import document_response
+
+from api.validated import validate_body
+from api.context import app_context
+from api.problems import ApiError
+from api.schemas import LoginIn, TokenOut
+
+bp = Blueprint("session", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/auth/login")
+@validate_body(LoginIn)
+@document_response(TokenOut)
+async def login(data: LoginIn) -> dict[str, Any]:
+    ctx = app_context()
+    if ctx.tokens is None:
+        raise ApiError(401, "unauthorized", "manager sign-in is not configured (ZAPIS_JWT_SECRET)")
+    ctx.login_limiter.hit(f"login:{data.login.lower()}")
+    ctx.login_limiter.hit(f"ip:{request.remote_addr}")
+    user = ctx.scheduler.user(data.login)
+    if user is None:  # created by `run.py create-user` in another process since start-up?
+        await ctx.scheduler.refresh_users()
+        user = ctx.scheduler.user(data.login)
+    if not await ctx.passwords.verify(user.password_hash if user else None, data.password) or user is None:
+        raise ApiError(401, "unauthorized", "wrong login or password")
+    return {"access_token": ctx.tokens.issue(user), "token_type": "bearer", "expires_in": ctx.tokens.ttl_s}
