@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncio
 import orjson
@@ -64,7 +64,7 @@ from actors.core.messages import (
 )
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 from actors.core.reports import kpis
-from actors.core.schedule import local_date, zone
+from actors.core.schedule import check_range, local_date, zone
 from actors.core.slots import Slot, candidates, free_slots, manager_slots
 from actors.deciders import Booked, Held, Registered
 from actors.runtime import BranchActor, Runtime, load_states
@@ -84,8 +84,7 @@ class FreeTimes:
     staff: list[Staff]  # who performs the service there (for "any master" or a named one)
 
 
-@dataclass(frozen=True, slots=True)
-class Card:
+class Card(NamedTuple):
     """An appointment with what it refers to, as committed now (or at a time-travel instant)."""
 
     appointment: Appointment
@@ -240,17 +239,11 @@ class Scheduler:
 
     # ------------------------------------------------------------ availability
 
-    def _days(self, first: date, last: date) -> None:
-        if last < first:
-            raise InvalidInput("date_to is before date_from")
-        if (last - first).days + 1 > MAX_SLOT_DAYS:
-            raise InvalidInput(f"the range may span at most {MAX_SLOT_DAYS} days")
-
     def free_slots(self, client_id: str, branch_id: str, service_id: str, first: date, last: date,
                    staff_id: str | None = None) -> FreeTimes:
         """A client's free slots: the grid, minimum notice and horizon apply; the client's own
         live hold never hides its slot; other clients' holds do."""
-        self._days(first, last)
+        check_range(first, last, MAX_SLOT_DAYS)
         service = self.offered(branch_id, service_id)
         if staff_id is not None:
             self.staff_member(staff_id, branch_id)
@@ -268,7 +261,7 @@ class Scheduler:
                       staff_id: str | None = None) -> FreeTimes:
         """Free times for a manager's booking: working time, free of appointments and of every
         live hold, not in the past (grid, notice and horizon bind clients only)."""
-        self._days(first, last)
+        check_range(first, last, MAX_SLOT_DAYS)
         service = self.offered(branch_id, service_id)
         if staff_id is not None:
             self.staff_member(staff_id, branch_id)
@@ -442,14 +435,9 @@ class Scheduler:
         branch = actor.committed.branch
         return actor if branch is not None and branch.active else None
 
-    @asynccontextmanager
-    async def _one_at_a_time(self, client_id: str, key: str | None) -> AsyncIterator[None]:
+    def _one_at_a_time(self, client_id: str, key: str | None) -> AbstractAsyncContextManager[None]:
         """Requests with one (client, Idempotency-Key) run one after another."""
-        if key is None:
-            yield
-            return
-        async with self.keys.hold((client_id, key)):
-            yield
+        return self.keys.hold((client_id, key)) if key is not None else nullcontext()
 
     def _check_key_branch(self, client_id: str, key: str | None, branch_id: str) -> None:
         """422 if the client used ``key`` in another branch (a different request)."""

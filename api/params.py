@@ -13,7 +13,7 @@ import orjson
 
 from actors.core.errors import InvalidInput
 from actors.core.model import Instant
-from actors.core.schedule import parse_date
+from actors.core.schedule import check_range, parse_date
 
 
 def parse_instant(raw: object, what: str = "start") -> Instant:
@@ -39,10 +39,7 @@ def parse_local_date(raw: object, what: str = "date") -> date:
 def date_range(date_from: object, date_to: object, max_days: int) -> tuple[date, date]:
     """Two local dates, both inclusive: ``date_to`` not before ``date_from``, at most ``max_days``."""
     first, last = parse_local_date(date_from, "date_from"), parse_local_date(date_to, "date_to")
-    if last < first:
-        raise InvalidInput("date_to is before date_from")
-    if (last - first).days + 1 > max_days:
-        raise InvalidInput(f"the range may span at most {max_days} days")
+    check_range(first, last, max_days)
     return first, last
 
 

@@ -103,6 +103,14 @@ def parse_date(raw: object, where: str = "date") -> date:
         raise InvalidInput(f"{where}: no such date {raw!r}") from None
 
 
+def check_range(first: date, last: date, max_days: int) -> None:
+    """The one rule for a range of local dates (both inclusive): in order, at most ``max_days``."""
+    if last < first:
+        raise InvalidInput("date_to is before date_from")
+    if (last - first).days + 1 > max_days:
+        raise InvalidInput(f"the range may span at most {max_days} days")
+
+
 def intervals_on(staff: Staff, day: date) -> tuple[Interval, ...]:
     """The staff member's local working intervals on ``day`` (exceptions win)."""
     special = staff.exceptions.get(day.isoformat())
