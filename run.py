@@ -152,7 +152,7 @@ async def serve(settings: Settings, demo: bool) -> None:
 
 
 async def create_user(settings: Settings, login: str, role: str, branches: str, password: str) -> int:
-    from actors.core.catalogue import UsersState, create_user as decide_user
+    from actors.core.users import UsersState, create_user as decide_user
     from actors.core.clock import SystemClock, utc
     from actors.core.errors import DomainError
     from actors.core.messages import event_data

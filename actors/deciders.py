@@ -12,17 +12,11 @@ from typing import Any
 from actors.actor import Decision
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState
-from actors.core.catalogue import (
-    CatalogueState,
-    UsersState,
-    add_service,
-    create_user,
-    remove_service,
-    update_service,
-)
+from actors.core.catalogue import CatalogueState, add_service, remove_service, update_service
 from actors.core.clients import ClientsState, find_or_create_by_phone, import_clients, register
 from actors.core.ids import derived_ids
 from actors.core.model import Appointment, Client, Hold
+from actors.core.users import UsersState, create_user
 from actors.core.messages import (
     AddService,
     AddStaff,

@@ -21,7 +21,8 @@ from typing import Any
 
 from actors.actor import Absorb, Read, StreamActor
 from actors.core.branch_state import BranchState
-from actors.core.catalogue import CatalogueState, UsersState
+from actors.core.catalogue import CatalogueState
+from actors.core.users import UsersState
 from actors.core.clients import ClientsState
 from actors.core.clock import Clock
 from actors.directory import Directory

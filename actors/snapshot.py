@@ -13,7 +13,8 @@ from typing import Any
 import msgpack
 
 from actors.core.branch_state import BranchState, IdempotencyEntry, rebuild_indexes
-from actors.core.catalogue import CatalogueState, UsersState
+from actors.core.catalogue import CatalogueState
+from actors.core.users import UsersState
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from actors.core.branch_state import BranchState, evolve
-from actors.core.catalogue import CatalogueState, UsersState, evolve_catalogue, evolve_users
+from actors.core.catalogue import CatalogueState, evolve_catalogue
+from actors.core.users import UsersState, evolve_users
 from actors.core.clients import ClientsState, evolve_clients
 from actors.core.messages import Event, event_from
 from actors.snapshot import State

@@ -67,7 +67,8 @@ from argon2 import PasswordHasher
 
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState
-from actors.core.catalogue import CatalogueState, add_service, create_user
+from actors.core.catalogue import CatalogueState, add_service
+from actors.core.users import create_user
 from actors.core.clients import ClientsState, find_or_create_by_phone, register
 from actors.core.errors import DomainError
 from actors.core.messages import (

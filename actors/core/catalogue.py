@@ -1,8 +1,5 @@
-"""Services (stream ``catalogue``) and manager accounts (stream ``users``).
-
-Both are small, rarely written streams; their ``decide`` logic is a few
-checks, kept here beside their ``evolve``.
-"""
+"""Services (stream ``catalogue``): a small, rarely written stream whose ``decide``
+logic is a few checks, kept here beside its ``evolve``."""
 
 from __future__ import annotations
 
@@ -10,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actors.core.errors import InvalidInput, NotFound
-from actors.core.messages import Event, ServiceAdded, ServiceRemoved, ServiceUpdated, UserCreated
-from actors.core.model import Service, User
+from actors.core.messages import Event, ServiceAdded, ServiceRemoved, ServiceUpdated
+from actors.core.model import Service
 
 
 @dataclass(slots=True)
@@ -64,30 +61,3 @@ def update_service(state: CatalogueState, service_id: str, changes: dict[str, An
 def remove_service(state: CatalogueState, service_id: str) -> list[Event]:
     state.service(service_id)
     return [ServiceRemoved(service_id)]
-
-
-@dataclass(slots=True)
-class UsersState:
-    version: int = 0
-    users: dict[str, User] = field(default_factory=dict)
-
-    def copy(self) -> UsersState:
-        return UsersState(self.version, dict(self.users))
-
-
-def evolve_users(state: UsersState, event: Event) -> UsersState:
-    state.version += 1
-    match event:
-        case UserCreated():
-            state.users[event.login] = User(event.login, event.role, tuple(event.branches), event.password_hash)
-        case _:
-            raise TypeError(f"not a users event: {event!r}")
-    return state
-
-
-def create_user(state: UsersState, login: str, role: str, branches: tuple[str, ...], password_hash: str) -> list[Event]:
-    if login in state.users:
-        raise InvalidInput(f"user {login!r} already exists")
-    if role not in ("admin", "manager"):
-        raise InvalidInput("role must be admin or manager")
-    return [UserCreated(login, role, list(branches), password_hash)]
