@@ -81,7 +81,7 @@ class FreeTimes:
     first: date
     last: date
     slots: list[Slot]
-    staff: list[Staff]  # who performs the service there (for "any master" or a named one)
+    staff: tuple[Staff, ...] = ()  # managers' answer: who performs the service there
 
 
 class Card(NamedTuple):
@@ -255,7 +255,7 @@ class Scheduler:
         lo = max(first, local_date(int(now), tz))
         hi = min(last, local_date(int(now + state.branch.horizon_days * 86400), tz))
         slots = free_slots(state, service, lo, hi, now, staff_id=staff_id, client_id=client_id) if lo <= hi else []
-        return FreeTimes(state.branch.timezone, first, last, slots, candidates(state, service, None))
+        return FreeTimes(state.branch.timezone, first, last, slots)
 
     def manager_slots(self, branch_id: str, service_id: str, first: date, last: date,
                       staff_id: str | None = None) -> FreeTimes:
@@ -269,7 +269,7 @@ class Scheduler:
         assert state.branch is not None
         slots = manager_slots(state, service, first, last, self._clock.now(), staff_id)
         staff = sorted(candidates(state, service, None), key=lambda s: (s.name, s.id))
-        return FreeTimes(state.branch.timezone, first, last, slots, staff)
+        return FreeTimes(state.branch.timezone, first, last, slots, tuple(staff))
 
     # ------------------------------------------------------------ appointments
 
@@ -281,16 +281,19 @@ class Scheduler:
             raise NotFound("appointment not found")
         return appt
 
+    def appointment_in(self, branch_id: str, appointment_id: str) -> Appointment | None:
+        """An appointment of a known branch, as committed (None if it is not there)."""
+        actor = self._runtime.branches.get(branch_id)
+        return actor.committed.appointments.get(appointment_id) if actor is not None else None
+
     def appointments_of(self, client_id: str, branches: Callable[[str], bool] | None = None) -> list[Appointment]:
         """The client's appointments (in ``branches``, if given), newest start first."""
-        found = []
-        for branch_id, appointment_id in self._runtime.directory.appointments_of(client_id):
+        found: list[Appointment] = []
+        for branch_id, actor in list(self._runtime.branches.items()):
             if branches is not None and not branches(branch_id):
                 continue
-            actor = self._runtime.branches.get(branch_id)
-            appt = actor.committed.appointments.get(appointment_id) if actor else None
-            if appt is not None:
-                found.append(appt)
+            state = actor.committed
+            found.extend(state.appointments[i] for i in state.of_client.get(client_id, ()))
         found.sort(key=lambda a: (a.start, a.id), reverse=True)
         return found
 
@@ -431,6 +434,8 @@ class Scheduler:
         branch_id = self._runtime.directory.hold_branch(hold_id)
         actor = self._runtime.branches.get(branch_id) if branch_id else None
         if actor is None or hold_id not in actor.committed.holds:
+            if actor is not None:
+                self._runtime.directory.forget_hold(hold_id)
             return None
         branch = actor.committed.branch
         return actor if branch is not None and branch.active else None

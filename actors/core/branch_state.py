@@ -49,6 +49,7 @@ class BranchState:
     # Derived indexes (rebuilt, never stored in snapshots):
     busy: dict[str, list[Busy]] = field(default_factory=dict)  # staff -> sorted occupying spans
     hold_of_client: dict[str, str] = field(default_factory=dict)  # client -> hold id
+    of_client: dict[str, list[str]] = field(default_factory=dict)  # client -> appointment ids, booking order
     idempotency: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
 
     def live_holds(self, now: float) -> list[Hold]:
@@ -58,7 +59,8 @@ class BranchState:
         """An independent copy (values are immutable and shared; containers are not)."""
         return BranchState(self.branch, self.version, dict(self.staff), dict(self.appointments),
                            dict(self.holds), {k: list(v) for k, v in self.busy.items()},
-                           dict(self.hold_of_client), dict(self.idempotency))
+                           dict(self.hold_of_client), {k: list(v) for k, v in self.of_client.items()},
+                           dict(self.idempotency))
 
 
 def _intervals(raw: dict[str, Any]) -> dict[str, tuple[Interval, ...]]:
@@ -136,6 +138,7 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 _STATUS.get(event.status) or Status(event.status), event.source, event.comment,
                 event.at, event.at, 1,
             ))
+            state.of_client.setdefault(event.client_id, []).append(event.appointment_id)
             if event.idempotency_key and event.request_hash:
                 state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
                     event.request_hash, event.appointment_id, event.at)
@@ -196,7 +199,9 @@ def evolve(state: BranchState, event: Event) -> BranchState:
 def rebuild_indexes(state: BranchState) -> BranchState:
     """Recompute the derived indexes after loading appointments and holds."""
     state.busy = {}
+    state.of_client = {}
     for appt in state.appointments.values():
+        state.of_client.setdefault(appt.client_id, []).append(appt.id)
         if appt.occupying:
             state.busy.setdefault(appt.staff_id, []).append((appt.start, appt.block_end, appt.id))
     for spans in state.busy.values():

@@ -3,7 +3,7 @@
 The runtime calls ``Hub.on_commit`` after each committed batch, in strict
 ``seq`` order, once the committed states hold it and before the appenders
 are answered. The hub turns each appointment event into ONE serialised frame
-of the appointment as committed (``Scheduler.find_appointment``) and offers it to the
+of the appointment as committed (``Scheduler.appointment_in``) and offers it to the
 bounded backlog of every subscriber that may see the event's branch, without
 ever waiting: nothing here awaits a socket, so a browser on a bad network
 can never slow the journal or a branch actor down. A subscriber whose
@@ -33,7 +33,6 @@ from typing import Any
 
 import orjson
 
-from actors.core.errors import NotFound
 from actors.core.model import Appointment
 from actors.runtime import Runtime
 from actors.scheduler import Scheduler
@@ -232,7 +231,7 @@ class Hub:
         targets = [*self._everything, *self._by_branch.get(branch_id, ())]
         if not targets:
             return
-        appt = self._card(rec.data["appointment_id"])
+        appt = self._scheduler.appointment_in(branch_id, rec.data["appointment_id"])
         if appt is None:
             return
         frame = self._frame(rec, branch_id, appt)
@@ -283,14 +282,8 @@ class Hub:
     async def _frames(self, records: list[Recorded]) -> list[str]:
         out = []
         for rec in records:
-            appt = self._card(rec.data["appointment_id"])
             branch_id = branch_id_of(rec.stream)
+            appt = self._scheduler.appointment_in(branch_id, rec.data["appointment_id"]) if branch_id else None
             if appt is not None and branch_id is not None:
                 out.append(self._frame(rec, branch_id, appt))
         return out
-
-    def _card(self, appointment_id: str) -> Appointment | None:
-        try:
-            return self._scheduler.find_appointment(appointment_id)
-        except NotFound:
-            return None
