@@ -38,7 +38,7 @@ from actors.core.board import BranchCut, cut, window
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState
 from actors.core.catalogue import CatalogueState
-from actors.core.clients import ClientsState
+from actors.core.clients import ClientsState, client_matcher
 from actors.core.clock import Clock
 from actors.core.errors import HoldExpired, IdempotencyKeyReused, InvalidInput, NotFound
 from actors.core.import_plan import ImportPlan, ImportRow
@@ -233,6 +233,11 @@ class Scheduler:
 
     def clients(self) -> Iterable[Client]:
         return self._clients.clients.values()
+
+    def search_clients(self, q: str, region: str) -> list[Client]:
+        """The client base filtered by SPEC's search rule (``q`` empty: everyone)."""
+        keep = client_matcher(q, region)
+        return [c for c in self._clients.clients.values() if keep(c)]
 
     def user(self, login: str) -> User | None:
         return self._runtime.users.committed.users.get(login)

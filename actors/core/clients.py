@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from actors.core.errors import ClientConflict, NotFound
+from actors.core.errors import ClientConflict, InvalidInput, NotFound
 from actors.core.import_plan import ImportPlan, ImportRow, plan_import
 from actors.core.messages import ClientRegistered, ClientsImported, ClientUpdated, Event
 from actors.core.model import Client
+from actors.core.phones import normalize_phone
 
 
 @dataclass(slots=True)
@@ -174,3 +175,25 @@ def import_clients(
     for i in range(0, max(len(created), len(updated)), IMPORT_CHUNK):
         events.append(ClientsImported(import_id, created[i:i + IMPORT_CHUNK], updated[i:i + IMPORT_CHUNK], now))
     return events, plan
+
+
+MIN_PHONE_DIGITS = 4  # fewer digits are searched as part of a name
+
+
+def client_matcher(q: str, region: str) -> Callable[[Client], bool]:
+    """SPEC's search rule as a predicate: a phone in any format matches that number exactly,
+    4+ digits match phones containing them, anything else is a case-insensitive name part."""
+    text = q.strip()
+    if not text:
+        return lambda c: True
+    try:
+        phone = normalize_phone(text, region)
+    except InvalidInput:
+        phone = None
+    if phone is not None:
+        return lambda c: c.phone == phone
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= MIN_PHONE_DIGITS:
+        return lambda c: c.phone is not None and digits in c.phone
+    needle = text.casefold()
+    return lambda c: needle in c.name.casefold()
