@@ -1,9 +1,10 @@
 """The business's client base for managers (SPEC §3): search and a client's card.
 
 ``GET /clients`` lists every client (managers book any client by phone),
-filtered by SPEC's search rule (``actors/core/clients.py: client_matcher``). Pages are ordered by name (case
-folded), then id; the cursor is the last (name, id) of a page, so a page
-never repeats or skips a client that existed when the listing began.
+filtered by SPEC's search rule (``actors/core/clients.py: client_matcher``).
+Pages are ordered by name (case folded), then id; the cursor is the last
+(name, id) of a page, so a page never repeats or skips a client that
+existed when the listing began.
 """
 
 from __future__ import annotations
