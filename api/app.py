@@ -8,6 +8,7 @@ runs the same start-up and shutdown as Hypercorn does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -73,6 +74,33 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def quiet_cancelled_callbacks(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+    """Keep a cancellation raised inside a loop callback out of the error log; returns the undo.
+
+    On a clean stop with a dashboard socket open, Hypercorn's protocol-ping
+    task keeps the closed socket's connection task alive until its next ping
+    (``ws_ping_interval_s``, longer than the graceful timeout), so Hypercorn
+    cancels that task. Python 3.11's ``asyncio.start_server`` then calls
+    ``task.exception()`` on the cancelled task in a done-callback, which
+    raises ``CancelledError``, and the loop logs it as a 19-line error
+    (fixed in CPython 3.12, gh-113538). A cancellation is never an error to
+    report, so such a callback is logged at debug level; everything else
+    goes to the handler that was there before.
+    """
+    previous = loop.get_exception_handler()
+
+    def handler(lp: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.CancelledError) and "handle" in context:
+            log.debug("a loop callback saw a cancelled task: %s", context.get("message"))
+        elif previous is not None:
+            previous(lp, context)
+        else:
+            lp.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    return lambda: loop.set_exception_handler(previous)
+
+
 def create_app(
     z: AppContext,
     *,
@@ -133,8 +161,11 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
+    restore_handler: list[Callable[[], None]] = []
+
     @app.before_serving
     async def _start() -> None:
+        restore_handler.append(quiet_cancelled_callbacks(asyncio.get_running_loop()))
         await z.journal.open()
         await z.runtime.start()
         for hook in on_start:
@@ -149,6 +180,8 @@ def create_app(
             await hook()
         await z.runtime.stop()
         await z.journal.close()
+        while restore_handler:
+            restore_handler.pop()()
 
     socket.mount(app, z)  # the dashboard socket: plain ASGI in front of Quart
     return app
