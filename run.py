@@ -3,6 +3,7 @@
     python run.py                 serve (Hypercorn, ZAPIS_HOST:ZAPIS_PORT)
     python run.py --demo          create the demo salon if missing, then serve
     python run.py create-user --login L --role admin|manager [--branches all|id,id] --password-stdin
+    python run.py set-password --login L --password-stdin
     python run.py replay [--until ISO]
     python run.py bot             the Telegram bot alone, against a running server (ZAPIS_API_BASE_URL)
 """
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI commands stay fast
     from quart import Blueprint, Quart
 
     from actors.core.clock import Clock
+    from actors.core.messages import Event
+    from actors.core.users import UsersState
     from actors.scheduler import Scheduler
     from bot.service import BotService
     from storage.journal import Journal
@@ -152,42 +155,82 @@ async def serve(settings: Settings, demo: bool) -> None:
 
 
 async def create_user(settings: Settings, login: str, role: str, branches: str, password: str) -> int:
-    from actors.core.users import UsersState, create_user as decide_user
-    from actors.core.clock import SystemClock, utc
-    from actors.core.errors import DomainError
-    from actors.core.messages import event_data
-    from actors.streams import USERS, branch_stream, fold
+    """``python run.py create-user``: a new account, journaled from this process."""
+    from actors.core.users import create_user as decide_user
+    from actors.streams import branch_stream
     from api.auth import Passwords
-    from storage.factory import open_journal
-    from storage.journal import ConcurrencyConflict, NewEvent
 
     if len(password) < 8:
         print("error: the password must be at least 8 characters", file=sys.stderr)
         return 2
+    scope = ("*",) if branches == "all" else tuple(b.strip() for b in branches.split(",") if b.strip())
+
+    async def check(journal: Journal) -> str | None:
+        for bid in scope:
+            if bid != "*" and await journal.stream_version(branch_stream(bid)) == 0:
+                return f"no branch {bid!r}"
+        return None
+
+    password_hash = Passwords().hash(password)
+    code = await _account_command(settings, "cli:create-user", check,
+                                  lambda users: decide_user(users, login, role, scope, password_hash))
+    if code == 0:
+        print(f"created {role} {login!r} for branches {','.join(scope)}")
+    return code
+
+
+async def set_password(settings: Settings, login: str, password: str) -> int:
+    """``python run.py set-password``: the recovery path for a lost password (ends the account's sessions)."""
+    from actors.core.messages import UpdateUser
+    from actors.core.users import update_user
+    from api.auth import Passwords
+
+    if len(password) < 8:
+        print("error: the password must be at least 8 characters", file=sys.stderr)
+        return 2
+    password_hash = Passwords().hash(password)
+    code = await _account_command(settings, "cli:set-password", None,
+                                  lambda users: update_user(users, UpdateUser(login, password_hash=password_hash)))
+    if code == 0:
+        print(f"password of {login!r} changed; its old sessions are signed out")
+    return code
+
+
+async def _account_command(settings: Settings, actor: str, check: Callable[[Journal], Awaitable[str | None]] | None,
+                           decide: Callable[[UsersState], list[Event]]) -> int:
+    """Decide on the users stream as journaled now and append, from outside the server.
+
+    A running server learns of it at the next sign-in attempt (it re-reads the
+    users stream when a password does not match).
+    """
+    from actors.core.clock import SystemClock, utc
+    from actors.core.errors import DomainError
+    from actors.core.messages import event_data
+    from actors.core.users import UsersState
+    from actors.streams import USERS, fold
+    from storage.factory import open_journal
+    from storage.journal import ConcurrencyConflict, NewEvent
+
     journal = open_journal(settings.database_url, settings.data_dir)
     await journal.open()
     try:
-        scope = ("*",) if branches == "all" else tuple(b.strip() for b in branches.split(",") if b.strip())
-        for bid in scope:
-            if bid != "*" and await journal.stream_version(branch_stream(bid)) == 0:
-                print(f"error: no branch {bid!r}", file=sys.stderr)
-                return 2
-        state = fold(await journal.read_stream(USERS))
-        users = state.get(USERS, UsersState())
+        problem = await check(journal) if check is not None else None
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        users = fold(await journal.read_stream(USERS)).get(USERS, UsersState())
         assert isinstance(users, UsersState)
         try:
-            events = decide_user(users, login, role, scope, Passwords().hash(password))
+            events = decide(users)
         except DomainError as err:
             print(f"error: {err.detail}", file=sys.stderr)
             return 2
         at = utc(SystemClock().now())
         try:
-            await journal.append(USERS, users.version, [
-                NewEvent(e.TYPE, event_data(e), at, "cli:create-user") for e in events])
+            await journal.append(USERS, users.version, [NewEvent(e.TYPE, event_data(e), at, actor) for e in events])
         except ConcurrencyConflict:
             print("error: users changed meanwhile; run the command again", file=sys.stderr)
             return 1
-        print(f"created {role} {login!r} for branches {','.join(scope)}")
         return 0
     finally:
         await journal.close()
@@ -250,6 +293,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     cu.add_argument("--branches", default="all", help="'all' or comma-separated branch ids")
     cu.add_argument("--password-stdin", action="store_true", required=True,
                     help="read the password from standard input")
+    sp = sub.add_parser("set-password", help="set an account's password (a lost admin password)")
+    sp.add_argument("--login", required=True)
+    sp.add_argument("--password-stdin", action="store_true", required=True,
+                    help="read the password from standard input")
     rp = sub.add_parser("replay", help="rebuild all state from the journal and compare with the snapshot")
     rp.add_argument("--until", help="ISO instant: rebuild the state as it was then")
     sub.add_parser("bot", help="run the Telegram bot alone (polling) against a running server")
@@ -290,6 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "create-user":
         password = sys.stdin.readline().rstrip("\n")
         return asyncio.run(create_user(settings, args.login, args.role, args.branches, password))
+    if args.command == "set-password":
+        password = sys.stdin.readline().rstrip("\n")
+        return asyncio.run(set_password(settings, args.login, password))
     if args.command == "replay":
         until = None
         if args.until:

@@ -16,7 +16,7 @@ from actors.core.catalogue import CatalogueState, add_service, remove_service, u
 from actors.core.clients import ClientsState, find_or_create_by_phone, import_clients, register
 from actors.core.ids import derived_ids
 from actors.core.model import Appointment, Client, Hold
-from actors.core.users import UsersState, create_user
+from actors.core.users import UsersState, create_user, update_user
 from actors.core.messages import (
     AddService,
     AddStaff,
@@ -37,6 +37,7 @@ from actors.core.messages import (
     UpdateBranch,
     UpdateService,
     UpdateStaff,
+    UpdateUser,
 )
 
 
@@ -118,7 +119,11 @@ def decide_catalogue(state: CatalogueState, msg: Any, now: float) -> Decision:
 
 
 def decide_users(state: UsersState, msg: Any, now: float) -> Decision:
-    if not isinstance(msg, CreateUser):
-        raise TypeError(f"not a users message: {msg!r}")
-    events = create_user(state, msg.login, msg.role, msg.branches, msg.password_hash)
+    match msg:
+        case CreateUser():
+            events = create_user(state, msg.login, msg.role, msg.branches, msg.password_hash)
+        case UpdateUser():
+            events = update_user(state, msg)
+        case _:
+            raise TypeError(f"not a users message: {msg!r}")
     return Decision(events, lambda: state.users[msg.login])

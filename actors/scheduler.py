@@ -61,6 +61,7 @@ from actors.core.messages import (
     UpdateBranch,
     UpdateService,
     UpdateStaff,
+    UpdateUser,
 )
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 from actors.core.reports import kpis
@@ -241,6 +242,9 @@ class Scheduler:
 
     def user(self, login: str) -> User | None:
         return self._runtime.users.committed.users.get(login)
+
+    def users(self) -> list[User]:
+        return sorted(self._runtime.users.committed.users.values(), key=lambda u: u.login)
 
     # ------------------------------------------------------------ availability
 
@@ -559,7 +563,15 @@ class Scheduler:
 
     async def create_user(self, login: str, role: str, branches: tuple[str, ...], password_hash: str,
                           who: str) -> User:
+        if branches != ("*",):
+            branches = self.known_branches(branches)
         return await self._runtime.users.request(CreateUser(login, role, branches, password_hash), User, who)
+
+    async def update_user(self, change: UpdateUser, who: str) -> User:
+        """Change an account; a real change ends its sessions (tokens and sockets)."""
+        if change.branches is not None and change.branches != ("*",):
+            change = replace(change, branches=self.known_branches(change.branches))
+        return await self._runtime.users.request(change, User, who)
 
     async def refresh_users(self) -> None:
         """Pick up accounts another process (``run.py create-user``) journaled since start-up."""

@@ -98,8 +98,8 @@ def decode_state(data: dict[str, Any]) -> State:
         return cat
     if kind == "users":
         us = UsersState(version=data["v"])
-        for login, role, branches, pw in data["users"]:
-            us.users[login] = User(login, role, tuple(branches), pw)
+        for login, role, branches, pw, *rest in data["users"]:  # rows before accounts had 4 fields
+            us.users[login] = User(login, role, tuple(branches), pw, *rest)
         return us
     raise ValueError(f"unknown state kind {kind!r}")
 

@@ -19,7 +19,7 @@ from quart.json.provider import DefaultJSONProvider
 from quart_schema import QuartSchema
 
 from api.admin import catalogue as admin_catalogue
-from api.admin import imports, journal, reports
+from api.admin import imports, journal, reports, users
 from api import health
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking
@@ -131,7 +131,7 @@ def create_app(
     register_error_handlers(app)
     # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
     for bp in (health.bp, public_catalogue.bp, booking.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
-               admin_catalogue.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints):
+               admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints):
         app.register_blueprint(bp)
 
     @app.before_request

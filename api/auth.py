@@ -1,7 +1,9 @@
 """Manager authentication: argon2 password hashes and JWTs (HS256 pinned).
 
 Tokens carry ``sub`` (login), ``role`` (admin|manager), ``branches``
-(ids, or ``["*"]``), ``iat``/``nbf``/``exp``. ``verify`` accepts only HS256
+(ids, or ``["*"]``), ``ver`` (the account's session number: changing the
+password, role, branches or access bumps it, which ends every older token)
+and ``iat``/``nbf``/``exp``. ``verify`` accepts only HS256
 with every claim present, so ``alg: none``, RS/HS confusion, expired,
 not-yet-valid and tampered tokens are all just "invalid" (401).
 """
@@ -9,6 +11,7 @@ not-yet-valid and tampered tokens are all just "invalid" (401).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +24,7 @@ from actors.core.model import User
 from api.problems import ApiError, unauthorized
 
 ALGORITHM = "HS256"
-REQUIRED = ["exp", "iat", "nbf", "sub", "role", "branches"]
+REQUIRED = ["exp", "iat", "nbf", "sub", "role", "branches", "ver"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,7 @@ class Principal:
     role: str
     branches: tuple[str, ...]
     expires_at: float
+    session: int = 1
 
     @property
     def is_admin(self) -> bool:
@@ -58,7 +62,7 @@ class Tokens:
     def issue(self, user: User) -> str:
         now = int(self._clock.now())
         claims: dict[str, Any] = {
-            "sub": user.login, "role": user.role, "branches": list(user.branches),
+            "sub": user.login, "role": user.role, "branches": list(user.branches), "ver": user.session,
             "iat": now, "nbf": now, "exp": now + self.ttl_s,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
@@ -81,12 +85,20 @@ class Tokens:
                 raise unauthorized("token expired or not yet valid")
         except jwt.PyJWTError:
             raise unauthorized("invalid token") from None
-        role, branches = claims["role"], claims["branches"]
+        role, branches, session = claims["role"], claims["branches"], claims["ver"]
         if role not in ("admin", "manager") or not isinstance(branches, list) or not all(
             isinstance(b, str) for b in branches
-        ):
+        ) or not isinstance(session, int):
             raise unauthorized("invalid token")
-        return Principal(str(claims["sub"]), role, tuple(branches), float(claims["exp"]))
+        return Principal(str(claims["sub"]), role, tuple(branches), float(claims["exp"]), session)
+
+    def current(self, token: str, account: Callable[[str], User | None]) -> Principal:
+        """``verify``, and the account must still exist, be enabled and be in the token's session."""
+        principal = self.verify(token)
+        user = account(principal.login)
+        if user is None or user.disabled or user.session != principal.session:
+            raise unauthorized("signed out: the account was changed or disabled; sign in again")
+        return principal
 
 
 def bearer(header: str | None) -> str:
@@ -104,6 +116,10 @@ class Passwords:
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
+
+    async def hash_async(self, password: str) -> str:
+        """``hash`` in a thread: the event loop keeps serving meanwhile."""
+        return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         # An unknown login still costs one verification, so timing does not reveal it.

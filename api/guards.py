@@ -14,7 +14,7 @@ def current_user() -> Principal:
     z = app_context()
     if z.tokens is None:
         raise unauthorized("manager sign-in is not configured (ZAPIS_JWT_SECRET)")
-    return z.tokens.verify(bearer(request.headers.get("Authorization")))
+    return z.tokens.current(bearer(request.headers.get("Authorization")), z.scheduler.user)
 
 
 def admin_user() -> Principal:

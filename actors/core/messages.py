@@ -194,6 +194,16 @@ class ClientsImported(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class UserUpdated(Event):
+    """Role, branches, password or access changed; ``session`` ends every older token."""
+
+    TYPE: ClassVar[str] = "user.updated"
+    login: str
+    changes: dict[str, Any]  # role, branches (list), password_hash, disabled
+    session: int
+
+
+@dataclass(frozen=True, slots=True)
 class UserCreated(Event):
     TYPE: ClassVar[str] = "user.created"
     login: str
@@ -208,7 +218,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BranchOpened, BranchUpdated, BranchClosed, StaffAdded, StaffUpdated, StaffRemoved,
         SlotHeld, HoldReleased, AppointmentBooked, StatusChanged, Rescheduled,
         CancelledByClient, ServiceAdded, ServiceUpdated, ServiceRemoved,
-        ClientRegistered, ClientUpdated, ClientsImported, UserCreated,
+        ClientRegistered, ClientUpdated, ClientsImported, UserCreated, UserUpdated,
     )
 }
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
@@ -364,6 +374,15 @@ class UpdateService(Command):
 @dataclass(frozen=True, slots=True)
 class RemoveService(Command):
     service_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateUser(Command):
+    login: str
+    role: str | None = None
+    branches: tuple[str, ...] | None = None
+    password_hash: str | None = None
+    disabled: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

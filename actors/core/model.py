@@ -131,6 +131,8 @@ class User:
     role: str  # admin | manager
     branches: tuple[str, ...]  # ("*",) for all
     password_hash: str
+    disabled: bool = False
+    session: int = 1  # tokens carry it; a change of password, role, branches or access bumps it
 
     def sees(self, branch_id: str) -> bool:
         return "*" in self.branches or branch_id in self.branches

@@ -36,10 +36,11 @@ import orjson
 from actors.core.model import Appointment
 from actors.runtime import Runtime
 from actors.scheduler import Scheduler
-from actors.streams import branch_id_of
+from actors.streams import USERS, branch_id_of
 from api.shapes import utc_iso
 from storage.journal import Journal, Recorded
 
+ACCOUNT_CHANGED = "user.updated"
 APPOINTMENT_EVENTS = frozenset({
     "appointment.created", "appointment.status_changed",
     "appointment.rescheduled", "appointment.cancelled",
@@ -68,10 +69,12 @@ class Subscriber:
     one future while the pump waits, one future saying the hub dropped it.
     """
 
-    __slots__ = ("branches", "since", "ended", "close_code", "close_reason", "_frames", "_limit", "_waiter")
+    __slots__ = ("branches", "login", "since", "ended", "close_code", "close_reason", "_frames", "_limit",
+                 "_waiter")
 
-    def __init__(self, branches: frozenset[str] | None, since: int, limit: int) -> None:
+    def __init__(self, branches: frozenset[str] | None, since: int, limit: int, login: str = "") -> None:
         self.branches = branches  # None: every branch
+        self.login = login  # whose session this socket is: a change of that account closes it
         self.since = since  # every event after this seq reaches the backlog
         self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.close_code: int | None = None
@@ -147,9 +150,9 @@ class Hub:
 
     # ------------------------------------------------------------ subscribers
 
-    def subscribe(self, branches: frozenset[str] | None) -> Subscriber:
+    def subscribe(self, branches: frozenset[str] | None, login: str = "") -> Subscriber:
         """A new subscriber that receives every matching event after ``self.seq``."""
-        sub = Subscriber(branches, self.seq, self._queue_max)
+        sub = Subscriber(branches, self.seq, self._queue_max, login)
         if self._closing:
             sub.end(GOING_AWAY, "the server is restarting")
         elif branches is None:
@@ -160,10 +163,10 @@ class Hub:
         return sub
 
     @contextlib.contextmanager
-    def session(self, branches: frozenset[str] | None) -> Iterator[Subscriber]:
+    def session(self, branches: frozenset[str] | None, login: str = "") -> Iterator[Subscriber]:
         """Subscribe for the current (socket) task; ``shutdown`` waits for these tasks."""
         task = asyncio.current_task()
-        sub = self.subscribe(branches)
+        sub = self.subscribe(branches, login)
         if task is not None:
             self._sessions.add(task)
             self._idle.clear()
@@ -224,6 +227,8 @@ class Hub:
             branch_id = branch_id_of(rec.stream)
             if rec.type in APPOINTMENT_EVENTS and branch_id is not None:
                 self._publish(rec, branch_id)
+            elif rec.type == ACCOUNT_CHANGED and rec.stream == USERS:
+                self._sign_out(str(rec.data["login"]))
         if records:
             self.seq = max(self.seq, records[-1].seq)
 
@@ -242,6 +247,12 @@ class Hub:
             else:
                 self.stats.dropped += 1
                 self.drop(sub, TOO_SLOW, "too far behind; reconnect with after_seq")
+
+    def _sign_out(self, login: str) -> None:
+        """The account changed (password, role, branches, disabled): its sockets close with 4401."""
+        for sub in self._everything | {s for subs in self._by_branch.values() for s in subs}:
+            if sub.login == login:
+                self.drop(sub, UNAUTHORIZED, "signed out: the account was changed; sign in again")
 
     def _frame(self, rec: Recorded, branch_id: str, appt: Appointment) -> str:
         return orjson.dumps({

@@ -25,9 +25,14 @@ async def login(data: LoginIn) -> dict[str, Any]:
     ctx.login_limiter.hit(f"login:{data.login.lower()}")
     ctx.login_limiter.hit(f"ip:{request.remote_addr}")
     user = ctx.scheduler.user(data.login)
-    if user is None:  # created by `run.py create-user` in another process since start-up?
+    ok = await ctx.passwords.verify(user.password_hash if user else None, data.password)
+    if not ok:  # created or reset by `run.py create-user`/`set-password` in another process since?
         await ctx.scheduler.refresh_users()
-        user = ctx.scheduler.user(data.login)
-    if not await ctx.passwords.verify(user.password_hash if user else None, data.password) or user is None:
+        fresh = ctx.scheduler.user(data.login)
+        if fresh is not None and fresh != user:
+            user, ok = fresh, await ctx.passwords.verify(fresh.password_hash, data.password)
+    if not ok or user is None:
         raise ApiError(401, "unauthorized", "wrong login or password")
+    if user.disabled:
+        raise ApiError(401, "unauthorized", "this account is disabled; ask an administrator")
     return {"access_token": ctx.tokens.issue(user), "token_type": "bearer", "expires_in": ctx.tokens.ttl_s}

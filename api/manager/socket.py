@@ -123,7 +123,7 @@ class DashboardSocket:
             return
         except _Gone:
             return
-        with hub.session(branches) as sub:
+        with hub.session(branches, user.login) as sub:
             outcome = await self._serve(hub, sub, user, hello.after_seq)
             if outcome is not None:
                 await self._close(*outcome)
@@ -137,7 +137,7 @@ class DashboardSocket:
         if self.z.tokens is None:
             raise Refused(UNAUTHORIZED, "manager sign-in is not configured")
         try:
-            return hello, self.z.tokens.verify(hello.token)
+            return hello, self.z.tokens.current(hello.token, self.z.scheduler.user)
         except ApiError as err:
             raise Refused(UNAUTHORIZED, err.detail) from None
 
