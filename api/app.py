@@ -20,7 +20,7 @@ from quart_schema import QuartSchema
 
 from api.admin import catalogue as admin_catalogue
 from api.admin import imports, journal, reports, users
-from api import health
+from api import drain, health
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking
 from api.telegram import catalogue as public_catalogue
@@ -184,4 +184,5 @@ def create_app(
             restore_handler.pop()()
 
     socket.mount(app, z)  # the dashboard socket: plain ASGI in front of Quart
+    drain.mount(app)  # outermost: an answer given before the body arrived ends after it
     return app
