@@ -13,7 +13,14 @@ from actors.actor import Decision
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState
 from actors.core.catalogue import CatalogueState, add_service, remove_service, update_service
-from actors.core.clients import ClientsState, find_or_create_by_phone, import_clients, register
+from actors.core.clients import (
+    ClientsState,
+    find_or_create_by_phone,
+    import_clients,
+    merge_clients,
+    register,
+    update_client,
+)
 from actors.core.ids import derived_ids
 from actors.core.model import Appointment, Client, Hold
 from actors.core.users import UsersState, create_user, update_user
@@ -27,6 +34,7 @@ from actors.core.messages import (
     CreateUser,
     FindOrCreateClient,
     ImportClients,
+    MergeClients,
     HoldSlot,
     OpenBranch,
     RegisterClient,
@@ -35,6 +43,7 @@ from actors.core.messages import (
     RemoveStaff,
     Reschedule,
     UpdateBranch,
+    UpdateClient,
     UpdateService,
     UpdateStaff,
     UpdateUser,
@@ -101,6 +110,10 @@ def decide_clients(state: ClientsState, msg: Any, now: float) -> Decision:
             events, plan = import_clients(state, msg.import_id, msg.rows, dry_run=msg.dry_run,
                                           new_id=derived_ids(msg.import_id), now=now)
             return Decision(events, lambda: plan)
+        case UpdateClient():
+            return Decision(update_client(state, msg.client_id, msg.changes), lambda: state.clients[msg.client_id])
+        case MergeClients():
+            return Decision(merge_clients(state, msg.into_id, msg.from_id), lambda: state.clients[msg.into_id])
         case _:
             raise TypeError(f"not a clients message: {msg!r}")
     return Decision(reg.events, lambda: Registered(state.clients[reg.client_id], reg.created))

@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequenc
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import asyncio
@@ -53,12 +54,14 @@ from actors.core.messages import (
     FindOrCreateClient,
     HoldSlot,
     ImportClients,
+    MergeClients,
     RegisterClient,
     ReleaseHold,
     RemoveService,
     RemoveStaff,
     Reschedule,
     UpdateBranch,
+    UpdateClient,
     UpdateService,
     UpdateStaff,
     UpdateUser,
@@ -93,6 +96,16 @@ class Card(NamedTuple):
     client: Client | None
     service: Service | None
     staff: Staff | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStats:
+    visits_done: int
+    no_shows: int
+    cancelled: int
+    spent: Decimal  # prices of the done visits' services, as the catalogue has them now
+    last_visit: Appointment | None  # the latest done visit
+    next_visit: Appointment | None  # the soonest new or confirmed visit still ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +248,19 @@ class Scheduler:
     def clients(self) -> Iterable[Client]:
         return self._clients.clients.values()
 
+    def client_stats(self, client_id: str, branches: Callable[[str], bool] | None = None) -> ClientStats:
+        """Visits done, no-shows, cancellations, money spent on done visits, the last and next visit."""
+        appts = self.appointments_of(client_id, branches)
+        done = [a for a in appts if a.status is Status.DONE]
+        spent = sum((Decimal(s.price) for a in done if (s := self._catalogue.services.get(a.service_id))),
+                    Decimal("0.00"))
+        now = self._clock.now()
+        upcoming = [a for a in appts if a.status in (Status.NEW, Status.CONFIRMED) and a.start >= now]
+        return ClientStats(len(done), sum(a.status is Status.NO_SHOW for a in appts),
+                           sum(a.status is Status.CANCELLED for a in appts), spent.quantize(Decimal("0.01")),
+                           max(done, key=lambda a: a.start, default=None),
+                           min(upcoming, key=lambda a: a.start, default=None))
+
     def search_clients(self, q: str, region: str) -> list[Client]:
         """The client base filtered by SPEC's search rule (``q`` empty: everyone)."""
         keep = client_matcher(q, region)
@@ -298,11 +324,13 @@ class Scheduler:
     def appointments_of(self, client_id: str, branches: Callable[[str], bool] | None = None) -> list[Appointment]:
         """The client's appointments (in ``branches``, if given), newest start first."""
         found: list[Appointment] = []
+        ids = self._clients.aliases(client_id)  # a merged duplicate's visits are the client's too
         for branch_id, actor in list(self._runtime.branches.items()):
             if branches is not None and not branches(branch_id):
                 continue
             state = actor.committed
-            found.extend(state.appointments[i] for i in state.of_client.get(client_id, ()))
+            for cid in ids:
+                found.extend(state.appointments[i] for i in state.of_client.get(cid, ()))
         found.sort(key=lambda a: (a.start, a.id), reverse=True)
         return found
 
@@ -433,10 +461,12 @@ class Scheduler:
         return booked.appointment
 
     async def cancel_as_client(self, client_id: str, appointment_id: str) -> Appointment:
-        """The client cancels their own appointment (404 if it is not theirs)."""
+        """The client cancels their own appointment (404 if it is not theirs; a merged
+        duplicate's appointment is theirs)."""
         appt = self.find_appointment(appointment_id)
+        owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
-            CancelAsClient(appointment_id, client_id), Appointment, f"client:{client_id}")
+            CancelAsClient(appointment_id, owner), Appointment, f"client:{client_id}")
 
     def _hold_actor(self, hold_id: str) -> BranchActor | None:
         """The open branch that holds ``hold_id`` (live or not yet forgotten)."""
@@ -498,6 +528,14 @@ class Scheduler:
             booking = replace(booking, client_id=registered.client.id)
         booked = await actor.request(booking, Booked, who)
         return booked.appointment
+
+    async def update_client(self, client_id: str, changes: dict[str, Any], who: str) -> Client:
+        """Edit a client card (409 ``client_conflict`` for another client's phone)."""
+        return await self._runtime.clients.request(UpdateClient(client_id, changes), Client, who)
+
+    async def merge_clients(self, into_id: str, from_id: str, who: str) -> Client:
+        """Fold a duplicate profile into this one; the duplicate's id answers 404 afterwards."""
+        return await self._runtime.clients.request(MergeClients(into_id, from_id), Client, who)
 
     async def import_clients(self, rows: list[ImportRow], dry_run: bool, who: str) -> ImportPlan:
         """Merge rows into the client base in ONE journal append (or only count, if dry)."""
@@ -582,6 +620,6 @@ class Scheduler:
 
 
 def card_of(a: Appointment, branch: BranchState, clients: ClientsState, catalogue: CatalogueState) -> Card:
-    """An appointment with its client, service and staff member from explicit states."""
-    return Card(a, branch.branch.timezone if branch.branch else "UTC", clients.clients.get(a.client_id),
+    """An appointment with its client (after merges), service and staff member from explicit states."""
+    return Card(a, branch.branch.timezone if branch.branch else "UTC", clients.current(a.client_id),
                 catalogue.services.get(a.service_id), branch.staff.get(a.staff_id))

@@ -59,7 +59,7 @@ def encode_state(state: State) -> dict[str, Any]:
             }
         case ClientsState():
             return {"kind": "clients", "v": state.version,
-                    "clients": [_row(c, _CLIENT) for c in state.clients.values()]}
+                    "clients": [_row(c, _CLIENT) for c in state.clients.values()], "merged": state.merged}
         case CatalogueState():
             return {"kind": "catalogue", "v": state.version,
                     "services": [_row(s, _SERVICE) for s in state.services.values()]}
@@ -89,6 +89,7 @@ def decode_state(data: dict[str, Any]) -> State:
     if kind == "clients":
         cs = ClientsState(version=data["v"])
         cs.clients = {row[0]: Client(*row) for row in data["clients"]}
+        cs.merged = dict(data.get("merged", {}))  # snapshots before merges had none
         return rebuild_client_indexes(cs)
     if kind == "catalogue":
         cat = CatalogueState(version=data["v"])

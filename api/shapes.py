@@ -64,7 +64,7 @@ def card_json(card: Card) -> dict[str, Any]:
         "source": a.source, "comment": a.comment,
         "created_at": utc_iso(a.created_at), "updated_at": utc_iso(a.updated_at),
         "version": a.version,
-        "client": {"id": a.client_id, "name": client.name if client else "",
+        "client": {"id": client.id if client else a.client_id, "name": client.name if client else "",
                    "phone": client.phone if client else None,
                    "telegram_id": client.telegram_id if client else None},
         "service": {"id": a.service_id, "name": service.name if service else "",

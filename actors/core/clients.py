@@ -13,11 +13,12 @@ Registration rules (``POST /clients/auth``):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field, replace
 
 from actors.core.errors import ClientConflict, InvalidInput, NotFound
 from actors.core.import_plan import ImportPlan, ImportRow, plan_import
-from actors.core.messages import ClientRegistered, ClientsImported, ClientUpdated, Event
+from actors.core.messages import ClientRegistered, ClientsImported, ClientsMerged, ClientUpdated, Event
 from actors.core.model import Client
 from actors.core.phones import normalize_phone
 
@@ -28,6 +29,7 @@ class ClientsState:
     clients: dict[str, Client] = field(default_factory=dict)
     by_phone: dict[str, str] = field(default_factory=dict)
     by_telegram: dict[int, str] = field(default_factory=dict)
+    merged: dict[str, str] = field(default_factory=dict)  # a merged duplicate's id → the id it went into
 
     def by_phone_client(self, phone: str) -> Client | None:
         cid = self.by_phone.get(phone)
@@ -38,7 +40,23 @@ class ClientsState:
         return self.clients[cid] if cid else None
 
     def copy(self) -> ClientsState:
-        return ClientsState(self.version, dict(self.clients), dict(self.by_phone), dict(self.by_telegram))
+        return ClientsState(self.version, dict(self.clients), dict(self.by_phone), dict(self.by_telegram),
+                            dict(self.merged))
+
+    def resolve(self, client_id: str) -> str:
+        """The id a client lives under now (itself, unless it was merged into another)."""
+        seen = 0
+        while client_id in self.merged and seen < 64:  # a chain of merges; never a cycle
+            client_id, seen = self.merged[client_id], seen + 1
+        return client_id
+
+    def current(self, client_id: str) -> Client | None:
+        """The client an appointment's ``client_id`` belongs to now (after merges)."""
+        return self.clients.get(client_id) or self.clients.get(self.resolve(client_id))
+
+    def aliases(self, client_id: str) -> list[str]:
+        """``client_id`` and every id merged into it (directly or through a chain)."""
+        return [cid for cid in (client_id, *self.merged) if self.resolve(cid) == client_id]
 
 
 def _index(state: ClientsState, client: Client) -> None:
@@ -69,6 +87,14 @@ def evolve_clients(state: ClientsState, event: Event) -> ClientsState:
             _index(state, client)
         case ClientUpdated():
             _update(state, event.client_id, event.changes)
+        case ClientsMerged():
+            gone = state.clients.pop(event.from_id)
+            if gone.phone and state.by_phone.get(gone.phone) == gone.id:
+                del state.by_phone[gone.phone]
+            if gone.telegram_id is not None and state.by_telegram.get(gone.telegram_id) == gone.id:
+                del state.by_telegram[gone.telegram_id]
+            state.merged[event.from_id] = event.into_id
+            _update(state, event.into_id, event.changes)
         case ClientsImported():
             for cid, name, phone, tg, email, birthday, notes in event.created:
                 client = Client(cid, name, phone, tg, email, birthday, notes, "import", event.at)
@@ -197,3 +223,36 @@ def client_matcher(q: str, region: str) -> Callable[[Client], bool]:
         return lambda c: c.phone is not None and digits in c.phone
     needle = text.casefold()
     return lambda c: needle in c.name.casefold()
+
+
+EDITABLE = ("name", "phone", "email", "birthday", "notes")
+
+
+def update_client(state: ClientsState, client_id: str, changes: dict[str, Any]) -> list[Event]:
+    """A manager's edit of a client card; a phone of another client is 409, nothing changed: no event."""
+    client = get_client(state, client_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(f"cannot change {sorted(unknown)[0]!r}")
+    real = {k: v for k, v in changes.items() if getattr(client, k) != v}
+    phone = real.get("phone")
+    if phone is not None:
+        owner = state.by_phone.get(phone)
+        if owner is not None and owner != client_id:
+            raise ClientConflict("this phone number belongs to another client")
+    return [ClientUpdated(client_id, real)] if real else []
+
+
+def merge_clients(state: ClientsState, into_id: str, from_id: str) -> list[Event]:
+    """Fold the duplicate ``from_id`` into ``into_id``: empty fields filled, notes joined,
+    the Telegram link moved; two different Telegram accounts cannot become one client."""
+    if into_id == from_id:
+        raise InvalidInput("a client cannot be merged into itself")
+    into, dup = get_client(state, into_id), get_client(state, from_id)
+    if into.telegram_id is not None and dup.telegram_id is not None and into.telegram_id != dup.telegram_id:
+        raise ClientConflict("both profiles are linked to different Telegram accounts")
+    changes: dict[str, Any] = {k: getattr(dup, k) for k in ("name", "phone", "email", "birthday", "telegram_id")
+                               if not getattr(into, k) and getattr(dup, k)}
+    if dup.notes and dup.notes not in into.notes:
+        changes["notes"] = f"{into.notes}\n{dup.notes}".strip()
+    return [ClientsMerged(into_id, from_id, changes)]

@@ -183,6 +183,16 @@ class ClientUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ClientsMerged(Event):
+    """``from_id`` is folded into ``into_id``: its appointments count as the target's from now on."""
+
+    TYPE: ClassVar[str] = "clients.merged"
+    into_id: str
+    from_id: str
+    changes: dict[str, Any]  # what the target takes over (empty fields filled, notes joined)
+
+
+@dataclass(frozen=True, slots=True)
 class ClientsImported(Event):
     """One chunk of an import; every chunk of an import is in ONE journal append."""
 
@@ -218,7 +228,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BranchOpened, BranchUpdated, BranchClosed, StaffAdded, StaffUpdated, StaffRemoved,
         SlotHeld, HoldReleased, AppointmentBooked, StatusChanged, Rescheduled,
         CancelledByClient, ServiceAdded, ServiceUpdated, ServiceRemoved,
-        ClientRegistered, ClientUpdated, ClientsImported, UserCreated, UserUpdated,
+        ClientRegistered, ClientUpdated, ClientsImported, ClientsMerged, UserCreated, UserUpdated,
     )
 }
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
@@ -349,6 +359,20 @@ class FindOrCreateClient(Command):
     client_id: str
     phone: str
     name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateClient(Command):
+    """A manager edits a client's card (fields already normalised: phone E.164, birthday ISO)."""
+
+    client_id: str
+    changes: dict[str, Any]  # name, phone, email, birthday, notes
+
+
+@dataclass(frozen=True, slots=True)
+class MergeClients(Command):
+    into_id: str
+    from_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,9 +113,31 @@ class ClientPage(BaseModel):
     next_cursor: str | None
 
 
+class ClientStatsOut(BaseModel):
+    visits_done: int
+    no_shows: int
+    cancelled: int
+    spent: str  # decimal, the done visits' service prices
+    last_visit: str | None  # start of the latest done visit (branch time)
+    next_visit: str | None  # start of the soonest new/confirmed visit ahead
+
+
 class ClientDetail(BaseModel):
     client: ClientOut
+    stats: ClientStatsOut
     appointments: list[AppointmentOut]
+
+
+class ClientPatch(RequestModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
+    birthday: Annotated[str, Field(max_length=10)] | None = None  # YYYY-MM-DD, or "" to clear
+    notes: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class MergeIn(RequestModel):
+    from_id: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 # ------------------------------------------------------------ journal
