@@ -210,5 +210,5 @@ async def _count_clients(env: dict[str, str]) -> int:
         states, _ = await load_states(journal)
     finally:
         await journal.close()
-    clients = states.get("clients")
-    return len(clients.clients) if isinstance(clients, ClientsState) else 0
+    clients = states.get("clients")  # the imported ones (the demo brings clients of its own)
+    return sum(c.source == "import" for c in clients.clients.values()) if isinstance(clients, ClientsState) else 0
