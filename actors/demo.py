@@ -116,7 +116,8 @@ async def ensure_demo(scheduler: Scheduler, admin_password: str | None,
         await scheduler.create_user("admin", "admin", ("*",), hash_password(password), WHO)
         if admin_password is None:
             # Printed once, on purpose: the only way to learn a generated demo password.
-            print(f"demo admin: login 'admin', password '{password}'", flush=True)
+            print(f"demo admin: login 'admin', password '{password}' (lost it? "
+                  "python run.py set-password --login admin --password-stdin)", flush=True)
     if week:
         await ensure_week(scheduler, branch, time.time() if now is None else now)
 
