@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import request
+from quart import g, request
 
 from api.auth import Principal, bearer
 from api.context import app_context
@@ -21,3 +21,10 @@ def admin_user() -> Principal:
     user = current_user()
     user.require_admin()
     return user
+
+
+def who() -> str:
+    """The journal's ``actor`` for a change the signed-in user makes (``user:<login>``);
+    the blueprint's guard has put the user on ``g``."""
+    user: Principal = g.user
+    return f"user:{user.login}"

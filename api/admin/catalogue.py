@@ -16,7 +16,7 @@ from actors.core.schedule import parse_exceptions, parse_schedule, zone
 from api.telegram.schemas import NoContent
 from api.validated import validate_body, validate_query
 from api.context import app_context
-from api.guards import admin_user
+from api.guards import admin_user, who
 from api.schemas import (
     BranchIn,
     BranchList,
@@ -44,11 +44,6 @@ async def _admins_only() -> None:
     g.user = admin_user()
 
 
-def _who() -> str:
-    login: str = g.user.login
-    return f"user:{login}"
-
-
 # ------------------------------------------------------------ branches
 
 
@@ -56,10 +51,10 @@ def _who() -> str:
 @validate_body(BranchIn)
 @document_response(BranchOut, 201)
 async def create_branch(data: BranchIn) -> tuple[dict[str, Any], int]:
-    who = _who()
+    by = who()
     zone(data.timezone)
     scheduler = app_context().scheduler
-    created = await scheduler.open_branch(Branch(id=scheduler.new_id(), **data.model_dump()), who)
+    created = await scheduler.open_branch(Branch(id=scheduler.new_id(), **data.model_dump()), by)
     return branch_json(created), 201
 
 
@@ -79,17 +74,17 @@ async def get_branch(branch_id: str) -> dict[str, Any]:
 @validate_body(BranchPatch)
 @document_response(BranchOut)
 async def patch_branch(branch_id: str, data: BranchPatch) -> dict[str, Any]:
-    who = _who()
+    by = who()
     changes = data.model_dump(exclude_none=True)
     if "timezone" in changes:
         zone(changes["timezone"])
-    return branch_json(await app_context().scheduler.update_branch(branch_id, changes, who))
+    return branch_json(await app_context().scheduler.update_branch(branch_id, changes, by))
 
 
 @bp.delete("/branches/<branch_id>")
 @document_response(NoContent, 204)
 async def delete_branch(branch_id: str) -> Response:
-    await app_context().scheduler.close_branch(branch_id, _who())
+    await app_context().scheduler.close_branch(branch_id, who())
     return Response(status=204)
 
 
@@ -100,12 +95,12 @@ async def delete_branch(branch_id: str) -> Response:
 @validate_body(ServiceIn)
 @document_response(ServiceAdminOut, 201)
 async def create_service(data: ServiceIn) -> tuple[dict[str, Any], int]:
-    who = _who()
+    by = who()
     scheduler = app_context().scheduler
     service = Service(
         id=scheduler.new_id(), name=data.name, price=data.price, currency=data.currency,
         duration_min=data.duration_min, buffer_min=data.buffer_min, branch_ids=tuple(data.branch_ids))
-    return service_admin_json(await scheduler.add_service(service, who)), 201
+    return service_admin_json(await scheduler.add_service(service, by)), 201
 
 
 @bp.get("/services")
@@ -125,15 +120,15 @@ async def get_service(service_id: str) -> dict[str, Any]:
 @validate_body(ServicePatch)
 @document_response(ServiceAdminOut)
 async def patch_service(service_id: str, data: ServicePatch) -> dict[str, Any]:
-    who = _who()
+    by = who()
     changes = data.model_dump(exclude_none=True)
-    return service_admin_json(await app_context().scheduler.update_service(service_id, changes, who))
+    return service_admin_json(await app_context().scheduler.update_service(service_id, changes, by))
 
 
 @bp.delete("/services/<service_id>")
 @document_response(NoContent, 204)
 async def delete_service(service_id: str) -> Response:
-    await app_context().scheduler.remove_service(service_id, _who())
+    await app_context().scheduler.remove_service(service_id, who())
     return Response(status=204)
 
 
@@ -144,14 +139,14 @@ async def delete_service(service_id: str) -> Response:
 @validate_body(StaffIn)
 @document_response(StaffOut, 201)
 async def create_staff(data: StaffIn) -> tuple[dict[str, Any], int]:
-    who = _who()
+    by = who()
     scheduler = app_context().scheduler
     staff = Staff(
         id=scheduler.new_id(), branch_id=data.branch_id, name=data.name,
         service_ids=tuple(data.service_ids),
         schedule=parse_schedule(data.schedule),
         exceptions=parse_exceptions([e.model_dump() for e in data.exceptions]))
-    return staff_json(await scheduler.add_staff(staff, who)), 201
+    return staff_json(await scheduler.add_staff(staff, by)), 201
 
 
 @bp.get("/staff")
@@ -171,7 +166,7 @@ async def get_staff(staff_id: str) -> dict[str, Any]:
 @validate_body(StaffPatch)
 @document_response(StaffOut)
 async def patch_staff(staff_id: str, data: StaffPatch) -> dict[str, Any]:
-    who = _who()
+    by = who()
     changes: dict[str, object] = {}
     if data.name is not None:
         changes["name"] = data.name
@@ -181,11 +176,11 @@ async def patch_staff(staff_id: str, data: StaffPatch) -> dict[str, Any]:
         changes["schedule"] = parse_schedule(data.schedule)
     if data.exceptions is not None:
         changes["exceptions"] = parse_exceptions([e.model_dump() for e in data.exceptions])
-    return staff_json(await app_context().scheduler.update_staff(staff_id, changes, who))
+    return staff_json(await app_context().scheduler.update_staff(staff_id, changes, by))
 
 
 @bp.delete("/staff/<staff_id>")
 @document_response(NoContent, 204)
 async def delete_staff(staff_id: str) -> Response:
-    await app_context().scheduler.remove_staff(staff_id, _who())
+    await app_context().scheduler.remove_staff(staff_id, who())
     return Response(status=204)

@@ -22,7 +22,7 @@ from actors.core.errors import NotFound
 from actors.core.messages import UpdateUser
 from actors.core.model import User
 from api.context import app_context
-from api.guards import admin_user
+from api.guards import admin_user, who
 from api.schemas import RequestModel
 from api.validated import validate_body
 
@@ -66,11 +66,6 @@ async def _admins_only() -> None:
     g.user = admin_user()
 
 
-def _who() -> str:
-    login: str = g.user.login
-    return f"user:{login}"
-
-
 def _branches(raw: list[str] | Literal["*"]) -> tuple[str, ...]:
     return ("*",) if raw == "*" or "*" in raw else tuple(raw)
 
@@ -91,9 +86,9 @@ async def list_users() -> dict[str, Any]:
 @document_response(UserOut, 201)
 async def create_user(data: UserIn) -> tuple[dict[str, Any], int]:
     """A new account (400 if the login exists or a branch is unknown)."""
-    ctx, who = app_context(), _who()
+    ctx, by = app_context(), who()
     password_hash = await ctx.passwords.hash_async(data.password)
-    user = await ctx.scheduler.create_user(data.login, data.role, _branches(data.branch_ids), password_hash, who)
+    user = await ctx.scheduler.create_user(data.login, data.role, _branches(data.branch_ids), password_hash, by)
     return user_json(user), 201
 
 
@@ -102,11 +97,11 @@ async def create_user(data: UserIn) -> tuple[dict[str, Any], int]:
 @document_response(UserOut)
 async def patch_user(login: str, data: UserPatch) -> dict[str, Any]:
     """Change role, branches, password or access; any real change signs the account out everywhere."""
-    ctx, who = app_context(), _who()
+    ctx, by = app_context(), who()
     if ctx.scheduler.user(login) is None:
         raise NotFound("user not found")
     password_hash = await ctx.passwords.hash_async(data.password) if data.password is not None else None
     change = UpdateUser(login, role=data.role,
                         branches=_branches(data.branch_ids) if data.branch_ids is not None else None,
                         password_hash=password_hash, disabled=data.disabled)
-    return user_json(await ctx.scheduler.update_user(change, who))
+    return user_json(await ctx.scheduler.update_user(change, by))

@@ -20,7 +20,7 @@ from actors.core.phones import normalize_phone
 from api.auth import Principal
 from api.validated import validate_body
 from api.context import app_context
-from api.guards import current_user
+from api.guards import current_user, who
 from api.manager.schemas import ManualBookingIn, RescheduleIn, StatusIn
 from api.params import parse_instant
 from api.schemas import AppointmentOut
@@ -40,10 +40,6 @@ def _user() -> Principal:
     return user
 
 
-def _who() -> str:
-    return f"user:{_user().login}"
-
-
 def _in_scope(appointment_id: str) -> None:
     """404 for an unknown appointment, 403 for one outside the user's branches."""
     _user().check_branch(app_context().scheduler.find_appointment(appointment_id).branch_id)
@@ -56,7 +52,7 @@ async def change_status(appointment_id: str, data: StatusIn) -> dict[str, Any]:
     """Move a card to any column; the same status again is a no-op (no event)."""
     scheduler = app_context().scheduler
     _in_scope(appointment_id)
-    appt = await scheduler.change_status(appointment_id, data.status, data.version, _who())
+    appt = await scheduler.change_status(appointment_id, data.status, data.version, who())
     return appointment_json(appt, scheduler)
 
 
@@ -68,7 +64,7 @@ async def reschedule(appointment_id: str, data: RescheduleIn) -> dict[str, Any]:
     scheduler = app_context().scheduler
     start = parse_instant(data.start, "start")
     _in_scope(appointment_id)
-    appt = await scheduler.reschedule(appointment_id, start, data.staff_id, data.version, _who())
+    appt = await scheduler.reschedule(appointment_id, start, data.staff_id, data.version, who())
     return appointment_json(appt, scheduler)
 
 
@@ -83,5 +79,5 @@ async def manual_booking(data: ManualBookingIn) -> tuple[dict[str, Any], int]:
     appt = await ctx.scheduler.manual_booking(
         branch_id=data.branch_id, service_id=data.service_id, start=parse_instant(data.start, "start"),
         staff_id=data.staff_id, phone=normalize_phone(data.client.phone, ctx.settings.default_region),
-        name=data.client.name, status=data.status or Status.CONFIRMED, comment=data.comment, who=_who())
+        name=data.client.name, status=data.status or Status.CONFIRMED, comment=data.comment, who=who())
     return appointment_json(appt, ctx.scheduler), 201

@@ -25,7 +25,7 @@ from api.auth import Principal
 from api.validated import validate_body, validate_query
 from api.context import app_context
 from api.manager.schemas import ClientDetail, ClientPage, ClientPatch, ClientsQuery, MergeIn
-from api.guards import current_user
+from api.guards import current_user, who
 from api.params import keyset_page, parse_local_date
 from api.schemas import ClientOut
 from api.shapes import appointment_json, card_json, client_json
@@ -80,7 +80,7 @@ async def patch_client(client_id: str, data: ClientPatch) -> dict[str, Any]:
         changes["birthday"] = parse_local_date(changes["birthday"], "birthday").isoformat()
     if "name" in changes:
         changes["name"] = changes["name"].strip() or ctx.scheduler.client(client_id).name
-    return client_json(await ctx.scheduler.update_client(client_id, changes, _who()))
+    return client_json(await ctx.scheduler.update_client(client_id, changes, who()))
 
 
 @bp.post("/clients/<client_id>/merge")
@@ -89,12 +89,7 @@ async def patch_client(client_id: str, data: ClientPatch) -> dict[str, Any]:
 async def merge_client(client_id: str, data: MergeIn) -> dict[str, Any]:
     """Fold the duplicate ``from_id`` into this client: its appointments, Telegram link and notes;
     ``from_id`` answers 404 afterwards."""
-    return client_json(await app_context().scheduler.merge_clients(client_id, data.from_id, _who()))
-
-
-def _who() -> str:
-    login: str = g.user.login
-    return f"user:{login}"
+    return client_json(await app_context().scheduler.merge_clients(client_id, data.from_id, who()))
 
 
 def stats_json(stats: ClientStats) -> dict[str, Any]:
