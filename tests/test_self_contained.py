@@ -1,9 +1,10 @@
 """The test suite and the benchmarks read nothing from outside the repository.
 
 Fixtures live in `tests/fixtures/` (e.g. `tests/fixtures/realdata`); a path
-into a `shared/` folder beside the checkout (`../shared`, `/work/shared`, or
-`parents[n] / ".." / "shared"`) works on the development machine and fails in
-a fresh clone anywhere else.
+into the project's common folder beside the checkout (relative, absolute, or
+built with `parents[n]`) works on the development machine and fails in a
+fresh clone anywhere else. The patterns and examples below are assembled
+from pieces, so this file itself holds no such path.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("tests", "bench", ".ci")
 SUFFIXES = {".py", ".md", ".sh", ".cfg", ".ini", ".toml", ".json", ".yml", ".yaml", ""}
+COMMON = "sha" + "red"  # the folder beside the checkout that a clone elsewhere does not have
+UP = ".."
 OUTSIDE = re.compile(
-    r"""\.\./+shared\b"""  # ../shared, ../../shared/realdata
-    r"""|/work/shared\b"""  # the absolute path on the development machine
-    r"""|["']\.\.["']\s*/\s*["']shared["']"""  # Path(...) / ".." / "shared"
-    r"""|["']\.\./shared"""  # "../shared..." in any string
-    r"""|(?<![\w/.-])shared/realdata\b"""  # shared/realdata not inside tests/fixtures/...
+    rf"""\.\./+{COMMON}\b"""  # up one or more levels, then the common folder
+    rf"""|/work/{COMMON}\b"""  # the absolute path on the development machine
+    rf"""|["']\.\.["']\s*/\s*["']{COMMON}["']"""  # Path(...) / up / common, with pathlib
+    rf"""|["']\.\./{COMMON}"""  # the relative path in any string
+    rf"""|(?<![\w/.-]){COMMON}/realdata\b"""  # its realdata, not inside tests/fixtures/...
 )
 
 
@@ -46,17 +49,17 @@ def test_the_scan_sees_the_suites() -> None:
 
 def test_the_pattern_catches_paths_outside_the_repository() -> None:
     for bad in [
-        'REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"',
-        "open('../shared/realdata/x.csv')",
-        "DATA=/work/shared/realdata",
-        "# the vectors (shared/realdata/telegram_vectors.md)",
+        f'REALDATA = Path(__file__).resolve().parents[2] / "{UP}" / "{COMMON}" / "realdata"',
+        f"open('{UP}/{COMMON}/realdata/x.csv')",
+        f"DATA=/work/{COMMON}/realdata",
+        f"# the vectors ({COMMON}/realdata/telegram_vectors.md)",
     ]:
         assert OUTSIDE.search(bad), bad
     for good in [
         'REALDATA = Path(__file__).resolve().parents[1] / "fixtures" / "realdata"',
         "# tests/fixtures/realdata/telegram_vectors.md",
-        "the shared test cluster keeps running",
-        'await journal.append("shared", 0, [ev()])',
+        f"the {COMMON} test cluster keeps running",
+        f'await journal.append("{COMMON}", 0, [ev()])',
     ]:
         assert not OUTSIDE.search(good), good
 
