@@ -23,6 +23,7 @@ Rules that span streams live here, not in handlers:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -31,7 +32,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-import asyncio
 import orjson
 
 from actors.actor import Read
@@ -211,11 +211,21 @@ class Scheduler:
 
     def offered(self, branch_id: str, service_id: str) -> Service:
         """The active service as offered in the open branch (404 otherwise)."""
-        self._branch_state(branch_id)
+        return self._offered_in(branch_id, service_id)[1]
+
+    def _offered_in(self, branch_id: str, service_id: str,
+                    staff_id: str | None = None) -> tuple[BranchState, Service]:
+        """The open branch's committed state and a service it offers; the named staff member,
+        if any, must be active there (404 for each, in that order)."""
+        state = self._branch_state(branch_id)
         service = self._catalogue.services.get(service_id)
         if service is None or not service.active or branch_id not in service.branch_ids:
             raise NotFound("service not found in this branch")
-        return service
+        if staff_id is not None:
+            staff = state.staff.get(staff_id)
+            if staff is None or not staff.active:
+                raise NotFound("staff member not found in this branch")
+        return state, service
 
     def staff(self, branch_id: str | None = None) -> list[Staff]:
         """Active staff of one open branch, or of every open branch."""
@@ -279,10 +289,8 @@ class Scheduler:
         """A client's free slots: the grid, minimum notice and horizon apply; the client's own
         live hold never hides its slot; other clients' holds do."""
         check_range(first, last, MAX_SLOT_DAYS)
-        service = self.offered(branch_id, service_id)
-        if staff_id is not None:
-            self.staff_member(staff_id, branch_id)
-        state, now = self._branch_state(branch_id), self._clock.now()
+        state, service = self._offered_in(branch_id, service_id, staff_id)
+        now = self._clock.now()
         assert state.branch is not None
         # Only local days that can hold a slot (today … the horizon) are computed; the
         # others answer ``free: 0``, which keeps far dates away from date arithmetic.
@@ -297,10 +305,7 @@ class Scheduler:
         """Free times for a manager's booking: working time, free of appointments and of every
         live hold, not in the past (grid, notice and horizon bind clients only)."""
         check_range(first, last, MAX_SLOT_DAYS)
-        service = self.offered(branch_id, service_id)
-        if staff_id is not None:
-            self.staff_member(staff_id, branch_id)
-        state = self._branch_state(branch_id)
+        state, service = self._offered_in(branch_id, service_id, staff_id)
         assert state.branch is not None
         slots = manager_slots(state, service, first, last, self._clock.now(), staff_id)
         staff = sorted(candidates(state, service, None), key=lambda s: (s.name, s.id))
