@@ -88,13 +88,17 @@ async def test_a_disabled_account_cannot_sign_in_and_the_last_admin_stays(harnes
     await problem(await client.get("/api/v1/dashboard/board", headers=anna), 401)
     refused = await problem(await login(client, "anna", "anna-password"), 401)
     assert "disabled" in refused["detail"]
-    await client.patch("/api/v1/admin/users/anna", headers=salon.headers, json={"disabled": False})
+    client = await harness.restart()  # the account's state comes back from the snapshot
+    await problem(await login(client, "anna", "anna-password"), 401)
+    await problem(await client.get("/api/v1/dashboard/board", headers=anna), 401)
+    admin = bearer(await harness.user())
+    await client.patch("/api/v1/admin/users/anna", headers=admin, json={"disabled": False})
     await token_of(client, "anna", "anna-password")
     # the only admin can neither be disabled nor made a manager
     for change in ({"disabled": True}, {"role": "manager"}):
-        await problem(await client.patch("/api/v1/admin/users/admin", headers=salon.headers, json=change),
+        await problem(await client.patch("/api/v1/admin/users/admin", headers=admin, json=change),
                       409, "invalid_transition")
-    assert (await client.get("/api/v1/admin/users", headers=salon.headers)).status_code == 200
+    assert (await client.get("/api/v1/admin/users", headers=admin)).status_code == 200
 
 
 async def test_changing_an_account_closes_its_open_board_with_4401(harness: Harness) -> None:

@@ -99,3 +99,17 @@ async def test_stats_count_visits_money_and_the_last_and_next_visit(env: Env) ->
     empty = await card(env, first["client"]["id"])
     assert empty["stats"] == {"visits_done": 0, "no_shows": 0, "cancelled": 0, "spent": "0.00",
                               "last_visit": None, "next_visit": first["start"]}
+
+
+async def test_a_merge_and_an_edit_survive_a_restart_from_the_snapshot(env: Env) -> None:
+    c, h = env.client, env.salon.headers
+    keep = await (await manual(c, env.salon, at("10:00"), phone="+79990000601", name="Анна")).get_json()
+    dup = await (await manual(c, env.salon, at("13:00"), phone="+79990000602", name="Аня")).get_json()
+    keep_id, dup_id = keep["client"]["id"], dup["client"]["id"]
+    await c.post(f"/api/v1/clients/{keep_id}/merge", headers=h, json={"from_id": dup_id})
+    await c.patch(f"/api/v1/clients/{keep_id}", headers=h, json={"notes": "постоянная клиентка"})
+    env.client = await env.h.restart()  # a clean stop saves a snapshot; the start loads it
+    await card(env, dup_id, 404)
+    kept = await card(env, keep_id)
+    assert kept["client"]["notes"] == "постоянная клиентка"
+    assert {a["id"] for a in kept["appointments"]} == {keep["id"], dup["id"]}
