@@ -30,10 +30,9 @@ from actors.deciders import decide_branch, decide_catalogue, decide_clients, dec
 from actors.core.errors import NotFound
 from actors.core.ids import new_id
 from actors.core.messages import OpenBranch
-from actors.core.model import Appointment, Branch
+from actors.core.model import Branch
 from actors.snapshot import SCHEMA, State, encode_state, pack, pack_encoded, unpack
 from actors.streams import (
-    BRANCH_PREFIX,
     CATALOGUE,
     CLIENTS,
     USERS,

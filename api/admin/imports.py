@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import MultiPartParser
 
-from actors.core.import_plan import ImportPlan, ImportRow
+from actors.core.import_plan import ImportRow
 from api.context import app_context
 from api.guards import current_user
 from api.admin.import_files import Limits, open_import
