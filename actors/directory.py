@@ -8,7 +8,7 @@ server that never asks pays nothing at start-up) and kept current from then
 on by the runtime's commit listener, which hands each committed branch event
 to ``note``. Everything indexed is durable: the directory never sees a
 pending event. A client's own appointments are indexed inside each branch's
-state (``BranchState.of_client``).
+state (``BranchState.of_client``, built on first use).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ import orjson
 from actors.actor import Read
 from actors.core.board import BranchCut, cut, window
 from actors.core.branch_decide import decide
-from actors.core.branch_state import BranchState
+from actors.core.branch_state import BranchState, client_appointment_ids
 from actors.core.catalogue import CatalogueState
 from actors.core.clients import ClientsState, client_matcher
 from actors.core.clock import Clock
@@ -335,7 +335,7 @@ class Scheduler:
                 continue
             state = actor.committed
             for cid in ids:
-                found.extend(state.appointments[i] for i in state.of_client.get(cid, ()))
+                found.extend(state.appointments[i] for i in client_appointment_ids(state, cid))
         found.sort(key=lambda a: (a.start, a.id), reverse=True)
         return found
 

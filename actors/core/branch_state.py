@@ -49,7 +49,10 @@ class BranchState:
     # Derived indexes (rebuilt, never stored in snapshots):
     busy: dict[str, list[Busy]] = field(default_factory=dict)  # staff -> sorted occupying spans
     hold_of_client: dict[str, str] = field(default_factory=dict)  # client -> hold id
-    of_client: dict[str, list[str]] = field(default_factory=dict)  # client -> appointment ids, booking order
+    # client -> appointment ids in booking order, built on first use (``client_appointment_ids``:
+    # loading and replay never pay for it) and kept up by ``evolve`` from then on; tuples, so
+    # the actor's two copies can share them.
+    of_client: dict[str, tuple[str, ...]] | None = None
     idempotency: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
 
     def live_holds(self, now: float) -> list[Hold]:
@@ -59,7 +62,7 @@ class BranchState:
         """An independent copy (values are immutable and shared; containers are not)."""
         return BranchState(self.branch, self.version, dict(self.staff), dict(self.appointments),
                            dict(self.holds), {k: list(v) for k, v in self.busy.items()},
-                           dict(self.hold_of_client), {k: list(v) for k, v in self.of_client.items()},
+                           dict(self.hold_of_client), None if self.of_client is None else dict(self.of_client),
                            dict(self.idempotency))
 
 
@@ -138,7 +141,8 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 _STATUS.get(event.status) or Status(event.status), event.source, event.comment,
                 event.at, event.at, 1,
             ))
-            state.of_client.setdefault(event.client_id, []).append(event.appointment_id)
+            if state.of_client is not None:
+                state.of_client[event.client_id] = (*state.of_client.get(event.client_id, ()), event.appointment_id)
             if event.idempotency_key and event.request_hash:
                 state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
                     event.request_hash, event.appointment_id, event.at)
@@ -199,12 +203,21 @@ def evolve(state: BranchState, event: Event) -> BranchState:
 def rebuild_indexes(state: BranchState) -> BranchState:
     """Recompute the derived indexes after loading appointments and holds."""
     state.busy = {}
-    state.of_client = {}
+    state.of_client = None
     for appt in state.appointments.values():
-        state.of_client.setdefault(appt.client_id, []).append(appt.id)
         if appt.occupying:
             state.busy.setdefault(appt.staff_id, []).append((appt.start, appt.block_end, appt.id))
     for spans in state.busy.values():
         spans.sort()
     state.hold_of_client = {h.client_id: h.id for h in state.holds.values()}
     return state
+
+
+def client_appointment_ids(state: BranchState, client_id: str) -> tuple[str, ...]:
+    """The client's appointment ids in this branch; the first call builds the index (one pass)."""
+    if state.of_client is None:
+        index: dict[str, list[str]] = {}
+        for appt in state.appointments.values():
+            index.setdefault(appt.client_id, []).append(appt.id)
+        state.of_client = {k: tuple(v) for k, v in index.items()}
+    return state.of_client.get(client_id, ())
