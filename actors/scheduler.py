@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from actors.actor import Read
 from actors.core.board import BranchCut, cut, window
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState, client_appointment_ids
@@ -527,7 +526,7 @@ class Scheduler:
             source="manual", status=status, comment=comment, service=service, start=start,
             staff_id=staff_id, by_manager=True)
         if known is None:
-            await actor.ask(Read(lambda st: decide(st, booking, self._clock.now())))
+            decide(actor.committed, booking, self._clock.now())  # raises what the booking would
             registered = await self._runtime.clients.request(
                 FindOrCreateClient(booking.client_id, phone, name.strip()), Registered, who)
             booking = replace(booking, client_id=registered.client.id)
