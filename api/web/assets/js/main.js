@@ -1,19 +1,26 @@
 // Start-up: the login form or the app; hash routes (#/board, #/calendar,
-// #/import, #/reports, #/journal) mount one page at a time into <main>.
+// #/clients, #/client/<id>, #/import, #/reports, #/journal, #/branches,
+// #/services, #/staff, #/users) mount one page at a time into <main>.
 
 import * as board from "./board.js";
 import { openBooking } from "./booking.js";
+import * as branches from "./branches.js";
 import * as calendar from "./calendar.js";
+import * as client from "./client-card.js";
+import * as clients from "./clients.js";
 import { $, clear } from "./dom.js";
 import * as importer from "./importer.js";
 import * as journal from "./journal.js";
 import * as live from "./live.js";
 import { prefs } from "./prefs.js";
 import * as reports from "./reports.js";
+import * as services from "./services.js";
+import * as staff from "./staff.js";
+import * as users from "./users.js";
 import { current, isAdmin, onSignOut, schedule, sees, signIn, signOut } from "./session.js";
 import { muted, setMuted, unlockOnGesture } from "./sound.js";
 
-const PAGES = { board, calendar, import: importer, reports, journal };
+const PAGES = { board, calendar, clients, client, import: importer, reports, journal, branches, services, staff, users };
 let unmount = null;
 
 function showLogin(message = "") {
@@ -39,7 +46,7 @@ function route() {
   if (unmount) unmount();
   const view = clear($("#view"));
   for (const link of document.querySelectorAll("#nav a")) {
-    if (link.dataset.route === name) link.setAttribute("aria-current", "page");
+    if (link.dataset.route === (name === "client" ? "clients" : name)) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   unmount = page.mount(view);
