@@ -1,7 +1,8 @@
 // The manual booking form for a phone call: phone (formatted as typed; a known
 // client's name is filled in), name, service, master, day and a time chosen from
 // the free times (GET /dashboard/slots). Opened from the top bar or by clicking
-// an empty calendar cell, which prefills branch, master, day and time.
+// an empty calendar cell, which prefills branch, master, day and time, or from a
+// client card, which prefills the client's phone and name.
 
 import { api } from "./api.js";
 import { h, options } from "./dom.js";
@@ -15,17 +16,18 @@ function field(label, control, hint) {
   return h("label", { class: "field" }, h("span", {}, label), control, hint || null);
 }
 
-/** openBooking({branch_id?, staff_id?, day?, start?}) */
+/** openBooking({branch_id?, staff_id?, day?, start?, phone?, name?}); resolves with the appointment booked, or null. */
 export function openBooking(prefill = {}) {
   if (dialog) dialog.remove();
   const branch = (prefill.branch_id && prefs.branches.find((b) => b.id === prefill.branch_id)) || singleBranch();
   if (!branch) {
     toast("Нет доступных филиалов", "error");
-    return;
+    return Promise.resolve(null);
   }
   const f = {
-    phone: h("input", { name: "phone", type: "tel", inputmode: "tel", autocomplete: "off", placeholder: "+7 (999) 123-45-67", required: true }),
-    name: h("input", { name: "name", autocomplete: "off", maxlength: 200 }),
+    phone: h("input", { name: "phone", type: "tel", inputmode: "tel", autocomplete: "off", placeholder: "+7 (999) 123-45-67", required: true,
+      value: prefill.phone ? phoneAsTyped(prefill.phone) : "" }),
+    name: h("input", { name: "name", autocomplete: "off", maxlength: 200, value: prefill.name || "" }),
     branch: h("select", { name: "branch" }),
     service: h("select", { name: "service", required: true }),
     staff: h("select", { name: "staff" }),
@@ -56,6 +58,8 @@ export function openBooking(prefill = {}) {
   let services = [];
   let slots = [];
   let wanted = { staff: prefill.staff_id || "", start: prefill.start || "" };
+  let booked = null;
+  const done = new Promise((resolve) => dialog.addEventListener("close", () => resolve(booked)));
 
   const fail = (message) => {
     error.textContent = message;
@@ -139,6 +143,7 @@ export function openBooking(prefill = {}) {
     try {
       const appt = await api("/appointments/manual", { method: "POST", body });
       toast(`Записано: ${appt.client.name || showPhone(appt.client.phone)}, ${localTime(appt.start)}, ${appt.staff.name}`);
+      booked = appt;
       dialog.close();
     } catch (err) {
       fail(err.message);
@@ -149,6 +154,7 @@ export function openBooking(prefill = {}) {
   });
 
   dialog.showModal();
-  f.phone.focus();
+  (prefill.phone ? f.service : f.phone).focus();
   guard(loadServices());
+  return done;
 }
