@@ -128,10 +128,15 @@ class ServiceAdminList(BaseModel):
 # ------------------------------------------------------------ staff
 
 Intervals = Annotated[list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]], Field(max_length=24)]
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class ExceptionIn(RequestModel):
-    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    """One date, or a range of dates (a vacation: ``date_from``…``date_to``, both inclusive)."""
+
+    date: IsoDate | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     intervals: Intervals = []
 
 

@@ -78,20 +78,42 @@ def parse_schedule(raw: object) -> dict[str, tuple[Interval, ...]]:
     return {day: parse_intervals(raw[day], f"schedule.{day}") for day in WEEKDAYS if day in raw}
 
 
+MAX_EXCEPTION_DAYS = 366  # one range (a vacation) at most a year
+MAX_EXCEPTION_DATES = 2000  # all the dates a staff member's exceptions name
+
+
 def parse_exceptions(raw: object) -> dict[str, tuple[Interval, ...]]:
+    """Dated exceptions → ISO date → intervals (an empty tuple is a day off).
+
+    An item names one ``date``, or a range ``date_from``…``date_to`` (both
+    inclusive: a vacation) whose every day gets the same intervals.
+    """
     if raw is None:
         return {}
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         raise InvalidInput("exceptions must be a list of {date, intervals}")
     out: dict[str, tuple[Interval, ...]] = {}
     for item in raw:
-        if not isinstance(item, Mapping) or "date" not in item:
+        if not isinstance(item, Mapping):
             raise InvalidInput("each exception is {\"date\": \"YYYY-MM-DD\", \"intervals\": [...]}")
-        day = parse_date(item["date"], "exceptions.date")
-        if day.isoformat() in out:
-            raise InvalidInput(f"exceptions: {day.isoformat()} is listed twice")
-        out[day.isoformat()] = parse_intervals(item.get("intervals", []), f"exceptions[{day.isoformat()}]")
+        for day in _exception_days(item):
+            if day.isoformat() in out:
+                raise InvalidInput(f"exceptions: {day.isoformat()} is listed twice")
+            out[day.isoformat()] = parse_intervals(item.get("intervals") or [], f"exceptions[{day.isoformat()}]")
+        if len(out) > MAX_EXCEPTION_DATES:
+            raise InvalidInput(f"exceptions may name at most {MAX_EXCEPTION_DATES} dates")
     return out
+
+
+def _exception_days(item: Mapping[str, object]) -> list[date]:
+    one, first, last = item.get("date"), item.get("date_from"), item.get("date_to")
+    if one is not None and first is None and last is None:
+        return [parse_date(one, "exceptions.date")]
+    if one is None and first is not None and last is not None:
+        start, end = parse_date(first, "exceptions.date_from"), parse_date(last, "exceptions.date_to")
+        check_range(start, end, MAX_EXCEPTION_DAYS)
+        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    raise InvalidInput("each exception names a date, or a range date_from and date_to")
 
 
 def parse_date(raw: object, where: str = "date") -> date:

@@ -60,6 +60,44 @@ async def test_service_and_staff_crud(harness: Harness) -> None:
     assert [s["name"] for s in (await r.get_json())["items"]] == ["colour"]
 
 
+async def test_a_vacation_range_is_a_day_off_on_every_date_of_it(harness: Harness) -> None:
+    client = await harness.start()
+    salon = await seed_salon(harness, client, staff=1)
+    h, staff_id = salon.headers, salon.staff[0]
+    r = await client.patch(f"/api/v1/admin/staff/{staff_id}", headers=h, json={"exceptions": [
+        {"date_from": "2026-03-10", "date_to": "2026-03-12", "intervals": []},
+        {"date": "2026-03-14", "intervals": [["12:00", "15:00"]]}]})
+    assert r.status_code == 200, await r.get_data(as_text=True)
+    assert (await r.get_json())["exceptions"] == [
+        {"date": "2026-03-10", "intervals": []}, {"date": "2026-03-11", "intervals": []},
+        {"date": "2026-03-12", "intervals": []}, {"date": "2026-03-14", "intervals": [["12:00", "15:00"]]}]
+    r = await client.get("/api/v1/dashboard/slots", headers=h, query_string={
+        "branch_id": salon.branch_id, "service_id": salon.services["cut"],
+        "date_from": "2026-03-09", "date_to": "2026-03-14"})
+    free = await r.get_json()
+    days = {d["date"]: d["free"] for d in free["days"]}
+    assert days["2026-03-09"] and days["2026-03-13"]  # around the vacation: working
+    assert days["2026-03-10"] == days["2026-03-11"] == days["2026-03-12"] == 0
+    on_14th = sorted(s["start"][11:16] for s in free["slots"] if s["start"].startswith("2026-03-14"))
+    assert on_14th and on_14th[0] == "12:00" and on_14th[-1] < "15:00"
+
+
+@pytest.mark.parametrize("item", [
+    {"date_from": "2026-03-12", "date_to": "2026-03-10"},
+    {"date": "2026-03-10", "date_from": "2026-03-10", "date_to": "2026-03-11"},
+    {"date_from": "2026-03-10"},
+    {"intervals": []},
+    {"date_from": "2026-01-01", "date_to": "2027-06-01"},
+])
+async def test_bad_vacation_ranges_are_400_and_change_nothing(harness: Harness, item: dict[str, Any]) -> None:
+    client = await harness.start()
+    salon = await seed_salon(harness, client, staff=1)
+    before = await harness.z.journal.last_seq()
+    r = await client.patch(f"/api/v1/admin/staff/{salon.staff[0]}", headers=salon.headers, json={"exceptions": [item]})
+    await problem_of(r, 400, "validation_error")
+    assert await harness.z.journal.last_seq() == before
+
+
 @pytest.mark.parametrize(
     ("schedule", "fragment"),
     [
