@@ -9,9 +9,13 @@ For a period of local dates [first, last] (each branch's own zone):
   has another done appointment with a strictly earlier start (any branch,
   any time); ``repeat_clients_pct`` = clients with such a visit ÷ clients
   with any done appointment in the period × 100 (0 when none).
+- ``open`` (an addition): those of ``appointments`` not finished yet (new,
+  confirmed, in progress), so that ``appointments`` = ``open`` + ``done`` +
+  ``cancelled`` + ``no_show``.
 Percentages are rounded to one decimal. ``by_day`` has one row per local
-date of the period: new requests (by creation date) and done, cancelled,
-no-show (by start date).
+date of the period: ``new_requests`` by creation date, and by start date
+``appointments`` with its split ``open``, ``done``, ``cancelled``,
+``no_show``; so each column of rows sums to the total of the same name.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from typing import Any
 from actors.core.branch_state import BranchState
 from actors.core.model import Status
 from actors.core.schedule import zone
+
+
+_OPEN = frozenset({Status.NEW, Status.CONFIRMED, Status.IN_PROGRESS})
 
 
 def _pct(part: int, whole: int) -> float:
@@ -41,9 +48,10 @@ def first_done_starts(all_branches: Iterable[BranchState]) -> dict[str, int]:
 
 def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], first: date, last: date) -> dict[str, Any]:
     earliest_done = first_done_starts(all_branches)
-    days = {first + timedelta(days=i): {"new_requests": 0, "done": 0, "cancelled": 0, "no_show": 0}
+    days = {first + timedelta(days=i): {"new_requests": 0, "appointments": 0, "open": 0, "done": 0,
+                                        "cancelled": 0, "no_show": 0}
             for i in range((last - first).days + 1)}
-    new_requests = appointments = done = cancelled = no_show = repeat_visits = 0
+    new_requests = appointments = open_ = done = cancelled = no_show = repeat_visits = 0
     done_clients: set[str] = set()
     repeat_clients: set[str] = set()
     for state in branches:
@@ -59,7 +67,11 @@ def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], f
             if not first <= started <= last:
                 continue
             appointments += 1
-            if appt.status is Status.DONE:
+            days[started]["appointments"] += 1
+            if appt.status in _OPEN:
+                open_ += 1
+                days[started]["open"] += 1
+            elif appt.status is Status.DONE:
                 done += 1
                 days[started]["done"] += 1
                 done_clients.add(appt.client_id)
@@ -75,6 +87,7 @@ def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], f
     return {
         "new_requests": new_requests,
         "appointments": appointments,
+        "open": open_,
         "done": done,
         "completed_pct": _pct(done, appointments),
         "cancelled": cancelled,

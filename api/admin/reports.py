@@ -31,6 +31,8 @@ class ReportQuery(BaseModel):
 class DayRow(BaseModel):
     date: str
     new_requests: int
+    appointments: int
+    open: int
     done: int
     cancelled: int
     no_show: int
@@ -39,6 +41,7 @@ class DayRow(BaseModel):
 class Report(BaseModel):
     new_requests: int
     appointments: int
+    open: int
     done: int
     completed_pct: float
     cancelled: int

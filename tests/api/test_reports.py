@@ -56,9 +56,10 @@ async def test_kpis_across_branches_in_local_dates(harness: Harness) -> None:
     got = await report(harness, admin, date_from="2026-03-03", date_to="2026-03-03")
     # starting on the 3rd locally: 2 (done, x's second done visit), 3 (done), 5 (no-show), 6 (new)
     assert got == {
-        "new_requests": 1, "appointments": 4, "done": 2, "completed_pct": 50.0, "cancelled": 0,
+        "new_requests": 1, "appointments": 4, "open": 1, "done": 2, "completed_pct": 50.0, "cancelled": 0,
         "no_show": 1, "repeat_visits": 1, "repeat_clients_pct": 50.0,
-        "by_day": [{"date": "2026-03-03", "new_requests": 1, "done": 2, "cancelled": 0, "no_show": 1}],
+        "by_day": [{"date": "2026-03-03", "new_requests": 1, "appointments": 4, "open": 1, "done": 2,
+                    "cancelled": 0, "no_show": 1}],
     }
     got = await report(harness, admin, date_from="2026-03-04", date_to="2026-03-04", branch_id=a)
     assert (got["appointments"], got["cancelled"], got["completed_pct"]) == (1, 1, 0.0)
@@ -67,6 +68,21 @@ async def test_kpis_across_branches_in_local_dates(harness: Harness) -> None:
     assert (got["new_requests"], got["appointments"], got["done"], got["repeat_visits"]) == (1, 1, 1, 0)
     assert [d["date"] for d in got["by_day"]] == ["2026-03-02", "2026-03-03", "2026-03-04"]
     assert got["by_day"][0]["done"] == 1
+
+
+async def test_day_rows_add_up_to_the_totals(harness: Harness) -> None:
+    """A chart drawn from ``by_day`` counts what the tiles count: every status, each visit once."""
+    await scenario(harness)
+    got = await report(harness, await harness.admin_headers(), date_from="2026-03-01", date_to="2026-03-07")
+    assert got["appointments"] == 7 and got["new_requests"] == 7
+    assert got["appointments"] == got["open"] + got["done"] + got["cancelled"] + got["no_show"]
+    for key in ("new_requests", "appointments", "open", "done", "cancelled", "no_show"):
+        assert sum(day[key] for day in got["by_day"]) == got[key], key
+    for day in got["by_day"]:
+        assert day["appointments"] == day["open"] + day["done"] + day["cancelled"] + day["no_show"], day
+    # an upcoming visit (booked on the 3rd for the 5th) counts on its day, still open
+    fifth = next(d for d in got["by_day"] if d["date"] == "2026-03-05")
+    assert (fifth["appointments"], fifth["open"]) == (1, 1)
 
 
 async def test_managers_see_only_their_branches(harness: Harness) -> None:
