@@ -201,9 +201,10 @@ class Scheduler:
     def branch_count(self) -> int:
         return len(self._runtime.branches)
 
-    def services(self) -> list[Service]:
-        """Every active service, by name."""
-        return sorted((s for s in self._catalogue.services.values() if s.active), key=lambda s: (s.name, s.id))
+    def services(self, *, archived: bool = False) -> list[Service]:
+        """Every active service (with ``archived``, the inactive ones too), by name."""
+        return sorted((s for s in self._catalogue.services.values() if archived or s.active),
+                      key=lambda s: (s.name, s.id))
 
     def service(self, service_id: str) -> Service:
         return self._catalogue.service(service_id)

@@ -53,7 +53,7 @@ def add_service(state: CatalogueState, service: Service) -> list[Event]:
 
 
 def update_service(state: CatalogueState, service_id: str, changes: dict[str, Any]) -> list[Event]:
-    current = state.service(service_id)
+    current = state.service(service_id, active_only=False)  # an archived service can be edited and restored
     diff = {k: (list(v) if k == "branch_ids" else v) for k, v in changes.items() if getattr(current, k) != v}
     return [ServiceUpdated(service_id, diff)] if diff else []
 

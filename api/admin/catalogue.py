@@ -106,7 +106,8 @@ async def create_service(data: ServiceIn) -> tuple[dict[str, Any], int]:
 @bp.get("/services")
 @document_response(ServiceAdminList)
 async def list_services() -> dict[str, Any]:
-    services = sorted(app_context().scheduler.services(), key=lambda s: s.name)
+    """Every service, the archived ones (``active: false``) too, so they can be restored."""
+    services = sorted(app_context().scheduler.services(archived=True), key=lambda s: s.name)
     return {"items": [service_admin_json(s) for s in services]}
 
 
