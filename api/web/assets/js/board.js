@@ -1,6 +1,8 @@
 // The kanban board: six columns in SPEC order, cards moved by drag and drop
 // (optimistic, rolled back with a message when the server says 409), filters
 // (branch, dates, search) and live updates from the shared socket.
+// On a phone (app.css, ≤ 640 px) one column shows at a time, chosen with the
+// tabs above the board; a card dropped on a tab moves to that column.
 
 import { api } from "./api.js";
 import { h, options } from "./dom.js";
@@ -13,7 +15,8 @@ import { toast } from "./toast.js";
 
 const cards = new Map(); // id → appointment (the newest version seen)
 const els = new Map(); // id → card element
-let columns = {}; // status → {section, list, count}
+let columns = {}; // status → {section, list, count, tab, tabCount}
+let shown = "new"; // the column a phone shows
 let root = null;
 let search = "";
 let loading = 0;
@@ -52,7 +55,7 @@ function cardEl(appt) {
   },
   h("div", { class: "card-time" },
     manyDays ? `${dayShort(localDate(appt.start))} · ` : "",
-    `${localTime(appt.start)}–${localTime(appt.end)}`),
+    h("span", { class: "nowrap" }, `${localTime(appt.start)}–${localTime(appt.end)}`)),
   h("div", { class: "card-client" }, appt.client.name || "Без имени"),
   h("div", { class: "card-phone" }, phone(appt.client.phone)),
   h("div", { class: "card-service" }, appt.service.name),
@@ -62,7 +65,7 @@ function cardEl(appt) {
   branch ? h("div", { class: "card-branch muted" }, branch.name) : null,
   appt.comment ? h("div", { class: "card-comment" }, appt.comment) : null);
   el.hidden = !matches(appt);
-  draggable(el, { target: ".column", drop: (column) => moveTo(appt.id, column.dataset.status) });
+  draggable(el, { target: ".column, .board-tab", drop: (target) => moveTo(appt.id, target.dataset.status) });
   el.addEventListener("keydown", (e) => {
     const i = STATUSES.findIndex(([s]) => s === cards.get(appt.id)?.status);
     const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
@@ -103,9 +106,22 @@ function place(appt, how = "") {
 }
 
 function counts() {
-  for (const [status, column] of Object.entries(columns)) {
-    const shown = [...column.list.children].filter((c) => !c.hidden).length;
-    column.count.textContent = String(shown);
+  for (const column of Object.values(columns)) {
+    const n = String([...column.list.children].filter((c) => !c.hidden).length);
+    column.count.textContent = n;
+    column.tabCount.textContent = n;
+  }
+}
+
+/** Show one column on a phone (the tabs); on wider screens every column shows anyway. */
+function select(status, focus = false) {
+  shown = status;
+  for (const [key, column] of Object.entries(columns)) {
+    const on = key === status;
+    column.section.classList.toggle("current", on);
+    column.tab.setAttribute("aria-selected", String(on));
+    column.tab.tabIndex = on ? 0 : -1;
+    if (on && focus) column.tab.focus();
   }
 }
 
@@ -114,6 +130,7 @@ async function moveTo(id, status, keepFocus = false) {
   if (!before || before.status === status) return;
   const optimistic = { ...before, status };
   cards.set(id, optimistic);
+  if (keepFocus) select(status);
   const el = place(optimistic);
   if (el) el.classList.add("busy");
   if (el && keepFocus) el.focus();
@@ -203,19 +220,35 @@ function toolbar() {
   return h("div", { class: "toolbar" }, branch, h("label", { class: "range" }, "с ", from, " по ", to), find);
 }
 
+function tabKeys(e) {
+  const i = STATUSES.findIndex(([s]) => s === shown);
+  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: STATUSES.length - 1 }[e.key];
+  if (next === undefined || !STATUSES[next]) return;
+  e.preventDefault();
+  select(STATUSES[next][0], true);
+}
+
 export function mount(view) {
   root = h("section", { class: "board-page" });
   const grid = h("div", { class: "board" });
+  const tabs = h("div", { class: "board-tabs", role: "tablist", "aria-label": "Колонки доски", on: { keydown: tabKeys } });
   columns = {};
   for (const [status, title] of STATUSES) {
     const count = h("span", { class: "count" }, "0");
+    const tabCount = h("span", { class: "count" }, "0");
     const list = h("div", { class: "cards" });
-    const section = h("section", { class: ["column", `column-${status}`], dataset: { status } },
+    const section = h("section", { class: ["column", `column-${status}`], id: `column-${status}`, dataset: { status }, "aria-label": title },
       h("h2", {}, h("span", { class: "column-title" }, title), count), list);
-    columns[status] = { section, list, count };
+    const tab = h("button", {
+      type: "button", class: "board-tab", role: "tab", id: `tab-${status}`, dataset: { status },
+      "aria-controls": `column-${status}`, on: { click: () => select(status) },
+    }, h("span", { class: "tab-title" }, title), tabCount);
+    columns[status] = { section, list, count, tab, tabCount };
     grid.append(section);
+    tabs.append(tab);
   }
-  root.append(toolbar(), grid);
+  select(shown);
+  root.append(toolbar(), tabs, grid);
   view.append(root);
   const off = live.on(onEvent);
   load();

@@ -2,7 +2,9 @@
 // client's name is filled in), name, service, master, day and a time chosen from
 // the free times (GET /dashboard/slots). Opened from the top bar or by clicking
 // an empty calendar cell, which prefills branch, master, day and time, or from a
-// client card, which prefills the client's phone and name.
+// client card, which prefills the client's phone and name. A branch without
+// services, or a service no master does yet, says so with a link to the page
+// that fixes it instead of leaving the lists empty.
 
 import { api } from "./api.js";
 import { h, options } from "./dom.js";
@@ -37,6 +39,8 @@ export function openBooking(prefill = {}) {
   };
   const known = h("small", { class: "hint", dataset: { role: "known" } });
   const timeHint = h("small", { class: "hint" });
+  const serviceHint = h("p", { class: "hint-fix", dataset: { role: "no-services" }, hidden: true });
+  const staffHint = h("p", { class: "hint-fix", dataset: { role: "no-staff" }, hidden: true });
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "primary" }, "Записать");
   const cancel = h("button", { type: "button", class: "ghost" }, "Отмена");
@@ -47,7 +51,9 @@ export function openBooking(prefill = {}) {
     field("Имя", f.name),
     prefs.branches.length > 1 ? field("Филиал", f.branch) : null,
     field("Услуга", f.service),
+    serviceHint,
     field("Мастер", f.staff),
+    staffHint,
     h("div", { class: "row" }, field("День", f.day), field("Время", f.time, timeHint)),
     field("Комментарий", f.comment),
     error,
@@ -66,10 +72,37 @@ export function openBooking(prefill = {}) {
     error.hidden = !message;
   };
 
+  /** Say what is missing and link to the page that adds it (the link closes the form). */
+  function missing(hint, text, what, page, href) {
+    if (!text) {
+      hint.replaceChildren();
+      hint.hidden = true;
+      return;
+    }
+    const link = h("a", { href, on: { click: () => dialog.close() } }, `«${page}»`);
+    hint.replaceChildren(`${text} ${what} на странице `, link, ".");
+    hint.hidden = false;
+  }
+
+  /** Nothing to choose: the lists below stay empty and locked, and the form cannot be sent. */
+  function lock(locked) {
+    for (const control of [f.staff, f.time]) control.disabled = locked;
+    submit.disabled = locked;
+    if (locked) {
+      options(f.staff, []);
+      options(f.time, []);
+      timeHint.textContent = "";
+    }
+  }
+
   async function loadServices() {
     const data = await api("/services", { query: { branch_id: f.branch.value } });
     services = data.items;
     options(f.service, services.map((s) => [s.id, `${s.name} — ${money(s.price, s.currency)}, ${s.duration_min} мин`]));
+    f.service.disabled = !services.length;
+    missing(serviceHint, services.length ? "" : "В этом филиале ещё нет услуг.", "Добавьте услуги", "Услуги и цены", "#/services");
+    missing(staffHint, "");
+    lock(!services.length);
     await loadSlots();
   }
 
@@ -94,6 +127,11 @@ export function openBooking(prefill = {}) {
       query: { branch_id: f.branch.value, service_id: f.service.value, date_from: f.day.value, date_to: f.day.value },
     });
     slots = data.slots;
+    const nobody = !data.staff.length;
+    missing(staffHint, nobody ? "Эту услугу в филиале пока не делает ни один мастер." : "",
+      "Добавьте мастеров или отметьте им эту услугу", "Мастера и график", "#/staff");
+    lock(nobody);
+    if (nobody) return;
     const keep = wanted.staff || f.staff.value;
     options(f.staff, [["", "Любой свободный"], ...data.staff.map((s) => [s.id, s.name])], keep);
     wanted.staff = "";

@@ -2,6 +2,8 @@
 // in the branch's own timezone. Working hours are white, the rest grey.
 // Drag a block to another time or master → PATCH …/reschedule (optimistic,
 // rolled back with a message on refusal); click an empty cell → booking form.
+// Many masters scroll sideways under a time column that stays put. A branch
+// without masters or services says so, with a link to the page that fixes it.
 
 import { api } from "./api.js";
 import { openBooking } from "./booking.js";
@@ -19,6 +21,9 @@ let branch = null;
 let root = null;
 let grid = null;
 let title = null;
+let scroller = null;
+let notice = null;
+let services = null; // {branch, items}: the services of a branch, null while unknown
 let preview = null;
 let range = { start: 9 * 60, end: 21 * 60 };
 let loading = 0;
@@ -112,9 +117,31 @@ function column(s) {
   return col;
 }
 
+/** «Добавьте … на странице «…»» with the link to that page. */
+function fix(what, page, href) {
+  return h("p", {}, `${what} на странице `, h("a", { href }, `«${page}»`), ".");
+}
+
+/** What is missing in this branch for the calendar to be of use, said inside the view. */
+function empties() {
+  const missing = [];
+  if (!staff.length) {
+    missing.push(h("p", { class: "empty-title" }, "В этом филиале пока нет мастеров — календарю нечего показать."),
+      fix("Добавьте мастеров", "Мастера и график", "#/staff"));
+  }
+  if (services && services.branch === branch.id && !services.items.length) {
+    missing.push(h("p", { class: "empty-title" }, "В этом филиале нет услуг — записать клиента не получится."),
+      fix("Добавьте услуги", "Услуги и цены", "#/services"));
+  }
+  notice.replaceChildren(...missing);
+  notice.hidden = !missing.length;
+  scroller.hidden = !staff.length;
+}
+
 function render() {
   computeRange();
   title.textContent = `${dayTitle(prefs.day)} · время филиала (${branch.timezone})`;
+  empties();
   const axis = h("div", { class: "cal-axis" });
   axis.style.height = `${(range.end - range.start) * PX}px`;
   for (let m = range.start; m < range.end; m += 60) {
@@ -124,8 +151,7 @@ function render() {
   }
   const head = [h("div", { class: "cal-corner" }), ...staff.map((s) => h("div", { class: "cal-head" }, s.name))];
   grid.replaceChildren(...head, axis, ...staff.map(column));
-  grid.style.gridTemplateColumns = `56px repeat(${Math.max(staff.length, 1)}, minmax(150px, 1fr))`;
-  if (!staff.length) grid.append(h("p", { class: "muted" }, "В этом филиале нет мастеров"));
+  grid.style.gridTemplateColumns = `56px repeat(${Math.max(staff.length, 1)}, minmax(var(--cal-col-min), 1fr))`;
 }
 
 async function reschedule(id, staffId, minute) {
@@ -164,10 +190,12 @@ function accept(a) {
 async function load() {
   const ticket = ++loading;
   try {
-    const data = await api("/dashboard/board", {
-      query: { branch_id: branch.id, date_from: prefs.day, date_to: prefs.day },
-    });
+    const [data, offered] = await Promise.all([
+      api("/dashboard/board", { query: { branch_id: branch.id, date_from: prefs.day, date_to: prefs.day } }),
+      services?.branch === branch.id ? services : api("/services", { query: { branch_id: branch.id } }),
+    ]);
     if (ticket !== loading) return;
+    services = { branch: branch.id, items: offered.items };
     if (!prefs.day) {
       prefs.day = data.branches[0]?.date_from;
       prefs.today = prefs.today || prefs.day;
@@ -207,7 +235,10 @@ export function mount(view) {
   if (!prefs.day) prefs.day = prefs.from;
   title = h("h2", { class: "cal-title" });
   grid = h("div", { class: "cal-grid" });
-  root = h("section", { class: "calendar-page" }, toolbar(), title, h("div", { class: "cal-scroll" }, grid));
+  notice = h("div", { class: "empty-state", role: "status", hidden: true });
+  scroller = h("div", { class: "cal-scroll" }, grid);
+  services = null;
+  root = h("section", { class: "calendar-page" }, toolbar(), title, notice, scroller);
   view.append(root);
   const off = live.on((frame) => {
     const a = frame.appointment;

@@ -39,16 +39,47 @@ function showLogin(message = "") {
   $("#login-name").focus();
 }
 
+/** The top bar's sections: a «Меню» button opens them on a phone; on a tablet the
+ * row of sections scrolls sideways, so the current one is scrolled into view. */
+function navMenu() {
+  const toggle = $("#menu-toggle");
+  const menu = $("#topbar-menu");
+  const show = (open) => {
+    menu.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? "Закрыть" : "Меню";
+  };
+  toggle.addEventListener("click", () => show(!menu.classList.contains("open")));
+  menu.addEventListener("click", (e) => { if (e.target.closest("a")) show(false); });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && menu.classList.contains("open")) {
+      show(false);
+      toggle.focus();
+    }
+  });
+  window.addEventListener("hashchange", () => show(false));
+}
+
+function markCurrent(name) {
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.dataset.route === (name === "client" ? "clients" : name)) {
+      link.setAttribute("aria-current", "page");
+      const nav = $("#nav");
+      if (nav.scrollWidth > nav.clientWidth) {
+        const at = link.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+        nav.scrollLeft += at - (nav.clientWidth - link.offsetWidth) / 2;
+      }
+    } else link.removeAttribute("aria-current");
+  }
+}
+
 function route() {
   if (!current()) return;
   const name = location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] || "board";
   const page = PAGES[name] || board;
   if (unmount) unmount();
   const view = clear($("#view"));
-  for (const link of document.querySelectorAll("#nav a")) {
-    if (link.dataset.route === (name === "client" ? "clients" : name)) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
+  markCurrent(name);
   unmount = page.mount(view);
 }
 
@@ -100,6 +131,7 @@ $("#logout").addEventListener("click", () => signOut("manual"));
 $("#new-booking").addEventListener("click", () => openBooking());
 loginForm();
 muteButton();
+navMenu();
 unlockOnGesture();
 
 if (current()) {

@@ -1,0 +1,134 @@
+"""Every page at a laptop (1280 px), a front-desk tablet (820 px) and a phone (390 px):
+a full-page screenshot of each (artifacts/<page>-<width>.png) and nothing cut off.
+
+"Cut off" is checked on every visible column, card, button, input, select, link
+and nav link: its box must lie inside the viewport horizontally, or inside an
+ancestor that scrolls sideways (``overflow-x: auto | scroll``, the board on a
+tablet, the calendar with many masters), and never past the edge of an ancestor
+that clips (``overflow-x: hidden | clip``). The page itself must not scroll
+sideways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import sign_in
+from tests.web.site import MONDAY, SESSION_LOOP, Site, artifact, at
+
+pytestmark = SESSION_LOOP
+
+WIDTHS = {1280: 800, 820: 1180, 390: 844}
+PAGES = ["board", "calendar", "clients", "import", "reports", "journal", "branches", "services", "staff", "users"]
+CHECKED = ".column, .card, .board-tab, button, input, select, textarea, a, #nav a"
+
+# For each visible element: is any part of it outside what the person can reach?
+CUT_OFF = """
+(selector) => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  const seen = (el) => {
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "none") return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "")
+    + " «" + (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 30) + "»";
+  for (const el of document.querySelectorAll(selector)) {
+    if (!seen(el) || el.closest("[hidden], dialog:not([open])")) continue;
+    const r = el.getBoundingClientRect();
+    let verdict = null;
+    for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === "auto" || ox === "scroll") { verdict = "scrolls"; break; }
+      if (ox === "hidden" || ox === "clip") {
+        const box = a.getBoundingClientRect();
+        if (r.left < box.left - 1 || r.right > box.right + 1) { verdict = "clipped by " + name(a); break; }
+      }
+    }
+    if (verdict === "scrolls") continue;
+    const text = el.matches("button, a, .board-tab") && getComputedStyle(el).overflowX === "visible";
+    if (text && el.scrollWidth > el.clientWidth + 1) { out.push(name(el) + ": its text spills out"); continue; }
+    if (verdict) { out.push(name(el) + ": " + verdict); continue; }
+    if (r.left < -1 || r.right > width + 1) out.push(name(el) + ": outside the viewport " + Math.round(r.left) + ".." + Math.round(r.right));
+  }
+  if (document.documentElement.scrollWidth > width + 1) out.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
+  return out;
+}
+"""
+
+
+async def cut_off(page: Any) -> list[str]:
+    return await page.evaluate(CUT_OFF, CHECKED)  # type: ignore[no-any-return]
+
+
+async def seed(site: Site) -> None:
+    """A few cards in several columns, with long names, so that the board has something to fit."""
+    await site.manual(at("10:00"), phone="+79161234567", name="Ольга Александровна Петрова-Водкина")
+    await site.manual(at("11:30"), phone="+79035550101", name="Иван Соколов", service="Мужская стрижка",
+                      staff="Ольга Иванова", status="in_progress")
+    await site.manual(at("12:00"), phone="+79998887766", name="Мария Белова", service="Окрашивание",
+                      staff="Мария Кузнецова", status="new")
+    await site.manual(at("14:00", MONDAY.replace(day=3)), phone="+79261112233", name="Пётр Орлов",
+                      service="Стрижка чёлки")
+    done = await site.manual(at("09:00"), phone="+79260000001", name="Утренняя клиентка", staff="Мария Кузнецова")
+    r = await site.api.patch(f"/api/v1/appointments/{done['id']}/status", headers=site.headers,
+                             json={"status": "done"})
+    assert r.status_code == 200
+
+
+async def settle(page: Any, name: str) -> None:
+    """Wait until the page has drawn what it loads."""
+    ready = {
+        "board": ".card",
+        "calendar": ".cal-col",
+        "reports": "svg.chart",
+        "import": ".import-page, #view input[type=file]",
+    }.get(name)
+    if ready:
+        await page.wait_for_selector(ready, state="attached")
+    await page.wait_for_function("() => !document.querySelector('#view .loading')")
+    await page.wait_for_function("() => document.fonts.status === 'loaded'")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+async def test_no_page_is_cut_off(browser: Any, site: Site, width: int) -> None:
+    await seed(site)
+    phone = width < 600
+    context = await browser.new_context(viewport={"width": width, "height": WIDTHS[width]}, locale="ru-RU",
+                                        timezone_id="Europe/Moscow", base_url=site.base,
+                                        has_touch=width < 1000, is_mobile=phone)
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    problems: dict[str, list[str]] = {}
+    try:
+        await sign_in(page)
+        for name in PAGES:
+            await page.goto(f"/#/{name}")
+            await settle(page, name)
+            await page.screenshot(path=artifact(f"{name}-{width}.png"), full_page=True)
+            found = await cut_off(page)
+            if found:
+                problems[name] = found
+        # The menu on a phone: every link reachable once it is open.
+        if phone:
+            await page.goto("/#/board")
+            toggle = page.locator("#menu-toggle")
+            assert await toggle.is_visible()
+            assert await page.locator("#nav a[data-route=calendar]").is_hidden()
+            await toggle.click()
+            await page.locator("#nav a[data-route=calendar]").wait_for()
+            await page.screenshot(path=artifact(f"menu-{width}.png"), full_page=True)
+            found = await cut_off(page)
+            if found:
+                problems["menu"] = found
+    finally:
+        await context.close()
+    assert not errors
+    assert not problems, problems
