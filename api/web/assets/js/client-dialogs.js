@@ -9,7 +9,8 @@ import { phone as showPhone, phoneComplete } from "./format.js";
 import { toast } from "./toast.js";
 
 const digits = (text) => String(text || "").replace(/\D/g, "");
-const who = (c) => `«${c.name || "Без имени"}»${c.phone ? `, ${showPhone(c.phone)}` : ""}`;
+/** «Имя», +7 (999) 123-45-67 — the phone never broken across lines. */
+const who = (c) => `«${c.name || "Без имени"}»${c.phone ? `, ${showPhone(c.phone).replace(/ /g, "\u00a0")}` : ""}`;
 
 function field(label, control, hint) {
   return h("label", { class: "field" }, h("span", {}, label), control, hint || null);

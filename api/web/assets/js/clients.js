@@ -131,7 +131,7 @@ export function mount(view) {
         h("span", { class: "visually-hidden" }, "Поиск клиента"), search)),
     note, empty, table, h("div", { class: "clients-more-row" }, more)));
   load(false);
-  search.focus();
+  if (matchMedia("(pointer: fine)").matches) search.focus(); // no keyboard popping up on a phone
   return () => {
     clearTimeout(timer);
     if (request) request.abort();
