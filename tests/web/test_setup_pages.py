@@ -1,0 +1,298 @@
+"""The set-up pages in Chromium: an admin sets a new branch up from nothing (branch with a
+searched time zone, services with prices, a master with a weekly schedule, a vacation and
+a day off, a manager account), and what was saved is checked through the API; a manager
+sees the pages read-only; disabling a manager from the page signs their open board out;
+every set-up page and form fits 1280, 820 and 390 px.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Console, sign_in
+from tests.web.site import ADMIN_PASSWORD, SESSION_LOOP, Site
+
+pytestmark = SESSION_LOOP
+
+SHOTS = Path("/tmp/shots-setup")
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+# Visible controls outside the viewport, unless inside a container that scrolls sideways.
+CUT_OFF = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll("#view *, dialog[open] *")) {
+    if (!el.matches("button, input, select, textarea, a, h1, h2, th, td, dt, dd, li, p, label")) continue;
+    const style = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (style.visibility === "hidden" || r.width === 0 || r.height === 0 || el.closest("[hidden]")) continue;
+    let scrolls = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === "auto" || ox === "scroll") { scrolls = a.tagName !== "DIALOG"; break; }
+    }
+    if (scrolls) continue;
+    if (r.left < -1 || r.right > width + 1) out.push(`${el.tagName} «${(el.innerText || el.value || "").slice(0, 30)}» ${Math.round(r.left)}..${Math.round(r.right)}`);
+  }
+  if (document.documentElement.scrollWidth > width + 1) out.push("page scrolls sideways");
+  return out;
+}
+"""
+
+
+async def api_get(site: Site, path: str, **query: str) -> Any:
+    r = await site.api.get(f"/api/v1{path}", headers=site.headers, query_string=query)
+    assert r.status_code == 200, await r.get_data(as_text=True)
+    return await r.get_json()
+
+
+async def fill_interval(row: Any, n: int, start: str, end: str) -> None:
+    interval = row.locator(".interval").nth(n)
+    await interval.locator("[data-part=start]").fill(start)
+    await interval.locator("[data-part=end]").fill(end)
+    await interval.locator("[data-part=end]").dispatch_event("change")
+
+
+async def new_branch(page: Any) -> str:
+    """Create «Салон на Арбате» in Yekaterinburg time, found by typing the city; its id."""
+    await page.goto("/#/branches")
+    await page.click("[data-action=add-branch]")
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=name]").fill("Салон на Арбате")
+    await dialog.locator("input[name=address]").fill("Арбат, 10")
+    zone = dialog.locator("input[name=timezone]")
+    await zone.fill("")
+    await zone.type("Екатер")
+    await dialog.locator('.zone-list li[data-zone="Asia/Yekaterinburg"]').click()
+    assert await zone.input_value() == "Asia/Yekaterinburg"
+    assert "там сейчас" in await dialog.locator(".zone-chosen").inner_text()
+    await dialog.locator("input[name=slot_step_min]").fill("30")
+    await dialog.locator("input[name=horizon_days]").fill("60")
+    await dialog.locator("input[name=min_notice_min]").fill("120")
+    assert "2 ч" in await dialog.locator("input[name=min_notice_min] ~ output").inner_text()
+    await dialog.locator("input[name=cancel_notice_min]").fill("180")
+    await dialog.locator("button[type=submit]").click()
+    card = page.locator(".branch-card", has_text="Салон на Арбате")
+    await card.wait_for()
+    assert "Нет услуг" in await card.inner_text() and "Нет мастеров" in await card.inner_text()
+    return await card.get_attribute("data-id")  # type: ignore[no-any-return]
+
+
+async def add_service(page: Any, name: str, price: str, duration: str, buffer: str) -> None:
+    await page.click("[data-action=add-service]")
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=name]").fill(name)
+    await dialog.locator("input[name=price]").fill(price)
+    await dialog.locator("input[name=duration_min]").fill(duration)
+    await dialog.locator("input[name=buffer_min]").fill(buffer)
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    await page.locator(".services-page tr", has_text=name).wait_for()
+
+
+async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
+    await sign_in(page)
+    branch_id = await new_branch(page)
+    r = await api_get(site, f"/admin/branches/{branch_id}")
+    assert r == {"id": branch_id, "name": "Салон на Арбате", "address": "Арбат, 10", "timezone": "Asia/Yekaterinburg",
+                 "slot_step_min": 30, "horizon_days": 60, "min_notice_min": 120, "cancel_notice_min": 180}
+
+    # The empty branch links to its services page, filtered to it.
+    await page.locator(".branch-card", has_text="Салон на Арбате").get_by_text("Нет услуг — добавьте").click()
+    await page.wait_for_selector(".services-page .empty-state")
+    assert await page.input_value(".services-page select[name=branch]") == branch_id
+    assert "ещё нет услуг" in await page.inner_text(".services-page .empty-state")
+    await add_service(page, "Стрижка", "1 500", "60", "10")
+    await add_service(page, "Окрашивание", "3200,50", "120", "15")
+    await add_service(page, "Укладка", "900", "30", "0")
+    # Edit a price; archive a service, restore it, archive it again.
+    await page.locator(".services-page tr", has_text="Стрижка").locator("[data-action=edit]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=price]").fill("1700")
+    await dialog.locator("button[type=submit]").click()
+    await page.locator(".services-page tr", has_text="Стрижка").filter(has_text=re.compile(r"1\s700")).wait_for()
+    await page.locator(".services-page tr", has_text="Укладка").locator("[data-action=archive]").click()
+    archive = page.locator(".services-page details.archive")
+    await archive.wait_for()
+    await archive.locator("summary").click()
+    await archive.locator("tr", has_text="Укладка").locator("[data-action=restore]").click()
+    await page.locator(".services-page table:not(.archived) tr", has_text="Укладка").wait_for()
+    await page.locator(".services-page tr", has_text="Укладка").locator("[data-action=archive]").click()
+    await page.locator(".services-page details.archive tr", has_text="Укладка").wait_for(state="attached")
+
+    services = {s["name"]: s for s in (await api_get(site, "/admin/services"))["items"] if branch_id in s["branch_ids"]}
+    assert {n: (s["price"], s["currency"], s["duration_min"], s["buffer_min"], s["active"], s["branch_ids"])
+            for n, s in services.items()} == {
+        "Стрижка": ("1700.00", "RUB", 60, 10, True, [branch_id]),
+        "Окрашивание": ("3200.50", "RUB", 120, 15, True, [branch_id]),
+        "Укладка": ("900.00", "RUB", 30, 0, False, [branch_id]),
+    }
+
+    # A master: both services, Mon 10–14 and 15–19 copied to Tue–Fri, Sat 11–16, Sun off;
+    # a vacation 10.03–20.03, a day off on 08.03 and other hours on 07.03.
+    await page.goto(f"/#/staff?branch={branch_id}")
+    await page.wait_for_selector(".staff-page .empty-state")
+    await page.click("[data-action=add-staff]")
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=name]").fill("Мария Кузнецова")
+    boxes = dialog.locator("input[name=service]")
+    assert await boxes.count() == 2  # the archived service is not offered
+    for i in range(2):
+        assert await boxes.nth(i).is_checked()
+    mon = dialog.locator('.day-row[data-day="mon"]')
+    await fill_interval(mon, 0, "10:00", "14:00")
+    await mon.locator(".add-interval").click()
+    await fill_interval(mon, 1, "15:00", "19:00")
+    assert await mon.locator(".gap").inner_text() == "перерыв 14:00–15:00"
+    await mon.locator(".copy-day").click()
+    await mon.locator(".copy-panel").get_by_role("button", name="Будни").click()
+    await mon.locator("[data-action=copy]").click()
+    assert await dialog.locator('.day-row[data-day="fri"] .interval').count() == 2
+    sat = dialog.locator('.day-row[data-day="sat"]')
+    await sat.locator("input[name=off-sat]").uncheck()
+    await fill_interval(sat, 0, "11:00", "16:00")
+    assert await dialog.locator("input[name=off-sun]").is_checked()
+    await dialog.locator("[data-add=vacation]").click()
+    await dialog.locator("input[name=vacation_from]").fill("2026-03-10")
+    await dialog.locator("input[name=vacation_to]").fill("2026-03-20")
+    await dialog.locator("input[name=vacation_to]").dispatch_event("change")
+    assert "11 дней" in await dialog.locator('.exception[data-kind="vacation"]').inner_text()
+    await dialog.locator("[data-add=off]").click()
+    await dialog.locator("input[name=off_date]").fill("2026-03-08")
+    await dialog.locator("[data-add=hours]").click()
+    await dialog.locator("input[name=hours_date]").fill("2026-03-07")
+    await fill_interval(dialog.locator('.exception[data-kind="hours"]'), 0, "12:00", "15:00")
+    await dialog.locator("button[type=submit]").click()
+    card = page.locator(".master-card", has_text="Мария Кузнецова")
+    await card.wait_for()
+    assert "Отпуск 10.03–20.03" in await card.inner_text()
+    assert "Выходной 08.03" in await card.inner_text()
+
+    staff = (await api_get(site, "/admin/staff", branch_id=branch_id))["items"]
+    assert len(staff) == 1
+    maria = staff[0]
+    assert sorted(maria["service_ids"]) == sorted([services["Стрижка"]["id"], services["Окрашивание"]["id"]])
+    workday = [["10:00", "14:00"], ["15:00", "19:00"]]
+    assert {d: maria["schedule"].get(d, []) for d in WEEKDAYS} == {
+        "mon": workday, "tue": workday, "wed": workday, "thu": workday, "fri": workday,
+        "sat": [["11:00", "16:00"]], "sun": []}
+    assert maria["exceptions"] == [
+        {"date": "2026-03-07", "intervals": [["12:00", "15:00"]]}, {"date": "2026-03-08", "intervals": []},
+        *({"date": f"2026-03-{d:02d}", "intervals": []} for d in range(10, 21))]
+
+    # Opened again, the eleven days off are one vacation row; saving unchanged keeps them.
+    await card.locator("[data-action=edit]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    assert await dialog.locator('.exception[data-kind="vacation"]').count() == 1
+    assert await dialog.locator("input[name=vacation_to]").input_value() == "2026-03-20"
+    assert await dialog.locator('.exception[data-kind="off"]').count() == 1
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    again = (await api_get(site, f"/admin/staff/{maria['id']}"))
+    assert again["exceptions"] == maria["exceptions"] and again["schedule"] == maria["schedule"]
+
+    # A manager account for the new branch.
+    await page.goto("/#/users")
+    await page.click("[data-action=add-user]")
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=login]").fill("arbat")
+    await dialog.locator(f"input[name=branch][value='{branch_id}']").check()
+    await dialog.locator("input[name=password]").fill("arbat-password-1")
+    await dialog.locator("button[type=submit]").click()
+    await page.locator('.users-page tr[data-login="arbat"]').wait_for()
+    users = {u["login"]: u for u in (await api_get(site, "/admin/users"))["items"]}
+    assert users["arbat"] == {"id": "arbat", "login": "arbat", "role": "manager", "branch_ids": [branch_id], "disabled": False}
+    r = await site.api.post("/api/v1/auth/login", json={"login": "arbat", "password": "arbat-password-1"})
+    assert r.status_code == 200
+
+
+async def test_a_manager_sees_the_set_up_pages_read_only(page: Any, site: Site) -> None:
+    await site.h.user("anna", "manager", (site.branch_id,))
+    await sign_in(page, "anna", "password-123")
+    assert await page.is_hidden("#nav a[data-route=users]")
+    await page.goto("/#/branches")
+    await page.locator(".branch-card", has_text="Демо-салон").wait_for()
+    assert "3 мастера" in await page.inner_text(".branch-card")
+    await page.goto("/#/services")
+    await page.locator(".services-page tbody tr").first.wait_for()
+    assert await page.locator(".services-page tbody tr").count() == 4
+    await page.goto("/#/staff")
+    await page.locator(".master-card").first.wait_for()
+    assert await page.locator(".master-card").count() == 3
+    assert "09:00–21:00" in await page.locator(".master-card").first.inner_text()
+    for route in ("branches", "services", "staff"):
+        await page.goto(f"/#/{route}")
+        await page.locator(".readonly-note").wait_for()
+        assert await page.locator("#view [data-action], #view .card-actions, #view .row-actions").count() == 0, route
+    await page.goto("/#/users")
+    await page.wait_for_selector("#view .error")
+    assert "администратор" in await page.inner_text("#view .error")
+
+
+async def test_disabling_a_manager_signs_their_open_board_out(page: Any, site: Site, browser: Any) -> None:
+    await site.h.user("olga", "manager", (site.branch_id,))
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU",
+                                        timezone_id="Europe/Moscow", base_url=site.base)
+    theirs = Console()
+    try:
+        board = await context.new_page()
+        board.on("console", theirs.on_console)
+        board.on("pageerror", theirs.on_page_error)
+        await sign_in(board, "olga", "password-123")
+        await board.wait_for_selector("#live[data-state=online]")
+
+        await sign_in(page)
+        await page.goto("/#/users")
+        row = page.locator('.users-page tr[data-login="olga"]')
+        await row.locator("[data-action=disable]").click()
+        dialog = page.locator("dialog.sheet[open]")
+        assert "выйдет из панели на всех устройствах" in await dialog.inner_text()
+        async with page.expect_response(lambda r: "/admin/users/olga" in r.url and r.request.method == "PATCH") as answer:
+            await dialog.locator("button[type=submit]").click()
+        assert (await answer.value).status == 200
+        started = time.monotonic()
+        await board.wait_for_selector("#login:not([hidden])", timeout=1000)
+        assert time.monotonic() - started < 1.0
+        await row.filter(has_text="Отключён").wait_for()
+        users = {u["login"]: u for u in (await api_get(site, "/admin/users"))["items"]}
+        assert users["olga"]["disabled"] is True
+        # Enabled again: the account can sign in.
+        await row.locator("[data-action=enable]").click()
+        await row.filter(has_text="Активен").wait_for()
+        await sign_in(board, "olga", "password-123")
+    finally:
+        await context.close()
+    assert not theirs.unexpected(("401",)), theirs.errors
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (820, 1180), (390, 844)])
+async def test_the_set_up_pages_fit_the_screen(page: Any, site: Site, width: int, height: int) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    await page.set_viewport_size({"width": width, "height": height})
+    await sign_in(page, "admin", ADMIN_PASSWORD)
+    forms = {"branches": "[data-action=add-branch]", "services": "[data-action=add-service]",
+             "staff": "[data-action=add-staff]", "users": "[data-action=add-user]"}
+    ready = {"branches": ".branch-card", "services": ".services-page tbody tr", "staff": ".master-card",
+             "users": ".users-page tbody tr"}
+    for route, opener in forms.items():
+        await page.goto(f"/#/{route}")
+        await page.locator(ready[route]).first.wait_for()
+        await page.screenshot(path=str(SHOTS / f"{route}-{width}.png"), full_page=True)
+        assert await page.evaluate(CUT_OFF) == [], route
+        await page.click(opener)
+        dialog = page.locator("dialog.sheet[open]")
+        await dialog.wait_for()
+        if route == "staff":
+            await dialog.locator('.day-row[data-day="mon"] .copy-day').click()
+            await dialog.locator("[data-add=vacation]").click()
+            await dialog.locator("[data-add=hours]").click()
+        await page.screenshot(path=str(SHOTS / f"{route}-form-{width}.png"))
+        assert await page.evaluate(CUT_OFF) == [], f"{route} form"
+        await dialog.locator("button", has_text="Отмена").last.click()
+        await dialog.wait_for(state="detached")
