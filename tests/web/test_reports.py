@@ -28,44 +28,121 @@ async def seed_week(site: Site) -> None:
     await booked(at("17:00").replace("03-02", TUESDAY), "+79005550000", "Ещё придёт", "confirmed")
 
 
-async def test_reports_show_kpis_and_charts(page: Any, site: Site) -> None:
-    await seed_week(site)
+async def open_reports(page: Any) -> None:
     await sign_in(page)
     await page.click("#nav a[data-route=reports]")
-    await page.wait_for_selector(".reports-page input[name=from]")
-    await page.fill(".reports-page input[name=from]", "2026-03-01")
-    await page.fill(".reports-page input[name=to]", "2026-03-07")
-    await page.wait_for_selector("svg.chart rect.bar")
-    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '6'")
+    await page.wait_for_selector(".reports-page svg.chart")
+
+
+async def period(page: Any) -> tuple[str, str]:
+    return (await page.input_value(".reports-page input[name=from]"),
+            await page.input_value(".reports-page input[name=to]"))
+
+
+async def pressed(page: Any) -> list[str]:
+    return await page.locator(".presets button[aria-pressed=true]").all_inner_texts()  # type: ignore[no-any-return]
+
+
+async def choose_dates(page: Any, first: str, last: str, appointments: str) -> None:
+    await page.fill(".reports-page input[name=from]", first)
+    await page.fill(".reports-page input[name=to]", last)
+    await page.wait_for_function("n => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === n",
+                                 arg=appointments)
+
+
+async def test_reports_show_kpis_and_charts(page: Any, site: Site) -> None:
+    await seed_week(site)
+    await open_reports(page)
+    await choose_dates(page, "2026-03-01", "2026-03-07", "6")
     tiles = {k: await page.inner_text(f"[data-kpi={k}] .kpi-value")
-             for k in ("new_requests", "appointments", "done", "cancelled", "no_show", "repeat_visits")}
-    assert tiles == {"new_requests": "6", "appointments": "6", "done": "3", "cancelled": "1",
+             for k in ("new_requests", "appointments", "open", "done", "cancelled", "no_show", "repeat_visits")}
+    assert tiles == {"new_requests": "6", "appointments": "6", "open": "1", "done": "3", "cancelled": "1",
                      "no_show": "1", "repeat_visits": "1"}
     rings = await page.locator("svg.ring .ring-text").all_text_contents()
     assert rings == ["50%", "50%"]  # 3 of 6 done; 1 of 2 clients with a done visit came back
 
     bars = page.locator("svg.chart rect.bar")
-    assert await bars.count() == 4  # Monday: done, cancelled, no-show; Tuesday: done (×2, one bar)
-    monday = await page.locator("svg.chart rect.bar[data-date='2026-03-02']").count()
-    assert monday == 3
+    # Monday: done, cancelled, no-show; Tuesday: done (×2, one bar) and the visit still to come
+    assert await bars.count() == 5
+    assert await page.locator("svg.chart rect.bar[data-date='2026-03-02']").count() == 3
     tuesday_done = page.locator("svg.chart rect.bar.series-done[data-date='2026-03-03']")
     assert await tuesday_done.locator("title").text_content() == "03.03 — Выполнено: 2"
+    tuesday_open = page.locator("svg.chart rect.bar.series-open[data-date='2026-03-03']")
+    assert await tuesday_open.locator("title").text_content() == "03.03 — Ещё не завершены: 1"
     monday_done = page.locator("svg.chart rect.bar.series-done[data-date='2026-03-02']")
     height = float(await tuesday_done.get_attribute("height") or 0)
     assert height == 2 * float(await monday_done.get_attribute("height") or 0)
     assert await page.locator("svg.chart polyline.series-new_requests").count() == 1
     assert await page.locator("svg.chart circle.series-new_requests").count() == 7  # one per day
     axis = await page.locator("svg.chart").first.locator("text.axis-label").all_text_contents()
-    assert "02.03" in axis and "07.03" in axis
+    assert "02.03" in axis
+    # Every tile and ring says in one line what it counts; each chart says what a bar or point is.
+    meanings = await page.locator(".kpi .kpi-meaning").all_inner_texts()
+    assert len(meanings) == 7 and all(len(m) > 10 for m in meanings)
+    assert len(await page.locator(".ring-box .kpi-meaning").all_inner_texts()) == 2
+    legend = await page.locator(".chart-box").first.locator(".legend").inner_text()
+    for label in ("Ещё не завершены", "Выполнено", "Отменено", "Не пришли"):
+        assert label in legend
+    assert "«Записей в периоде»" in await page.locator(".chart-box .chart-note").first.inner_text()
     await page.screenshot(path=artifact("reports.png"), full_page=True)
 
 
-async def test_an_empty_period_shows_zeros(page: Any, site: Site) -> None:
-    await sign_in(page)
-    await page.click("#nav a[data-route=reports]")
+async def test_day_bars_add_up_to_the_tiles(page: Any, site: Site) -> None:
+    """The bars count what the tiles count: every appointment once, on its day, split by status."""
+    await seed_week(site)
+    await open_reports(page)
+    await choose_dates(page, "2026-03-01", "2026-03-07", "6")
+    kpi = {k: int(await page.inner_text(f"[data-kpi={k}] .kpi-value"))
+           for k in ("new_requests", "appointments", "open", "done", "cancelled", "no_show")}
+    values = await page.locator("svg.chart rect.bar").evaluate_all(
+        "bars => bars.map(b => [b.getAttribute('class'), +b.dataset.value])")
+    assert sum(v for _, v in values) == kpi["appointments"]
+    for key in ("open", "done", "cancelled", "no_show"):
+        assert sum(v for cls, v in values if f"series-{key}" in cls) == kpi[key], key
+    points = await page.locator("svg.chart circle.series-new_requests").evaluate_all("ps => ps.map(p => +p.dataset.value)")
+    assert sum(points) == kpi["new_requests"]
+
+
+async def test_presets_set_the_period_and_the_default_counts_upcoming_visits(page: Any, site: Site) -> None:
+    await seed_week(site)
+    await open_reports(page)
+    # This month by default (the server's today is Monday 2 March): Tuesday's visit to come counts.
+    assert await pressed(page) == ["Этот месяц"]
+    assert await period(page) == ("2026-03-01", "2026-03-31")
+    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '6'")
+    assert await page.inner_text("[data-kpi=open] .kpi-value") == "1"
+
+    await page.click(".presets button:text-is('Прошедшие 7 дней')")
+    await page.wait_for_function("() => document.querySelector('.reports-page input[name=from]').value === '2026-02-24'")
+    assert await period(page) == ("2026-02-24", "2026-03-02")
+    assert await pressed(page) == ["Прошедшие 7 дней"]
+    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '3'")
+
+    await page.click(".presets button:text-is('Предстоящие 7 дней')")
+    await page.wait_for_function("() => document.querySelector('.reports-page input[name=to]').value === '2026-03-08'")
+    assert await period(page) == ("2026-03-02", "2026-03-08")
+    assert await pressed(page) == ["Предстоящие 7 дней"]
+    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '6'")
+
+    # Dates typed by hand are a period of one's own.
+    await choose_dates(page, "2026-03-03", "2026-03-03", "3")
+    assert await pressed(page) == ["Свой период"]
+    await page.click(".presets button:text-is('Этот месяц')")
+    await page.wait_for_function("() => document.querySelector('.reports-page input[name=to]').value === '2026-03-31'")
+    assert await period(page) == ("2026-03-01", "2026-03-31")
+
+
+async def test_an_empty_period_shows_zeros_and_no_arcs(page: Any, site: Site) -> None:
+    await seed_week(site)
+    await open_reports(page)
+    await choose_dates(page, "2026-03-01", "2026-03-07", "6")
+    assert await page.locator("svg.ring circle.ring-value").count() == 2  # 50 % and 50 %
     await page.fill(".reports-page input[name=from]", "2026-01-01")
     await page.fill(".reports-page input[name=to]", "2026-01-10")
     await page.wait_for_function("() => document.querySelectorAll('svg.chart circle').length === 10")
     assert await page.inner_text("[data-kpi=appointments] .kpi-value") == "0"
     assert await page.locator("svg.chart rect.bar").count() == 0
     assert await page.locator("svg.ring .ring-text").all_text_contents() == ["0%", "0%"]
+    # 0 % draws the grey track only: no arc, not even the dot of a round cap.
+    assert await page.locator("svg.ring circle.ring-value").count() == 0
+    assert await page.locator("svg.ring circle.ring-track").count() == 2
