@@ -6,6 +6,7 @@ Response models only document the shapes for the OpenAPI document.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictInt, field_validator
@@ -147,9 +148,23 @@ MAX_SEQ = 2**63 - 1  # seq is a 64-bit integer in both journals
 
 
 class JournalQuery(BaseModel):
+    """``type`` may repeat; ``date_from``/``date_to`` are local dates of the event's ``at``
+    (the branch's zone for a branch's event, UTC for the others), both inclusive."""
+
     after_seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     stream: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
+    client_id: Id | None = None
+    staff_id: Id | None = None
+    appointment_id: Id | None = None
+    type: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
 
 
 class JournalEvent(BaseModel):
@@ -160,6 +175,7 @@ class JournalEvent(BaseModel):
     at: str
     actor: str
     data: dict[str, Any]
+    text: str  # one Russian sentence: who did what, with names and the branch's local times
 
 
 class JournalPage(BaseModel):

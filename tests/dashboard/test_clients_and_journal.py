@@ -91,7 +91,7 @@ async def test_journal_is_admin_only_pages_and_never_shows_users(env: Env) -> No
     last = page["events"][-1]
     assert (last["type"], last["actor"], last["stream"]) == (
         "appointment.created", "user:admin", f"branch:{env.salon.branch_id}")
-    assert set(last) == {"seq", "stream", "version", "type", "at", "actor", "data"}
+    assert set(last) == {"seq", "stream", "version", "type", "at", "actor", "data", "text"}
     collected, after = [], 0
     while True:
         r = await env.client.get(url, headers=env.salon.headers, query_string={"after_seq": after, "limit": 2})
