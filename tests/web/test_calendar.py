@@ -120,3 +120,83 @@ async def test_clicking_an_empty_cell_opens_the_booking_form_prefilled(page: Any
     booked = page.locator(f"{column(site, 'Ольга Иванова')} .cal-appt", has_text="Звонок с улицы")
     await booked.wait_for(timeout=3000)
     assert await booked.get_attribute("data-start") == "2026-03-02T15:30:00+03:00"
+
+
+async def new_branch(site: Site, name: str = "Филиал на Невском") -> str:
+    r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
+                            json={"name": name, "timezone": "Europe/Moscow"})
+    assert r.status_code == 201, await r.get_data(as_text=True)
+    return (await r.get_json())["id"]  # type: ignore[no-any-return]
+
+
+async def inside_viewport(page: Any, selector: str) -> bool:
+    box = await page.locator(selector).bounding_box()
+    size = page.viewport_size
+    return bool(box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"]
+                and box["y"] + box["height"] <= size["height"])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_a_branch_without_masters_says_what_to_do_inside_the_view(page: Any, site: Site, width: int) -> None:
+    empty = await new_branch(site)
+    await page.set_viewport_size({"width": width, "height": 800})
+    await sign_in(page)
+    await page.goto("/#/calendar")
+    await page.wait_for_selector(".cal-col")
+    await page.select_option(".calendar-page select[name=branch]", empty)
+    notice = page.locator(".calendar-page .empty-state")
+    await notice.wait_for()
+    assert await inside_viewport(page, ".calendar-page .empty-state")
+    assert await page.locator(".cal-scroll").is_hidden()
+    text = await notice.inner_text()
+    assert "В этом филиале пока нет мастеров" in text
+    assert "Добавьте мастеров на странице «Мастера и график»" in text
+    assert "Добавьте услуги на странице «Услуги и цены»" in text  # no services either
+    staff_link = notice.locator("a[href='#/staff']")
+    assert await staff_link.inner_text() == "«Мастера и график»"
+    assert await notice.locator("a[href='#/services']").count() == 1
+    await page.screenshot(path=artifact(f"calendar-empty-{width}.png"))
+    await staff_link.click()
+    await page.wait_for_function("() => location.hash === '#/staff'")
+
+    # A service for the branch, still no masters: only the masters' message stays.
+    r = await site.api.post("/api/v1/admin/services", headers=site.headers, json={
+        "name": "Маникюр", "price": "1500", "duration_min": 60, "branch_ids": [empty]})
+    assert r.status_code == 201, await r.get_data(as_text=True)
+    await page.goto("/#/calendar")
+    await notice.wait_for()
+    await page.wait_for_function("() => !document.querySelector('.empty-state a[href=\"#/services\"]')")
+    assert await notice.locator("a[href='#/staff']").count() == 1
+    # The demo branch has both: no message, the grid is back.
+    await page.select_option(".calendar-page select[name=branch]", site.branch_id)
+    await notice.wait_for(state="hidden")
+    await page.wait_for_selector(".cal-col")
+
+
+async def test_many_masters_scroll_sideways_under_a_fixed_time_column(page: Any, site: Site) -> None:
+    week = {d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    for i in range(1, 10):
+        r = await site.api.post("/api/v1/admin/staff", headers=site.headers, json={
+            "branch_id": site.branch_id, "name": f"Мастер номер {i}",
+            "service_ids": [site.services["Женская стрижка"]], "schedule": week})
+        assert r.status_code == 201, await r.get_data(as_text=True)
+    last = await site.manual(at("12:00"), phone="+79161234567", name="У последнего мастера",
+                             staff=None)  # any master: the least busy one
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await open_calendar(page)
+    assert await page.locator(".cal-head").count() == 12
+    scroller = page.locator(".cal-scroll")
+    assert await scroller.evaluate("s => s.scrollWidth > s.clientWidth")
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    heads = await page.locator(".cal-head").evaluate_all("hs => hs.map(h => h.getBoundingClientRect().width)")
+    assert min(heads) >= 150  # readable columns instead of squeezed ones
+    axis_before = await page.locator(".cal-axis").bounding_box()
+    await scroller.evaluate("s => { s.scrollLeft = s.scrollWidth; }")
+    await page.wait_for_function("() => document.querySelector('.cal-scroll').scrollLeft > 0")
+    axis_after = await page.locator(".cal-axis").bounding_box()
+    assert axis_after["x"] == axis_before["x"]  # the hours stay on the left
+    box = await scroller.bounding_box()
+    last_head = await page.locator(".cal-head").last.bounding_box()
+    assert box["x"] <= last_head["x"] and last_head["x"] + last_head["width"] <= box["x"] + box["width"] + 1
+    await page.locator(block(last["id"])).wait_for()
+    await page.screenshot(path=artifact("calendar-many-masters.png"))

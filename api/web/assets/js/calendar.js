@@ -219,11 +219,11 @@ function toolbar() {
   const day = h("input", { type: "date", name: "day", "aria-label": "День", value: prefs.day || "" });
   const go = (d) => { prefs.day = d; day.value = d; load(); };
   day.addEventListener("change", () => day.value && go(day.value));
-  return h("div", { class: "toolbar" }, select,
+  return h("div", { class: "toolbar" }, select, h("div", { class: "day-nav" },
     h("button", { type: "button", class: "ghost", "aria-label": "Предыдущий день", on: { click: () => go(addDays(prefs.day, -1)) } }, "‹"),
     day,
     h("button", { type: "button", class: "ghost", "aria-label": "Следующий день", on: { click: () => go(addDays(prefs.day, 1)) } }, "›"),
-    h("button", { type: "button", class: "ghost", on: { click: () => prefs.today && go(prefs.today) } }, "Сегодня"));
+    h("button", { type: "button", class: "ghost", on: { click: () => prefs.today && go(prefs.today) } }, "Сегодня")));
 }
 
 export function mount(view) {
