@@ -208,6 +208,7 @@ async def _account_command(settings: Settings, actor: str, check: Callable[[Jour
     from actors.core.messages import event_data
     from actors.core.users import UsersState
     from actors.streams import USERS, fold
+    from api.texts.language import render
     from storage.factory import open_journal
     from storage.journal import ConcurrencyConflict, NewEvent
 
@@ -223,7 +224,7 @@ async def _account_command(settings: Settings, actor: str, check: Callable[[Jour
         try:
             events = decide(users)
         except DomainError as err:
-            print(f"error: {err.detail}", file=sys.stderr)
+            print(f"error: {render(err.message, 'en')}", file=sys.stderr)
             return 2
         at = utc(SystemClock().now())
         try:

@@ -172,7 +172,7 @@ class StreamActor(Generic[S]):
     async def ask(self, message: Any, actor: str = "system") -> Any:
         """Send ``message`` and wait for its answer (or its DomainError/JournalError)."""
         if self.lifecycle is not Lifecycle.RUNNING:
-            raise ActorStopped("the service is shutting down")
+            raise ActorStopped("server.stopping")
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._mailbox.put_nowait(Envelope(message, actor, reply))
         return await reply
@@ -186,7 +186,7 @@ class StreamActor(Generic[S]):
 
     def tell(self, message: Any, actor: str = "system") -> None:
         if self.lifecycle is not Lifecycle.RUNNING:
-            raise ActorStopped("the service is shutting down")
+            raise ActorStopped("server.stopping")
         self._mailbox.put_nowait(Envelope(message, actor, None))
 
     async def stop(self) -> None:
@@ -220,7 +220,7 @@ class StreamActor(Generic[S]):
         while not self._mailbox.empty():
             item = self._mailbox.get_nowait()
             if isinstance(item, Envelope) and item.reply and not item.reply.done():
-                item.reply.set_exception(ActorStopped("the service is shutting down"))
+                item.reply.set_exception(ActorStopped("server.stopping"))
 
     async def _turn(self, batch: list[Envelope]) -> None:
         if self._stale and not await self._stale_turn(batch):

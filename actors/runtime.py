@@ -126,7 +126,7 @@ class Runtime:
         actor = self.branches.get(branch_id)
         b = actor.committed.branch if actor else None
         if actor is None or b is None or (not b.active and not include_closed):
-            raise NotFound("branch not found")
+            raise NotFound("branch.not_found")
         return actor
 
     async def open_branch(self, branch: Branch, actor: str) -> Branch:

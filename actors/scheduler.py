@@ -220,11 +220,11 @@ class Scheduler:
         state = self._branch_state(branch_id)
         service = self._catalogue.services.get(service_id)
         if service is None or not service.active or branch_id not in service.branch_ids:
-            raise NotFound("service not found in this branch")
+            raise NotFound("service.not_in_branch")
         if staff_id is not None:
             staff = state.staff.get(staff_id)
             if staff is None or not staff.active:
-                raise NotFound("staff member not found in this branch")
+                raise NotFound("staff.not_in_branch")
         return state, service
 
     def staff(self, branch_id: str | None = None) -> list[Staff]:
@@ -241,12 +241,12 @@ class Scheduler:
             staff = state.staff.get(staff_id)
             if staff is not None and staff.active and state.branch is not None and state.branch.active:
                 return staff
-        raise NotFound("staff member not found" + (" in this branch" if branch_id else ""))
+        raise NotFound("staff.not_in_branch" if branch_id else "staff.not_found")
 
     def client(self, client_id: str) -> Client:
         client = self._clients.clients.get(client_id)
         if client is None:
-            raise NotFound("client not found")
+            raise NotFound("client.not_found")
         return client
 
     def client_by_telegram(self, telegram_id: int) -> Client | None:
@@ -318,7 +318,7 @@ class Scheduler:
         actor = self._runtime.branches.get(branch_id) if branch_id else None
         appt = actor.committed.appointments.get(appointment_id) if actor else None
         if appt is None:
-            raise NotFound("appointment not found")
+            raise NotFound("appointment.not_found")
         return appt
 
     def appointment_in(self, branch_id: str, appointment_id: str) -> Appointment | None:
@@ -364,7 +364,7 @@ class Scheduler:
         if branch_ids:
             missing = [b for b in branch_ids if branch_stream(b) not in branches]
             if missing:
-                raise NotFound(f"branch {missing[0]!r} did not exist at {moment.isoformat()}")
+                raise NotFound("branch.not_at", branch=missing[0], moment=moment.isoformat())
             chosen = [branches[branch_stream(b)] for b in branch_ids]
         else:
             chosen = sorted((s for s in branches.values() if s.branch and s.branch.active),
@@ -428,13 +428,13 @@ class Scheduler:
                 self._runtime.new_id(), client_id, service, start, staff_id, self._hold_ttl_s, key, digest),
                 Held, f"client:{client_id}")
         if held.hold is None or not held.hold.live(self._clock.now()):  # a replay of a hold that is gone
-            raise HoldExpired("the hold made with this Idempotency-Key has expired or was used")
+            raise HoldExpired("hold.key_expired")
         return held.hold
 
     async def release_hold(self, client_id: str, hold_id: str) -> None:
         actor = self._hold_actor(hold_id)
         if actor is None:
-            raise NotFound("hold not found")
+            raise NotFound("hold.not_found")
         await actor.ask(ReleaseHold(hold_id, client_id), f"client:{client_id}")
 
     async def book_hold(self, client_id: str, hold_id: str, comment: str = "", key: str | None = None) -> Appointment:
@@ -444,7 +444,7 @@ class Scheduler:
             home = self._runtime.directory.key_branch(client_id, key) if key else None
             actor = self._runtime.branch(home) if home else self._hold_actor(hold_id)
             if actor is None:
-                raise HoldExpired("the hold has expired or does not exist; choose the time again")
+                raise HoldExpired("hold.expired")
             booked = await actor.request(BookSlot(
                 self._runtime.new_id(), client_id, comment=comment, hold_id=hold_id,
                 idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
@@ -492,7 +492,7 @@ class Scheduler:
         """422 if the client used ``key`` in another branch (a different request)."""
         home = self._runtime.directory.key_branch(client_id, key) if key else None
         if home is not None and home != branch_id:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+            raise IdempotencyKeyReused("idempotency.reused")
 
     # ============================================================ commands: managers
 
@@ -518,7 +518,7 @@ class Scheduler:
         re-checks inside the mailbox.
         """
         if status is Status.CANCELLED:
-            raise InvalidInput("a new booking cannot start as cancelled")
+            raise InvalidInput("booking.cancelled_start")
         service = self.offered(branch_id, service_id)
         actor = self._runtime.branch(branch_id)
         known = self.client_by_phone(phone)
@@ -564,7 +564,7 @@ class Scheduler:
             try:
                 self._branch_state(bid)
             except NotFound:
-                raise InvalidInput(f"unknown branch {bid!r}") from None
+                raise InvalidInput("branch.unknown", branch=bid) from None
         return tuple(dict.fromkeys(branch_ids))
 
     async def add_service(self, service: Service, who: str) -> Service:
@@ -584,9 +584,9 @@ class Scheduler:
         for sid in service_ids:
             svc = self._catalogue.services.get(sid)
             if svc is None or not svc.active:
-                raise InvalidInput(f"unknown service {sid!r}")
+                raise InvalidInput("service.unknown", service=sid)
             if branch_id not in svc.branch_ids:
-                raise InvalidInput(f"service {sid!r} is not offered in this branch")
+                raise InvalidInput("service.not_offered_id", service=sid)
         return tuple(dict.fromkeys(service_ids))
 
     async def add_staff(self, staff: Staff, who: str) -> Staff:

@@ -47,9 +47,6 @@ SECURITY_HEADERS = {
 }
 
 
-NUL_REFUSED = "NUL characters (\\u0000) are not allowed"
-
-
 class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         return orjson.dumps(obj, default=self.default, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -60,7 +57,7 @@ class OrjsonProvider(DefaultJSONProvider):
         # before any handler or actor sees it. JSON can only spell it as an escape.
         escaped = "\\u0000" in s if isinstance(s, str) else b"\\u0000" in s
         if escaped and _has_nul(value):
-            raise ApiError(400, "validation_error", f"{NUL_REFUSED} in JSON strings")
+            raise ApiError(400, "validation_error", "request.nul_json")
         return value
 
 
@@ -138,14 +135,14 @@ def create_app(
     async def _no_nul() -> None:
         """A NUL in the path or query is a malformed request (400), whoever sends it."""
         if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-            raise ApiError(400, "validation_error", f"{NUL_REFUSED} in the URL")
+            raise ApiError(400, "validation_error", "request.nul_url")
 
     @app.before_request
     async def _body_limit() -> None:
         if request.path in LARGE_BODIES:
             return
         limit = z.settings.max_body_bytes
-        too_large = ApiError(413, "payload_too_large", f"the request body is larger than {limit} bytes")
+        too_large = ApiError(413, "payload_too_large", "request.larger_than", limit=limit)
         if request.content_length is not None and request.content_length > limit:
             raise too_large
         # Bodies sent without a Content-Length (chunked): Quart checks the limit as data

@@ -44,11 +44,11 @@ class Principal:
 
     def check_branch(self, branch_id: str) -> None:
         if not self.sees(branch_id):
-            raise ApiError(403, "forbidden", "this branch is outside your access")
+            raise ApiError(403, "forbidden", "auth.branch")
 
     def require_admin(self) -> None:
         if not self.is_admin:
-            raise ApiError(403, "forbidden", "administrators only")
+            raise ApiError(403, "forbidden", "auth.admins_only")
 
 
 class Tokens:
@@ -71,7 +71,7 @@ class Tokens:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
-                raise unauthorized("invalid token")
+                raise unauthorized("auth.invalid_token")
             claims = jwt.decode(
                 token, self._secret, algorithms=[ALGORITHM],
                 # Expiry is checked below against the injected clock, not the OS clock.
@@ -80,16 +80,16 @@ class Tokens:
             )
             now = self._clock.now()
             if not isinstance(claims["exp"], (int, float)) or not isinstance(claims["nbf"], (int, float)):
-                raise unauthorized("invalid token")
+                raise unauthorized("auth.invalid_token")
             if claims["exp"] <= now or claims["nbf"] > now + 5:
-                raise unauthorized("token expired or not yet valid")
+                raise unauthorized("auth.token_expired")
         except jwt.PyJWTError:
-            raise unauthorized("invalid token") from None
+            raise unauthorized("auth.invalid_token") from None
         role, branches, session = claims["role"], claims["branches"], claims["ver"]
         if role not in ("admin", "manager") or not isinstance(branches, list) or not all(
             isinstance(b, str) for b in branches
         ) or not isinstance(session, int):
-            raise unauthorized("invalid token")
+            raise unauthorized("auth.invalid_token")
         return Principal(str(claims["sub"]), role, tuple(branches), float(claims["exp"]), session)
 
     def current(self, token: str, account: Callable[[str], User | None]) -> Principal:
@@ -97,13 +97,13 @@ class Tokens:
         principal = self.verify(token)
         user = account(principal.login)
         if user is None or user.disabled or user.session != principal.session:
-            raise unauthorized("signed out: the account was changed or disabled; sign in again")
+            raise unauthorized("auth.signed_out")
         return principal
 
 
 def bearer(header: str | None) -> str:
     if not header or not header.startswith("Bearer "):
-        raise unauthorized("send Authorization: Bearer <token>")
+        raise unauthorized("auth.no_bearer")
     return header[len("Bearer "):].strip()
 
 

@@ -13,7 +13,7 @@ def current_user() -> Principal:
     """The caller's verified token (401 if missing, invalid or expired)."""
     z = app_context()
     if z.tokens is None:
-        raise unauthorized("manager sign-in is not configured (ZAPIS_JWT_SECRET)")
+        raise unauthorized("auth.not_configured")
     return z.tokens.current(bearer(request.headers.get("Authorization")), z.scheduler.user)
 
 

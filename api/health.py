@@ -8,7 +8,7 @@ from quart import Blueprint, Response
 from quart_schema import document_response
 
 from api.context import app_context
-from api.problems import problem
+from api.problems import problem, text
 from api.schemas import Health
 from storage.journal import JournalError
 
@@ -26,9 +26,9 @@ async def healthz() -> dict[str, Any]:
 async def readyz() -> Response | dict[str, Any]:
     ctx = app_context()
     if not ctx.ready:
-        return problem(503, "unavailable", "starting up")
+        return problem(503, "unavailable", text("server.starting"))
     try:
         await ctx.journal.ping()
     except JournalError:
-        return problem(503, "unavailable", "the journal's database is unreachable")
+        return problem(503, "unavailable", text("db.unreachable"))
     return {"status": "ready"}

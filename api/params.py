@@ -19,15 +19,15 @@ from actors.core.schedule import check_range, parse_date
 def parse_instant(raw: object, what: str = "start") -> Instant:
     """An ISO 8601 instant with a UTC offset (``2026-03-02T10:00:00+03:00`` or ``…Z``)."""
     if not isinstance(raw, str) or len(raw) > 40:
-        raise InvalidInput(f"{what} must be an ISO 8601 date-time with an offset")
+        raise InvalidInput("datetime.format", field=what)
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{what}: no such date-time {raw!r}") from None
+        raise InvalidInput("datetime.no_such", field=what, raw=raw) from None
     if moment.tzinfo is None:
-        raise InvalidInput(f"{what} needs a UTC offset, e.g. 2026-03-02T10:00:00+03:00")
+        raise InvalidInput("datetime.offset", field=what)
     if moment.second or moment.microsecond:
-        raise InvalidInput(f"{what} must be on a whole minute")
+        raise InvalidInput("datetime.minute", field=what)
     return int(moment.timestamp())
 
 
@@ -53,9 +53,9 @@ def decode_cursor(raw: str) -> list[object]:
         padded = raw + "=" * (-len(raw) % 4)
         value = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        raise InvalidInput("cursor is not valid; use next_cursor from the previous page") from None
+        raise InvalidInput("cursor.invalid") from None
     if not isinstance(value, list):
-        raise InvalidInput("cursor is not valid; use next_cursor from the previous page")
+        raise InvalidInput("cursor.invalid")
     return value
 
 
@@ -75,7 +75,7 @@ def keyset_page(items: Iterable[T], key: Callable[[T], Position], shape: tuple[t
     if cursor is not None:
         raw = decode_cursor(cursor)
         if len(raw) != len(shape) or not all(type(v) is t for v, t in zip(raw, shape)):
-            raise InvalidInput("cursor is not valid; use next_cursor from the previous page")
+            raise InvalidInput("cursor.invalid")
         after = tuple(v for v in raw if isinstance(v, (int, str)))
     ordered = sorted(items, key=key, reverse=newest_first)
     if after is not None:

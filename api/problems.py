@@ -11,6 +11,11 @@ down or the server is stopping; nothing was written — except when the
 connection died during COMMIT and the database stayed away longer than the
 journal waits to learn the outcome: then the detail says it is unknown),
 ``internal_error`` (500).
+
+Language (SPEC §9.1): the ``detail`` is worded here, from the catalogue
+(``api/texts``), in the language ``Accept-Language`` prefers — Russian for
+``ru``, English otherwise; the ``code`` never changes. Errors carry a
+message key and its parameters, never a finished sentence.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import logging
 from typing import Any
 
 import orjson
-from quart import Quart, Response
+from quart import Quart, Response, has_request_context, has_websocket_context, request, websocket
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from actors.core import errors as domain
+from actors.core.errors import Message
 from api.admin.import_files import errors as import_files
+from api.texts.language import Lang, language, render, validation_detail
 from storage.journal import ConcurrencyConflict, JournalInDoubt, JournalUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,18 +65,48 @@ WERKZEUG_CODES = {
     429: "rate_limited",
 }
 
+HTTP_TEXTS = {400: "request.malformed", 404: "request.no_route", 405: "request.method",
+              413: "request.too_large", 415: "request.not_json"}
+
 
 class ApiError(Exception):
-    """An HTTP-level refusal raised by handlers (auth, rate limits, files)."""
+    """An HTTP-level refusal raised by handlers (auth, rate limits, files).
 
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
+    ``key`` and ``params`` name the text in the catalogue (``api/texts``):
+    ``ApiError(400, "validation_error", "import.no_file")``.
+    """
+
+    def __init__(self, status: int, code: str, key: str, headers: dict[str, str] | None = None,
+                 **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(str(self.message))
+        self.status, self.code = status, code
         self.headers = headers or {}
 
+    @property
+    def detail(self) -> str:
+        """In English (a socket's close reason, logs)."""
+        return render(self.message, "en", self.code)
 
-def unauthorized(detail: str = "missing or invalid credentials") -> ApiError:
-    return ApiError(401, "unauthorized", detail)
+
+def unauthorized(key: str = "auth.credentials") -> ApiError:
+    return ApiError(401, "unauthorized", key)
+
+
+def reader() -> Lang:
+    """The language of the request being answered (``Accept-Language``)."""
+    if has_request_context():
+        return language(request.headers.get("Accept-Language"))
+    if has_websocket_context():
+        return language(websocket.headers.get("Accept-Language"))
+    return "en"
+
+
+def text(message: Message | str, code: str = "validation_error", **params: object) -> str:
+    """``message`` (a catalogue key and parameters) in the reader's language."""
+    if isinstance(message, str):
+        message = Message(message, params)
+    return render(message, reader(), code)
 
 
 def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -92,22 +129,19 @@ def _validation_detail(err: RequestSchemaValidationError) -> str:
     inner = err.validation_error
     errors = getattr(inner, "errors", None)
     if callable(errors):
-        parts = []
-        for e in errors()[:5]:
-            where = ".".join(str(p) for p in e.get("loc", ())) or "body"
-            parts.append(f"{where}: {e.get('msg', 'invalid')}")
-        return "; ".join(parts) or "invalid request"
-    return str(inner) or "invalid request"
+        path = request.path if has_request_context() else ""
+        return validation_detail(errors(), reader(), path)
+    return text("request.invalid")
 
 
 def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(domain.DomainError)
     async def _domain(err: domain.DomainError) -> Response:
-        return problem(STATUS.get(type(err), 400), err.code, err.detail)
+        return problem(STATUS.get(type(err), 400), err.code, text(err.message, err.code))
 
     @app.errorhandler(ApiError)
     async def _api(err: ApiError) -> Response:
-        return problem(err.status, err.code, err.detail, err.headers)
+        return problem(err.status, err.code, text(err.message, err.code), err.headers)
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema(err: RequestSchemaValidationError) -> Response:
@@ -115,33 +149,26 @@ def register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(JournalUnavailable)
     async def _journal_down(err: JournalUnavailable) -> Response:
-        return problem(503, "unavailable", "the database is unavailable; nothing was saved, try again",
-                       {"Retry-After": "2"})
+        return problem(503, "unavailable", text("db.down"), {"Retry-After": "2"})
 
     @app.errorhandler(JournalInDoubt)
     async def _journal_in_doubt(err: JournalInDoubt) -> Response:
-        return problem(503, "unavailable",
-                       "the database went away while saving: the outcome is unknown; check before retrying "
-                       "(a retry with the same Idempotency-Key is safe)", {"Retry-After": "2"})
+        return problem(503, "unavailable", text("db.in_doubt"), {"Retry-After": "2"})
 
     @app.errorhandler(ConcurrencyConflict)
     async def _conflict(err: ConcurrencyConflict) -> Response:
-        return problem(503, "unavailable", "another writer changed this data; try again", {"Retry-After": "1"})
+        return problem(503, "unavailable", text("db.conflict"), {"Retry-After": "1"})
 
     @app.errorhandler(UnicodeDecodeError)
     async def _not_utf8(err: UnicodeDecodeError) -> Response:
-        return problem(400, "validation_error", "the request body is not valid UTF-8")
+        return problem(400, "validation_error", text("request.not_utf8"))
 
     @app.errorhandler(HTTPException)
     async def _http(err: HTTPException) -> Response:
         status = err.code or 500
         code = WERKZEUG_CODES.get(status, "internal_error" if status >= 500 else "validation_error")
-        detail = {
-            400: "malformed request: the body must be valid JSON of the documented shape",
-            404: "no such resource", 405: "this method is not allowed here",
-            413: "the request body is too large",
-            415: "send the body as application/json",
-        }.get(status, err.description or "error")
+        key = HTTP_TEXTS.get(status)
+        detail = text(key or err.description or "error", code)  # a library's words: English only
         allowed = getattr(err, "valid_methods", None)  # MethodNotAllowed's
         headers = {"Allow": ", ".join(allowed)} if allowed else None
         return problem(status, code, detail, headers)
@@ -149,4 +176,4 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(Exception)
     async def _bug(err: Exception) -> Response:
         log.exception("unhandled error")
-        return problem(500, "internal_error", "an internal error occurred; it has been logged")
+        return problem(500, "internal_error", text("server.bug"))

@@ -24,8 +24,8 @@ class RateLimiter:
             start, count = now, 0
         if count >= self.limit:
             retry = max(1, math.ceil(start + self.window_s - now))
-            raise ApiError(429, "rate_limited", f"too many {self.what}; try again in {retry} s",
-                           {"Retry-After": str(retry)})
+            raise ApiError(429, "rate_limited", "rate.limited", {"Retry-After": str(retry)},
+                           what=self.what, retry=retry)
         self._windows[key] = (start, count + 1)
         if len(self._windows) > 100_000:  # forget finished windows; bounded memory
             self._windows = {k: v for k, v in self._windows.items() if now - v[0] < self.window_s}

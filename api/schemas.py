@@ -1,6 +1,8 @@
 """Request and response models (pydantic) — the OpenAPI document is built from them.
 
 Requests forbid unknown fields, so a typo is a 400, not a silent no-op.
+A validator refuses with ``InvalidValue(key, **params)``: a catalogue text
+(``api/texts``) the 400 words in the reader's language.
 """
 
 from __future__ import annotations
@@ -10,9 +12,20 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
+from actors.core.errors import Message
+from api.texts.language import render
+
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 HHMM = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
+
+
+class InvalidValue(ValueError):
+    """A validator's refusal: a catalogue key and parameters (English for pydantic's own ``msg``)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.message = Message(key, params)
+        super().__init__(render(self.message, "en"))
 
 
 class RequestModel(BaseModel):
@@ -25,11 +38,11 @@ def _price(value: Any) -> str:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValueError("price must be a decimal string such as \"1500.00\"") from None
+        raise InvalidValue("price.format") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e9"):
-        raise ValueError("price must be between 0 and 999999999.99")
+        raise InvalidValue("price.range")
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("price has at most two decimal places")
+        raise InvalidValue("price.cents")
     return str(amount.quantize(Decimal("0.01")))
 
 

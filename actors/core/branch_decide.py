@@ -66,7 +66,7 @@ from actors.core.slots import (
 def decide(state: BranchState, command: Command, now: float) -> list[Event]:
     """The events ``command`` produces against ``state`` at ``now``."""
     if state.branch is None and not isinstance(command, OpenBranch):
-        raise NotFound("branch not found")
+        raise NotFound("branch.not_found")
     match command:
         case HoldSlot():
             return _hold(state, command, now)
@@ -81,11 +81,11 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
         case ReleaseHold():
             hold = state.holds.get(command.hold_id)
             if hold is None or hold.client_id != command.client_id or not hold.live(now):
-                raise NotFound("hold not found")
+                raise NotFound("hold.not_found")
             return [HoldReleased(hold.id)]
         case OpenBranch():
             if state.branch is not None:
-                raise InvalidInput("branch already exists")
+                raise InvalidInput("branch.exists")
             b = command.branch
             return [BranchOpened(b.id, b.name, b.timezone, b.address, b.slot_step_min,
                                  b.horizon_days, b.min_notice_min, b.cancel_notice_min)]
@@ -119,14 +119,14 @@ def _enc(intervals: Mapping[str, Sequence[tuple[int, int]]]) -> dict[str, list[l
 def _staff(state: BranchState, staff_id: str) -> Staff:
     staff = state.staff.get(staff_id)
     if staff is None or not staff.active:
-        raise NotFound("staff member not found")
+        raise NotFound("staff.not_found")
     return staff
 
 
 def _appointment(state: BranchState, appointment_id: str) -> Appointment:
     appt = state.appointments.get(appointment_id)
     if appt is None:
-        raise NotFound("appointment not found")
+        raise NotFound("appointment.not_found")
     return appt
 
 
@@ -138,14 +138,14 @@ def _replayed(state: BranchState, client_id: str, key: str | None, request_hash:
     if entry is None:
         return False
     if entry.request_hash != request_hash:
-        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+        raise IdempotencyKeyReused("idempotency.reused")
     return True
 
 
 def _check_service(state: BranchState, service: Service) -> None:
     assert state.branch is not None
     if not service.active or state.branch.id not in service.branch_ids:
-        raise NotFound("service not offered in this branch")
+        raise NotFound("service.not_offered")
 
 
 def _pick_staff(
@@ -165,7 +165,7 @@ def _pick_staff(
         and is_free(state, s.id, start, block_end, holds)
     ]
     if not fitting:
-        raise SlotUnavailable("this time is not available")
+        raise SlotUnavailable("slot.not_available")
     if len(fitting) == 1:  # e.g. the client named the staff member: no load to compare
         return fitting[0].id
     day = local_date(start, zone(state.branch.timezone))
@@ -175,7 +175,7 @@ def _pick_staff(
 def _client_window(state: BranchState, start: Instant, now: float) -> None:
     earliest, latest = bookable_window(state, now)
     if not earliest <= start <= latest:
-        raise SlotUnavailable("this time is outside the booking window")
+        raise SlotUnavailable("slot.outside_window")
 
 
 def _hold(state: BranchState, cmd: HoldSlot, now: float) -> list[Event]:
@@ -198,17 +198,17 @@ def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
     if cmd.hold_id is not None:
         hold = state.holds.get(cmd.hold_id)
         if hold is None or hold.client_id != cmd.client_id or not hold.live(now):
-            raise HoldExpired("the hold has expired or does not exist; choose the time again")
+            raise HoldExpired("hold.expired")
         service_id, staff_id, start, end, block_end = (
             hold.service_id, hold.staff_id, hold.start, hold.end, hold.block_end)
     else:
         svc = cmd.service
         if svc is None or cmd.start is None:
-            raise InvalidInput("give hold_id, or service_id and start")
+            raise InvalidInput("booking.what")
         _check_service(state, svc)
         if cmd.by_manager:
             if cmd.start < now:
-                raise SlotUnavailable("this time is in the past")
+                raise SlotUnavailable("slot.past")
         else:
             _client_window(state, cmd.start, now)
         staff_id = _pick_staff(state, svc, cmd.start, cmd.staff_id, now, cmd.client_id,
@@ -240,7 +240,7 @@ def _own_overlapping_hold(
 
 def _check_version(appt: Appointment, version: int | None) -> None:
     if version is not None and version != appt.version:
-        raise VersionConflict(f"the appointment is at version {appt.version}, not {version}")
+        raise VersionConflict("version.stale", current=appt.version, given=version)
 
 
 def _change_status(state: BranchState, cmd: ChangeStatus, now: float) -> list[Event]:
@@ -251,7 +251,7 @@ def _change_status(state: BranchState, cmd: ChangeStatus, now: float) -> list[Ev
     if not appt.occupying and cmd.status in OCCUPYING:
         holds = blocking_holds(state, now, None)  # every live hold, the client's own too
         if not is_free(state, appt.staff_id, appt.start, appt.block_end, holds, ignore=appt.id):
-            raise SlotUnavailable("the time of this appointment has been taken meanwhile")
+            raise SlotUnavailable("slot.taken_meanwhile")
     return [StatusChanged(appt.id, cmd.status.value, appt.status.value, now)]
 
 
@@ -259,19 +259,19 @@ def _reschedule(state: BranchState, cmd: Reschedule, now: float) -> list[Event]:
     appt = _appointment(state, cmd.appointment_id)
     _check_version(appt, cmd.version)
     if appt.status in FINAL:
-        raise InvalidTransition(f"a {appt.status.value} appointment cannot be rescheduled")
+        raise InvalidTransition("transition.reschedule", status=appt.status.value)
     staff = _staff(state, cmd.staff_id or appt.staff_id)
     duration, buffer = appt.end - appt.start, appt.block_end - appt.end
     if cmd.start < now:
-        raise SlotUnavailable("this time is in the past")
+        raise SlotUnavailable("slot.past")
     if not in_working_time(state, staff, cmd.start, duration):
-        raise SlotUnavailable("the staff member does not work at this time")
+        raise SlotUnavailable("slot.staff_off")
     if appt.service_id not in staff.service_ids:
-        raise SlotUnavailable("this staff member does not perform the service")
+        raise SlotUnavailable("slot.staff_service")
     holds = blocking_holds(state, now, None)  # every live hold, the client's own too
     block_end = cmd.start + duration + buffer
     if not is_free(state, staff.id, cmd.start, block_end, holds, ignore=appt.id):
-        raise SlotUnavailable("this time is taken")
+        raise SlotUnavailable("slot.taken")
     if staff.id == appt.staff_id and cmd.start == appt.start:
         return []
     return [Rescheduled(appt.id, staff.id, cmd.start, cmd.start + duration, block_end, now)]
@@ -281,10 +281,9 @@ def _cancel_as_client(state: BranchState, cmd: CancelAsClient, now: float) -> li
     assert state.branch is not None
     appt = _appointment(state, cmd.appointment_id)
     if appt.client_id != cmd.client_id:
-        raise NotFound("appointment not found")
+        raise NotFound("appointment.not_found")
     if appt.status not in (Status.NEW, Status.CONFIRMED):
-        raise InvalidTransition(f"a {appt.status.value} appointment cannot be cancelled")
+        raise InvalidTransition("transition.cancel", status=appt.status.value)
     if appt.start - now < state.branch.cancel_notice_min * 60:
-        raise InvalidTransition(
-            f"too late to cancel: at least {state.branch.cancel_notice_min} minutes before the visit")
+        raise InvalidTransition("cancel.too_late", minutes=state.branch.cancel_notice_min)
     return [CancelledByClient(appt.id, now)]

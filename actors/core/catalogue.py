@@ -19,7 +19,7 @@ class CatalogueState:
     def service(self, service_id: str, *, active_only: bool = True) -> Service:
         svc = self.services.get(service_id)
         if svc is None or (active_only and not svc.active):
-            raise NotFound("service not found")
+            raise NotFound("service.not_found")
         return svc
 
     def copy(self) -> CatalogueState:
@@ -47,7 +47,7 @@ def evolve_catalogue(state: CatalogueState, event: Event) -> CatalogueState:
 
 def add_service(state: CatalogueState, service: Service) -> list[Event]:
     if service.id in state.services:
-        raise InvalidInput("service already exists")
+        raise InvalidInput("service.exists")
     s = service
     return [ServiceAdded(s.id, s.name, s.price, s.currency, s.duration_min, s.buffer_min, list(s.branch_ids))]
 

@@ -129,7 +129,7 @@ def register(
     by_phone = state.by_phone_client(phone)
     if by_tg is not None:
         if by_phone is not None and by_phone.id != by_tg.id:
-            raise ClientConflict("this phone number belongs to another client")
+            raise ClientConflict("client.phone_taken")
         changes: dict[str, object] = {}
         if by_tg.phone != phone:
             changes["phone"] = phone
@@ -139,7 +139,7 @@ def register(
         return Registration(events, by_tg.id, created=False)
     if by_phone is not None:
         if by_phone.telegram_id is not None:
-            raise ClientConflict("this phone number belongs to another Telegram account")
+            raise ClientConflict("client.phone_other_telegram")
         changes = {"telegram_id": telegram_id}
         if name and not by_phone.name:
             changes["name"] = name
@@ -163,7 +163,7 @@ def find_or_create_by_phone(
 def get_client(state: ClientsState, client_id: str) -> Client:
     client = state.clients.get(client_id)
     if client is None:
-        raise NotFound("client not found")
+        raise NotFound("client.not_found")
     return client
 
 
@@ -233,13 +233,13 @@ def update_client(state: ClientsState, client_id: str, changes: dict[str, Any]) 
     client = get_client(state, client_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise InvalidInput(f"cannot change {sorted(unknown)[0]!r}")
+        raise InvalidInput("client.readonly", field=sorted(unknown)[0])
     real = {k: v for k, v in changes.items() if getattr(client, k) != v}
     phone = real.get("phone")
     if phone is not None:
         owner = state.by_phone.get(phone)
         if owner is not None and owner != client_id:
-            raise ClientConflict("this phone number belongs to another client")
+            raise ClientConflict("client.phone_taken")
     return [ClientUpdated(client_id, real)] if real else []
 
 
@@ -247,10 +247,10 @@ def merge_clients(state: ClientsState, into_id: str, from_id: str) -> list[Event
     """Fold the duplicate ``from_id`` into ``into_id``: empty fields filled, notes joined,
     the Telegram link moved; two different Telegram accounts cannot become one client."""
     if into_id == from_id:
-        raise InvalidInput("a client cannot be merged into itself")
+        raise InvalidInput("client.merge_self")
     into, dup = get_client(state, into_id), get_client(state, from_id)
     if into.telegram_id is not None and dup.telegram_id is not None and into.telegram_id != dup.telegram_id:
-        raise ClientConflict("both profiles are linked to different Telegram accounts")
+        raise ClientConflict("client.merge_telegram")
     changes: dict[str, Any] = {k: getattr(dup, k) for k in ("name", "phone", "email", "birthday", "telegram_id")
                                if not getattr(into, k) and getattr(dup, k)}
     if dup.notes and dup.notes not in into.notes:

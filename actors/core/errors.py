@@ -13,17 +13,48 @@
     ├── IdempotencyKeyReused  same key, different request
     ├── Forbidden             outside the caller's branches or role
     └── ActorStopped          the actor is shutting down; nothing was done
+
+An error names what happened with a ``Message``: a key of the text
+catalogue (``api/texts/problems.py``) and its parameters, e.g.
+``InvalidInput("phone.invalid", phone="123")``. The core never words a
+text for a person: the interface renders the key in the reader's language
+(SPEC §9.1, ``Accept-Language``). A key that is not in the catalogue is
+shown as it is (English), with the code's general Russian text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A text for a person, not yet worded: a catalogue key and its parameters."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:  # for logs; people get the catalogue's wording
+        if not self.params:
+            return self.key
+        return f"{self.key} ({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
 
 
 class DomainError(Exception):
     code = "domain_error"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, key: str, /, **params: object) -> None:
+        super().__init__(key)
+        self.message = Message(key, params)
+
+    @property
+    def detail(self) -> str:
+        """The key and parameters, for logs (``api.texts.problems.render`` words it for people)."""
+        return str(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class NotFound(DomainError):

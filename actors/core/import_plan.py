@@ -37,7 +37,14 @@ spoil the plain duplicates of the rows it collided with.
 
 ``total_rows == len(created) + len(updated) + duplicates + len(errors)``
 always holds; an ``updated`` entry whose client had nothing empty to fill
-carries an empty dict (it still matched an existing client).
+carries an empty dict (it still matched an existing client, SPEC §3).
+``unchanged`` counts those entries: rows that matched an existing client
+and changed nothing, because every field they carry was already filled
+(re-importing an unchanged file answers ``updated == unchanged``).
+
+Messages. A row's error is a ``Message`` (a key of the text catalogue,
+``api/texts/imports.py``, and its parameters), worded in the reader's
+language by the interface.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from actors.core.errors import Message
 from actors.core.model import Client
 
 FIELDS = ("name", "phone", "telegram_id", "email", "birthday", "notes")
@@ -69,7 +77,7 @@ class ImportRow:
     email: str = ""
     birthday: str = ""  # ISO date or ""
     notes: str = ""
-    error: str | None = None
+    error: Message | None = None
 
 
 class ClientIndex(Protocol):
@@ -84,7 +92,12 @@ class ImportPlan:
     created: list[Client]
     updated: list[tuple[str, dict[str, object]]]  # (client_id, fields to fill)
     duplicates: int
-    errors: list[tuple[int, str]]  # (row, message)
+    errors: list[tuple[int, Message]]  # (row, message)
+
+    @property
+    def unchanged(self) -> int:
+        """``updated`` rows that filled nothing: their client already had every field they carry."""
+        return sum(1 for _, fills in self.updated if not fills)
 
 
 @dataclass(slots=True)
@@ -105,10 +118,10 @@ class _Result:
                 if self.existing is not None:
                     self.fills[name] = new
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         if self.existing is not None:
-            return f"client {self.existing.id}"
-        return f"the client from row {self.first_row}"
+            return Message("row.client", {"id": self.existing.id})
+        return Message("row.client_of_row", {"row": self.first_row})
 
 
 def _empty(value: object) -> bool:
@@ -124,8 +137,8 @@ def _keys(row: ImportRow) -> list[Key]:
     return keys
 
 
-def _show(key: Key) -> str:
-    return f"{key[0]} {key[1]}"
+def _show(key: Key) -> Message:
+    return Message("row.key", {"kind": key[0], "value": key[1]})
 
 
 @dataclass(slots=True)
@@ -137,7 +150,7 @@ class _Planner:
     poisoned: dict[Key, int] = field(default_factory=dict)  # key -> error row
     results: list[_Result] = field(default_factory=list)
     duplicates: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, Message]] = field(default_factory=list)
 
     def lookup(self, key: Key) -> _Result | Client | None:
         known = self.by_key.get(key)
@@ -153,7 +166,7 @@ class _Planner:
             return None
         return self.by_client.get(client.id, client)
 
-    def fail(self, row: ImportRow, keys: list[Key], message: str) -> None:
+    def fail(self, row: ImportRow, keys: list[Key], message: Message) -> None:
         self.errors.append((row.row, message))
         for key in keys:
             if key not in self.by_key and key not in self.poisoned:
@@ -164,12 +177,10 @@ class _Planner:
         if row.error is not None:
             return self.fail(row, keys, row.error)
         if not keys:
-            return self.fail(row, keys, "no usable phone or telegram_id")
+            return self.fail(row, keys, Message("row.no_key"))
         for key in keys:
             if key in self.poisoned:
-                return self.fail(
-                    row, keys, f"{_show(key)} repeats row {self.poisoned[key]}, which is an error row"
-                )
+                return self.fail(row, keys, Message("row.repeats", {"key": _show(key), "row": self.poisoned[key]}))
         targets: dict[object, tuple[Key, _Result | Client]] = {}
         for key in keys:
             target = self.lookup(key)
@@ -178,12 +189,8 @@ class _Planner:
                 targets.setdefault(token, (key, target))
         if len(targets) > 1:
             (k1, t1), (k2, t2) = list(targets.values())[:2]
-            return self.fail(
-                row,
-                keys,
-                f"{_show(k1)} and {_show(k2)} belong to different clients "
-                f"({_describe(t1)} and {_describe(t2)})",
-            )
+            return self.fail(row, keys, Message("row.conflict", {
+                "key1": _show(k1), "key2": _show(k2), "who1": _describe(t1), "who2": _describe(t2)}))
         if not targets:
             result = _Result(row.row, None, {name: getattr(row, name) for name in FIELDS})
             result.new_id = self.new_id()
@@ -203,8 +210,8 @@ class _Planner:
             self.by_key.setdefault(key, result)
 
 
-def _describe(target: _Result | Client) -> str:
-    return f"client {target.id}" if isinstance(target, Client) else target.describe()
+def _describe(target: _Result | Client) -> Message:
+    return Message("row.client", {"id": target.id}) if isinstance(target, Client) else target.describe()
 
 
 def plan_import(

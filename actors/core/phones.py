@@ -17,12 +17,12 @@ def normalize_phone(raw: str, region: str = "RU") -> str:
     """
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("phone is empty")
+        raise InvalidInput("phone.empty")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"not a phone number: {text!r}") from None
+        raise InvalidInput("phone.unparsable", phone=text) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"not a valid phone number: {text!r}")
+        raise InvalidInput("phone.invalid", phone=text)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return f"{e164};ext={number.extension}" if number.extension else e164

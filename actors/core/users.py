@@ -38,9 +38,9 @@ def evolve_users(state: UsersState, event: Event) -> UsersState:
 
 def create_user(state: UsersState, login: str, role: str, branches: tuple[str, ...], password_hash: str) -> list[Event]:
     if login in state.users:
-        raise InvalidInput(f"user {login!r} already exists")
+        raise InvalidInput("user.exists", login=login)
     if role not in ROLES:
-        raise InvalidInput("role must be admin or manager")
+        raise InvalidInput("user.role")
     return [UserCreated(login, role, list(branches), password_hash)]
 
 
@@ -52,9 +52,9 @@ def update_user(state: UsersState, cmd: UpdateUser) -> list[Event]:
     """
     user = state.users.get(cmd.login)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound("user.not_found")
     if cmd.role is not None and cmd.role not in ROLES:
-        raise InvalidInput("role must be admin or manager")
+        raise InvalidInput("user.role")
     wanted: dict[str, Any] = {"role": cmd.role, "branches": cmd.branches, "password_hash": cmd.password_hash,
                               "disabled": cmd.disabled}
     changes = {k: v for k, v in wanted.items() if v is not None and v != getattr(user, k)}
@@ -63,7 +63,7 @@ def update_user(state: UsersState, cmd: UpdateUser) -> list[Event]:
     after = replace(user, **changes)
     if _active_admin(user) and not _active_admin(after) and not any(
             _active_admin(u) for u in state.users.values() if u.login != user.login):
-        raise InvalidTransition("the last active admin cannot be disabled or made a manager")
+        raise InvalidTransition("user.last_admin")
     if "branches" in changes:
         changes["branches"] = list(changes["branches"])
     return [UserUpdated(cmd.login, changes, user.session + 1)]

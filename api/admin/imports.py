@@ -8,6 +8,14 @@ it as ONE journal append (chunked into ``clients.imported`` events): an
 import is wholly applied or wholly absent, even if the server dies midway.
 ``dry_run`` plans the same way and appends nothing, so it answers the counts
 the real run would.
+
+The answer is SPEC §3's ``{"total_rows", "created", "updated", "duplicates",
+"errors": [{"row", "message"}]}`` plus ``unchanged``: how many of the
+``updated`` rows changed nothing (their client already had every field the
+row carries), so a re-import of an unchanged file shows ``updated ==
+unchanged`` and the page «Дополнено 0». A row error's ``message`` and every
+refusal's ``detail`` follow ``Accept-Language`` (``ru``: Russian); the 413
+names the limit (``ZAPIS_IMPORT_MAX_BYTES``) in MB.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from actors.core.import_plan import ImportRow
 from api.context import app_context
 from api.guards import current_user
 from api.admin.import_files import Limits, open_import
-from api.problems import ApiError
+from api.problems import ApiError, text
 
 bp = Blueprint("system_import", __name__, url_prefix="/api/v1/system")
 security_scheme_blueprint(bp, [{"bearer": []}])
@@ -55,12 +63,13 @@ class ImportResult(BaseModel):
     total_rows: int
     created: int
     updated: int
+    unchanged: int = Field(description="Of `updated`: rows whose client already had every field they carry")
     duplicates: int
     errors: list[ImportRowError]
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "file_too_large", f"the file is larger than {limit // 1_000_000} MB")
+    return ApiError(413, "file_too_large", "import.too_large", mb=f"{limit / 1_000_000:.1f}".removesuffix(".0"))
 
 
 @bp.before_request
@@ -75,7 +84,7 @@ async def import_clients() -> dict[str, Any]:
     z = app_context()
     limit = z.settings.import_max_bytes
     if request.mimetype != "multipart/form-data" or "boundary" not in request.mimetype_params:
-        raise ApiError(400, "validation_error", "send multipart/form-data with the file in the 'file' field")
+        raise ApiError(400, "validation_error", "import.not_multipart")
     if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
         raise _too_large(limit)
     with tempfile.TemporaryDirectory(prefix="zapis-import-") as tmp:
@@ -84,7 +93,7 @@ async def import_clients() -> dict[str, Any]:
         form, files = await asyncio.to_thread(_split, raw, request.mimetype_params["boundary"], size, tmp)
         upload = files.get("file")
         if upload is None or not upload.filename:
-            raise ApiError(400, "validation_error", "the form has no 'file' field with a file")
+            raise ApiError(400, "validation_error", "import.no_file")
         dry_run = _flag(form.get("dry_run"))
         mapping = _mapping(form.get("mapping"))
         path = Path(tmp) / "upload"
@@ -95,8 +104,8 @@ async def import_clients() -> dict[str, Any]:
     plan = await z.scheduler.import_clients(rows, dry_run, f"user:{g.user.login}")
     return {
         "total_rows": plan.total_rows, "created": len(plan.created), "updated": len(plan.updated),
-        "duplicates": plan.duplicates,
-        "errors": [{"row": row, "message": message} for row, message in plan.errors],
+        "unchanged": plan.unchanged, "duplicates": plan.duplicates,
+        "errors": [{"row": row, "message": text(message)} for row, message in plan.errors],
     }
 
 
@@ -114,7 +123,7 @@ async def _spool(target: Path, cap: int, limit: int) -> int:
     except RequestEntityTooLarge:
         raise _too_large(limit) from None
     except TimeoutError:
-        raise ApiError(408, "validation_error", "the upload took too long") from None
+        raise ApiError(408, "validation_error", "import.timeout") from None
     return size
 
 
@@ -127,7 +136,7 @@ def _split(raw: Path, boundary: str, size: int, tmp: str) -> tuple[MultiDict[str
         with raw.open("rb") as stream:
             return parser.parse(stream, boundary.encode("latin-1"), size)
     except (ValueError, RequestEntityTooLarge):
-        raise ApiError(400, "validation_error", "the multipart body is malformed") from None
+        raise ApiError(400, "validation_error", "import.malformed") from None
 
 
 def _read_rows(path: Path, filename: str, region: str, mapping: dict[str, str] | None,
@@ -141,7 +150,7 @@ def _flag(raw: str | None) -> bool:
         return False
     if raw.strip().lower() in ("1", "true", "yes", "on"):
         return True
-    raise ApiError(400, "validation_error", "dry_run must be true or false")
+    raise ApiError(400, "validation_error", "import.dry_run")
 
 
 def _mapping(raw: str | None) -> dict[str, str] | None:
@@ -150,7 +159,7 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ApiError(400, "validation_error", "mapping must be a JSON object {column: field}") from None
+        raise ApiError(400, "validation_error", "import.mapping_json") from None
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ApiError(400, "validation_error", "mapping must be a JSON object {column: field}")
+        raise ApiError(400, "validation_error", "import.mapping_json")
     return value  # field names are checked by the reader (InvalidMapping)

@@ -99,7 +99,7 @@ async def patch_user(login: str, data: UserPatch) -> dict[str, Any]:
     """Change role, branches, password or access; any real change signs the account out everywhere."""
     ctx, by = app_context(), who()
     if ctx.scheduler.user(login) is None:
-        raise NotFound("user not found")
+        raise NotFound("user.not_found")
     password_hash = await ctx.passwords.hash_async(data.password) if data.password is not None else None
     change = UpdateUser(login, role=data.role,
                         branches=_branches(data.branch_ids) if data.branch_ids is not None else None,

@@ -65,9 +65,9 @@ def _as_of(raw: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"as_of: no such date-time {raw!r}") from None
+        raise InvalidInput("datetime.no_such", field="as_of", raw=raw) from None
     if moment.tzinfo is None:
-        raise InvalidInput("as_of needs a UTC offset, e.g. 2026-03-02T10:00:00+03:00")
+        raise InvalidInput("datetime.offset", field="as_of")
     return moment
 
 

@@ -21,7 +21,7 @@ bp = Blueprint("session", __name__, url_prefix="/api/v1")
 async def login(data: LoginIn) -> dict[str, Any]:
     ctx = app_context()
     if ctx.tokens is None:
-        raise ApiError(401, "unauthorized", "manager sign-in is not configured (ZAPIS_JWT_SECRET)")
+        raise ApiError(401, "unauthorized", "auth.not_configured")
     ctx.login_limiter.hit(f"login:{data.login.lower()}")
     ctx.login_limiter.hit(f"ip:{request.remote_addr}")
     user = ctx.scheduler.user(data.login)
@@ -32,7 +32,7 @@ async def login(data: LoginIn) -> dict[str, Any]:
         if fresh is not None and fresh != user:
             user, ok = fresh, await ctx.passwords.verify(fresh.password_hash, data.password)
     if not ok or user is None:
-        raise ApiError(401, "unauthorized", "wrong login or password")
+        raise ApiError(401, "unauthorized", "auth.wrong_password")
     if user.disabled:
-        raise ApiError(401, "unauthorized", "this account is disabled; ask an administrator")
+        raise ApiError(401, "unauthorized", "auth.disabled")
     return {"access_token": ctx.tokens.issue(user), "token_type": "bearer", "expires_in": ctx.tokens.ttl_s}

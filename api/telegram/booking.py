@@ -54,8 +54,8 @@ tag_blueprint(bp, ["client"])
 REGISTER = "client.register"
 
 
-def _unauthorized(detail: str) -> ApiError:
-    return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": 'tma realm="zapis"'})
+def _unauthorized(key: str, **params: object) -> ApiError:
+    return ApiError(401, "unauthorized", key, {"WWW-Authenticate": 'tma realm="zapis"'}, **params)
 
 
 @bp.before_request
@@ -64,18 +64,18 @@ async def _authenticate() -> None:
     ctx = app_context()
     kit = ctx.telegram
     if kit is None or kit.verifier is None:
-        raise _unauthorized("the client interface is not configured (ZAPIS_TELEGRAM_BOT_TOKEN)")
+        raise _unauthorized("tma.not_configured")
     try:
         user = kit.verifier.verify(parse_authorization(request.headers.get("Authorization")))
     except InitDataInvalid as err:
-        raise _unauthorized(str(err)) from None
+        raise _unauthorized("tma.invalid", reason=str(err)) from None
     g.tg_user = user
     endpoint = request.endpoint
     if endpoint == REGISTER:
         return
     client = ctx.scheduler.client_by_telegram(user.id)
     if client is None:
-        raise ApiError(403, "forbidden", "share your phone first: POST /api/v1/clients/auth")
+        raise ApiError(403, "forbidden", "tma.share_phone")
     g.client = client
     if endpoint == "client.hold":
         kit.hold_limiter.hit(client.id)

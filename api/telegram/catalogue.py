@@ -82,7 +82,7 @@ async def services(query_args: ServicesQuery) -> dict[str, Any]:
     scheduler = app_context().scheduler
     open_ids = {b.id for b in scheduler.open_branches()}
     if query_args.branch_id is not None and query_args.branch_id not in open_ids:
-        raise NotFound("branch not found")
+        raise NotFound("branch.not_found")
     items = []
     for svc in scheduler.services():
         offered = [b for b in svc.branch_ids if b in open_ids]

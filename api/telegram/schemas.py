@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-from api.schemas import AppointmentOut, ClientOut, RequestModel
+from api.schemas import AppointmentOut, ClientOut, InvalidValue, RequestModel
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=64)]
 When = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["2026-03-02T10:00:00+03:00"],
@@ -106,9 +106,9 @@ class BookingIn(RequestModel):
         by_slot = (self.branch_id, self.service_id, self.start, self.staff_id)
         if self.hold_id is not None:
             if any(v is not None for v in by_slot):
-                raise ValueError("give either hold_id, or branch_id + service_id + start, not both")
+                raise InvalidValue("booking.not_both")
         elif self.branch_id is None or self.service_id is None or self.start is None:
-            raise ValueError("give hold_id, or branch_id + service_id + start")
+            raise InvalidValue("booking.hold_or_time")
         return self
 
 

@@ -1,12 +1,18 @@
-"""Shared test helpers: an in-memory client index, id sequences, realdata paths."""
+"""Shared test helpers: an in-memory client index, id sequences, realdata paths, English texts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from actors.core.errors import DomainError, Message
 from actors.core.import_plan import ImportPlan, ImportRow, plan_import
 from actors.core.model import Client
+from api.texts.language import render
 
 REALDATA = Path(__file__).resolve().parents[1] / "fixtures" / "realdata"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -43,3 +49,21 @@ def counts(result: ImportPlan) -> tuple[int, int, int, int, int]:
         result.duplicates,
         len(result.errors),
     )
+
+
+def english(message: Message | None) -> str | None:
+    """A row error or a refusal as the API words it in English."""
+    return None if message is None else render(message, "en")
+
+
+def worded(result: ImportPlan) -> list[tuple[int, str]]:
+    """The plan's errors as ``(row, English message)``."""
+    return [(row, render(message, "en")) for row, message in result.errors]
+
+
+@contextmanager
+def refused(kind: type[DomainError], match: str) -> Iterator[None]:
+    """Like ``pytest.raises(kind, match=...)``, matching the English wording of the refusal."""
+    with pytest.raises(kind) as caught:
+        yield
+    assert re.search(match, render(caught.value.message, "en")), render(caught.value.message, "en")

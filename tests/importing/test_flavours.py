@@ -19,7 +19,7 @@ import xlwt
 from actors.core.import_plan import ImportPlan, plan_import
 from actors.core.model import Client
 from api.admin.import_files import open_import
-from tests.importing.helpers import NOW, FakeIndex, ids
+from tests.importing.helpers import NOW, FakeIndex, ids, worded
 
 EXISTING = [
     Client("anna", "Анна", "+79991234567", None),
@@ -172,7 +172,7 @@ def test_every_flavour_gives_the_same_plan(flavour: str, tmp_path: Path) -> None
     assert result.total_rows == total
     assert (len(result.created), len(result.updated), result.duplicates) == (created, updated, duplicates)
     assert [row for row, _ in result.errors] == error_rows
-    messages = dict(result.errors)
+    messages = dict(worded(result))
     assert "different clients" in messages[9]
     assert "repeats row 9" in messages[10]
     assert messages[12] == "no usable phone or telegram_id"

@@ -14,7 +14,7 @@ import pytest
 
 from actors.core.import_plan import plan_import
 from api.admin.import_files import FileTooLarge, ImportFileError, Limits, UnsupportedFile, open_import
-from tests.importing.helpers import FIXTURES, NOW, FakeIndex, ids
+from tests.importing.helpers import FIXTURES, NOW, FakeIndex, ids, refused
 from tests.importing.test_flavours import FLAVOURS
 
 WORKBOOK_XML = (
@@ -102,7 +102,7 @@ def test_zip_bomb_disguised_as_xlsx_is_refused_from_its_directory(tmp_path: Path
             for _ in range(64):  # 64 MiB of zeros, ~65 KB compressed
                 member.write(block)
     assert path.stat().st_size < 200_000
-    with pytest.raises(UnsupportedFile, match="ZIP bomb"):
+    with refused(UnsupportedFile, "ZIP bomb"):
         read_all(path, "clients.xlsx")
 
 
@@ -124,7 +124,7 @@ def test_zip_bomb_with_lying_sizes_is_caught_while_inflating(tmp_path: Path) -> 
     path.write_bytes(bytes(data))
     with zipfile.ZipFile(path) as z:
         assert z.getinfo(name).file_size == declared
-    with pytest.raises(UnsupportedFile, match="damaged"):
+    with refused(UnsupportedFile, "damaged"):
         read_all(path, "clients.xlsx")
 
 
@@ -138,7 +138,7 @@ def test_a_far_away_cell_is_refused_before_the_reader_allocates_the_sheet(tmp_pa
     ws.cell(row=1_048_576, column=16_384, value="boom")
     wb.save(path)
     assert path.stat().st_size < 10_000
-    with pytest.raises(FileTooLarge, match="16384 columns"):
+    with refused(FileTooLarge, "16384 columns"):
         read_all(path, "clients.xlsx")
 
 
@@ -251,12 +251,12 @@ def test_zip_that_is_not_a_workbook_is_refused(
     with zipfile.ZipFile(path, "w") as z:
         for name, body in members.items():
             z.writestr(name, body)
-    with pytest.raises(UnsupportedFile, match=message):
+    with refused(UnsupportedFile, message):
         read_all(path, "clients.xlsx")
 
 
 def test_password_protected_xlsx_is_refused() -> None:
-    with pytest.raises(UnsupportedFile, match="password-protected"):
+    with refused(UnsupportedFile, "password-protected"):
         read_all(FIXTURES / "encrypted.xlsx", "clients.xlsx")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actors.core.errors import Message
 from actors.core.import_plan import ImportRow
 from actors.core.model import Client
-from tests.importing.helpers import NOW, counts, plan
+from tests.importing.helpers import NOW, counts, plan, worded
 
 ANNA = Client(id="anna", name="Анна", phone="+79991234567", telegram_id=None, source="bot")
 BORIS = Client(id="boris", name="Борис", phone="+79160000002", telegram_id=5002, email="b@x.ru")
@@ -46,7 +47,7 @@ def test_a_row_matching_two_existing_clients_is_an_error_that_changes_nothing() 
     result = plan([row], [ANNA, BORIS])
     assert counts(result) == (1, 0, 0, 0, 1)
     assert result.errors[0][0] == 7
-    assert "different clients" in result.errors[0][1]
+    assert "different clients" in worded(result)[0][1]
 
 
 def test_duplicates_in_the_file_merge_into_the_first_row() -> None:
@@ -86,7 +87,7 @@ def test_a_row_linking_a_new_person_to_an_existing_client_is_a_conflict() -> Non
     result = plan(rows, [BORIS])
     assert counts(result) == (2, 1, 0, 0, 1)
     assert result.errors[0][0] == 3
-    assert "row 2" in result.errors[0][1]
+    assert "row 2" in worded(result)[0][1]
 
 
 def test_a_row_repeating_an_error_row_is_an_error_too() -> None:
@@ -94,14 +95,14 @@ def test_a_row_repeating_an_error_row_is_an_error_too() -> None:
         ImportRow(2, phone="+79991234567", telegram_id=5002),  # conflict: Anna vs Boris
         ImportRow(3, telegram_id=5002),  # repeats the conflict row's telegram id
         ImportRow(4, phone="+79991234567", email="a@x.ru"),  # and its phone
-        ImportRow(5, phone="+79170000009", error="telegram_id abc is not a valid Telegram user id"),
+        ImportRow(5, phone="+79170000009", error=Message("row.telegram", {"value": "abc"})),
         ImportRow(6, phone="+79170000009", name="Тот же"),
     ]
     result = plan(rows, [ANNA, BORIS])
     assert counts(result) == (5, 0, 0, 0, 5)
     assert [r for r, _ in result.errors] == [2, 3, 4, 5, 6]
-    assert "repeats row 2" in result.errors[1][1]
-    assert "repeats row 5" in result.errors[4][1]
+    assert "repeats row 2" in worded(result)[1][1]
+    assert "repeats row 5" in worded(result)[4][1]
 
 
 def test_a_conflict_row_does_not_spoil_plain_duplicates_of_good_rows() -> None:
@@ -118,10 +119,10 @@ def test_a_conflict_row_does_not_spoil_plain_duplicates_of_good_rows() -> None:
 def test_rows_without_phone_or_telegram_and_reader_errors_are_error_rows() -> None:
     rows = [
         ImportRow(2, name="Без контактов", email="x@x.ru"),
-        ImportRow(3, error="phone 123 is not a valid number"),
+        ImportRow(3, error=Message("row.phone", {"phone": "123"})),
     ]
     result = plan(rows)
-    assert result.errors == [(2, "no usable phone or telegram_id"), (3, "phone 123 is not a valid number")]
+    assert worded(result) == [(2, "no usable phone or telegram_id"), (3, "phone 123 is not a valid number")]
 
 
 def test_phone_extensions_are_different_people() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from actors.core.import_plan import ImportRow
 from api.admin.import_files import InvalidMapping, open_import
+from tests.importing.helpers import english, refused
 
 
 def rows_of(path: Path, **options: object) -> list[ImportRow]:
@@ -107,7 +108,7 @@ def test_mapping_by_column_letters_for_a_headerless_file(tmp_path: Path) -> None
 )
 def test_invalid_mappings_are_refused(tmp_path: Path, mapping: dict[object, object], message: str) -> None:
     path = write(tmp_path, "a.csv", "Имя,Телефон\nАнна,+79991234567\n")
-    with pytest.raises(InvalidMapping, match=message):
+    with refused(InvalidMapping, message):
         open_import(path, mapping=mapping)  # type: ignore[arg-type]
 
 
@@ -121,8 +122,8 @@ def test_what_does_not_fit_a_field_goes_to_notes(tmp_path: Path) -> None:
     anna, boris, vera = rows_of(write(tmp_path, "a.csv", content))
     assert (anna.telegram_id, anna.birthday, anna.error) == (None, "", None)
     assert anna.notes == "VIP; Telegram: @anna_p; Дата рождения: 31.02.1990"
-    assert boris.error == "phone 123 is not a valid number"
-    assert vera.error == "telegram_id 12ab is not a valid Telegram user id"
+    assert english(boris.error) == "phone 123 is not a valid number"
+    assert english(vera.error) == "telegram_id 12ab is not a valid Telegram user id"
 
 
 def test_utf16_unicode_text_export(tmp_path: Path) -> None:

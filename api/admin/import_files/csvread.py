@@ -81,7 +81,7 @@ def detect_encoding(path: Path) -> str:
             total += len(chunk)
             if bom != "utf-16":  # UTF-16 text is full of NUL bytes
                 if b"\x00" in chunk:
-                    raise UnsupportedFile("this is a binary file, not a CSV or Excel file")
+                    raise UnsupportedFile("file.binary")
                 controls += len(chunk) - len(chunk.translate(None, _CONTROL))
             if valid:
                 try:
@@ -99,10 +99,10 @@ def detect_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 valid = False
     if controls > max(1, total // 100):
-        raise UnsupportedFile("this is a binary file, not a CSV or Excel file")
+        raise UnsupportedFile("file.binary")
     if bom is not None:
         if not valid:
-            raise UnsupportedFile(f"the file starts like {bom} text but is not valid {bom}")
+            raise UnsupportedFile("file.bad_bom", encoding=bom)
         return bom
     if valid:
         return "utf-8"
@@ -152,6 +152,6 @@ def _rows(path: Path, encoding: str, delimiter: str) -> Iterator[RawRow]:
                 number += 1
                 yield number, record
         except csv.Error as exc:
-            raise UnsupportedFile(f"row {number + 1}: the CSV cannot be read ({exc})") from None
+            raise UnsupportedFile("file.csv_broken", row=number + 1, reason=str(exc)) from None
         except UnicodeDecodeError:
-            raise UnsupportedFile(f"row {number + 1}: the text is not valid {encoding}") from None
+            raise UnsupportedFile("file.csv_encoding", row=number + 1, encoding=encoding) from None

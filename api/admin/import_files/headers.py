@@ -120,13 +120,13 @@ def column_letter(index: int) -> str:
 def check_mapping(mapping: object) -> dict[str, str]:
     """``InvalidMapping`` unless ``mapping`` is ``{column: known field}``."""
     if not isinstance(mapping, Mapping) or not mapping:
-        raise InvalidMapping("mapping must be a non-empty object of column names to field names")
+        raise InvalidMapping("import.mapping_empty")
     for column, field in mapping.items():
         if not isinstance(column, str) or not isinstance(field, str):
-            raise InvalidMapping("mapping must map column names to field names")
+            raise InvalidMapping("import.mapping_names")
         if field.strip().lower() not in MAPPING_FIELDS:
             allowed = ", ".join(f for f in MAPPING_FIELDS if f)
-            raise InvalidMapping(f"unknown field {field!r} for column {column!r}; use one of {allowed}")
+            raise InvalidMapping("import.mapping_field", field=field, column=column, allowed=allowed)
     return dict(mapping)
 
 
@@ -152,7 +152,7 @@ def mapping_roles(
             found = [index] if index < width else []
         if not found:
             shown = ", ".join(repr(n) for n in names if n) or "none: the file has no header"
-            raise InvalidMapping(f"column {column!r} is not in the file (columns: {shown})")
+            raise InvalidMapping("import.mapping_column", column=column, shown=shown)
         for i in found:
             roles[i] = role
     return roles

@@ -57,7 +57,7 @@ def check_xlsx(path: Path, limits: Limits) -> str:
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 what = next((w for n, w in _NOT_WORKBOOK.items() if n in names), None)
-                raise UnsupportedFile(f"this is {what or 'a ZIP archive, not an Excel workbook'}")
+                raise UnsupportedFile("file.zip_other", thing=what) if what else UnsupportedFile("file.zip")
             sheet, part = _first_sheet(archive, names)
             for info in infos:
                 with archive.open(info) as stream:
@@ -68,28 +68,26 @@ def check_xlsx(path: Path, limits: Limits) -> str:
                             pass
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, EOFError,
             ValueError, NotImplementedError, OSError):  # what zipfile raises on damaged bytes
-        raise UnsupportedFile("the .xlsx file is damaged or truncated") from None
+        raise UnsupportedFile("file.xlsx_damaged") from None
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
-        raise UnsupportedFile("the .xlsx file is encrypted") from None
+        raise UnsupportedFile("file.xlsx_encrypted") from None
     except ElementTree.ParseError:
-        raise UnsupportedFile("the .xlsx file is damaged (its workbook part is not XML)") from None
+        raise UnsupportedFile("file.xlsx_not_xml") from None
     return sheet
 
 
 def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
-        raise UnsupportedFile(f"the workbook has {len(infos)} parts; that is not a real workbook")
+        raise UnsupportedFile("file.xlsx_parts", count=len(infos))
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnsupportedFile("the .xlsx file is encrypted")
+            raise UnsupportedFile("file.xlsx_encrypted")
         size = info.file_size
         total += size
         ratio = size / max(info.compress_size, 1)
         if size > MAX_PART or total > MAX_UNCOMPRESSED or (size > RATIO_GRACE and ratio > MAX_RATIO):
-            raise UnsupportedFile(
-                "the .xlsx file unpacks to far more than a spreadsheet would (a ZIP bomb?)"
-            )
+            raise UnsupportedFile("file.zip_bomb")
 
 
 def _first_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str, str]:
@@ -108,19 +106,17 @@ def _first_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str, str]:
         rel_id = next((v for k, v in element.attrib.items() if k.endswith("}id")), "")
         if targets.get(rel_id) in names:
             return element.get("name", ""), targets[rel_id]
-    raise UnsupportedFile("the workbook has no visible worksheet")
+    raise UnsupportedFile("file.no_sheet")
 
 
 def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
     if archive.getinfo(name).file_size > MAX_METADATA:
-        raise UnsupportedFile(f"the workbook's {name} is far larger than a real one")
+        raise UnsupportedFile("file.part_huge", name=name)
     return archive.read(name)
 
 
 def _check_extent(sheet: str, extent: Extent, limits: Limits) -> None:
     area = extent.rows * extent.columns
     if extent.cells > limits.max_cells or area > limits.max_cells:
-        raise FileTooLarge(
-            f"sheet {sheet!r} spans {extent.rows} rows x {extent.columns} columns; "
-            f"the limit is {limits.max_cells} cells (delete stray cells far from the data)"
-        )
+        raise FileTooLarge("file.cells", sheet=sheet, rows=extent.rows, columns=extent.columns,
+                           limit=limits.max_cells)

@@ -91,9 +91,7 @@ class ImportFile:
                     continue
                 count += 1
                 if count > self._limits.max_rows:
-                    raise FileTooLarge(
-                        f"the file has more than {self._limits.max_rows} non-empty rows"
-                    )
+                    raise FileTooLarge("file.rows", limit=self._limits.max_rows)
                 yield to_import_row(number, cells, plan.roles, self._region)
         finally:
             self.close()

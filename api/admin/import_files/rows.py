@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from actors.core.errors import Message
 from actors.core.import_plan import ImportRow
 from api.admin.import_files.headers import (
     COLUMN_LETTERS,
@@ -121,7 +122,7 @@ def to_import_row(number: int, cells: Sequence[Cell], roles: Sequence[str], regi
     parts = [text(c) for c in by_role.get("name_part", [])]
     name = full[0] if full else " ".join(parts)
     notes = [_lines(c) for c in by_role.get("notes", [])]
-    errors: list[str] = []
+    errors: list[Message] = []
 
     found: list[str] = []
     bad: list[str] = []
@@ -133,14 +134,14 @@ def to_import_row(number: int, cells: Sequence[Cell], roles: Sequence[str], regi
     phone = found[0] if found else None
     notes += [f"Доп. телефон: {n}" for n in found[1:]]
     if phone is None and bad:
-        errors.append(f"phone {bad[0]} is not a valid number")
+        errors.append(Message("row.phone", {"phone": bad[0]}))
 
     telegram_id: int | None = None
     for cell in by_role.get("telegram_id", []):
         try:
             value, handle = telegram(cell)
         except ValueError as exc:
-            errors.append(f"telegram_id {exc} is not a valid Telegram user id")
+            errors.append(Message("row.telegram", {"value": str(exc)}))
             continue
         if handle:
             notes.append(f"Telegram: {handle}")
@@ -158,7 +159,7 @@ def to_import_row(number: int, cells: Sequence[Cell], roles: Sequence[str], regi
             notes.append(f"Дата рождения: {text(cell)}")
 
     if not errors and phone is None and telegram_id is None:
-        errors.append("no usable phone or telegram_id")
+        errors.append(Message("row.no_key"))
     return ImportRow(
         row=number,
         name=name,

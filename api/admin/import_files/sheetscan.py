@@ -98,7 +98,7 @@ class _Walker:
         refs = [v for k, v in attrs.items() if k.rsplit(" ", 1)[-1] == "r"]
         if local == "row":
             if refs and not all(r.isdigit() for r in refs):
-                raise UnsupportedFile(f"the sheet has an unusual row number {refs[0]!r}")
+                raise UnsupportedFile("file.sheet_row", ref=refs[0])
             self.row, self.col = (max(map(int, refs)) if refs else self.row + 1), 0
             return
         self.cells += 1
@@ -108,7 +108,7 @@ class _Walker:
         for ref in refs:
             match = _REF.match(ref)
             if match is None:
-                raise UnsupportedFile(f"the sheet has an unusual cell reference {ref!r}")
+                raise UnsupportedFile("file.sheet_cell", ref=ref)
             self.col, self.row = column_number(match[1]), int(match[2])
             self.columns = max(self.columns, self.col)
             self.rows = max(self.rows, self.row)
@@ -122,7 +122,7 @@ def _exact(stream: IO[bytes]) -> Extent:
     parser.StartElementHandler = walker.start
 
     def no_dtd(*_: object) -> None:
-        raise UnsupportedFile("the sheet declares a DTD, which workbooks never do")
+        raise UnsupportedFile("file.sheet_dtd")
 
     parser.StartDoctypeDeclHandler = no_dtd
     try:
@@ -130,7 +130,7 @@ def _exact(stream: IO[bytes]) -> Extent:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
-        raise UnsupportedFile(f"the sheet is not well-formed XML ({exc})") from None
+        raise UnsupportedFile("file.sheet_xml", reason=str(exc)) from None
     return Extent(walker.cells, walker.rows, walker.columns)
 
 

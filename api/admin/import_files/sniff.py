@@ -49,14 +49,13 @@ def sniff(path: Path, filename: str | None, limits: Limits) -> Kind:
     if filename is not None:
         ext = os.path.splitext(filename)[1].lower()
         if ext not in EXTENSIONS:
-            raise UnsupportedFile(
-                f"{ext or 'a file without an extension'} is not supported; upload .csv, .xls or .xlsx"
-            )
+            raise UnsupportedFile("file.extension", ext=ext) if ext else UnsupportedFile("file.no_extension")
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise FileTooLarge(f"the file has {size} bytes; the limit is {limits.max_bytes}")
+        raise FileTooLarge("file.bytes", size=size, limit=limits.max_bytes,
+                           mb=f"{limits.max_bytes / 1_000_000:.1f}".removesuffix(".0"))
     if size == 0:
-        raise UnsupportedFile("the file is empty")
+        raise UnsupportedFile("file.empty")
     with path.open("rb") as f:
         head = f.read(512)
     if head.startswith(ZIP):
@@ -67,11 +66,9 @@ def sniff(path: Path, filename: str | None, limits: Limits) -> Kind:
         return "csv"
     for magic, what in _KNOWN.items():
         if head.startswith(magic):
-            raise UnsupportedFile(f"this is {what}, not a CSV or Excel file")
+            raise UnsupportedFile("file.other", thing=what)
     start = head.lstrip(b" \t\r\n").lower()
     if start.startswith(b"<"):
         what = "an HTML page" if b"html" in head.lower() or b"<table" in start else "an XML document"
-        raise UnsupportedFile(
-            f"this is {what}, not a CSV or Excel file; open it in a spreadsheet and save it as .xlsx"
-        )
+        raise UnsupportedFile("file.markup", thing=what)
     return "csv"

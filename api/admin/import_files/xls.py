@@ -53,21 +53,21 @@ def _open(data: mmap.mmap) -> tuple[xlrd.book.Book, xlrd.sheet.Sheet]:
         raise
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
-            raise UnsupportedFile("the workbook is password-protected") from None
-        raise UnsupportedFile(f"the .xls file cannot be read ({exc})") from None
+            raise UnsupportedFile("file.password") from None
+        raise UnsupportedFile("file.xls_unreadable", reason=str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - xlrd parses hostile bytes; any failure means damage
-        raise UnsupportedFile(f"the .xls file is damaged ({type(exc).__name__})") from None
+        raise UnsupportedFile("file.xls_damaged", reason=type(exc).__name__) from None
 
 
 def _check_container(data: mmap.mmap) -> None:
     try:
         names = {entry.name for entry in CompDoc(data, logfile=io.StringIO()).dirlist}
     except Exception:  # noqa: BLE001 - CompDocError, struct.error, IndexError … on damaged files
-        raise UnsupportedFile("the .xls file is damaged or truncated") from None
+        raise UnsupportedFile("file.xls_truncated") from None
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
-        raise UnsupportedFile("the workbook is password-protected")
+        raise UnsupportedFile("file.password")
     if not names & {"Workbook", "Book"}:
-        raise UnsupportedFile("this is an Office document, but not an Excel workbook")
+        raise UnsupportedFile("file.office_other")
 
 
 def _first_visible(book: xlrd.book.Book) -> xlrd.sheet.Sheet:
@@ -75,7 +75,7 @@ def _first_visible(book: xlrd.book.Book) -> xlrd.sheet.Sheet:
         sheet = book.sheet_by_index(index)
         if sheet.visibility == 0:
             return sheet
-    raise UnsupportedFile("the workbook has no visible worksheet")
+    raise UnsupportedFile("file.no_sheet")
 
 
 def _cell(book: xlrd.book.Book, cell: xlrd.sheet.Cell) -> Cell:

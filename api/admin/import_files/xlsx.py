@@ -32,9 +32,9 @@ def _rows(path: Path, sheet_name: str) -> Iterator[RawRow]:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_name(sheet_name)
     except python_calamine.PasswordError:
-        raise UnsupportedFile("the workbook is password-protected") from None
+        raise UnsupportedFile("file.password") from None
     except Exception as exc:  # noqa: BLE001 - CalamineError and friends on a damaged file
-        raise UnsupportedFile(f"the .xlsx file cannot be read ({exc})") from None
+        raise UnsupportedFile("file.xlsx_unreadable", reason=str(exc)) from None
     try:
         # calamine yields rows from the sheet's first row (row 1), but columns
         # from the first used column: put the missing columns back so that
@@ -43,6 +43,6 @@ def _rows(path: Path, sheet_name: str) -> Iterator[RawRow]:
         for index, cells in enumerate(sheet.iter_rows()):
             yield index + 1, [*pad, *cells] if pad else cells
     except python_calamine.CalamineError as exc:
-        raise UnsupportedFile(f"the .xlsx file cannot be read ({exc})") from None
+        raise UnsupportedFile("file.xlsx_unreadable", reason=str(exc)) from None
     finally:
         workbook.close()
