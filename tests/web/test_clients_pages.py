@@ -43,7 +43,13 @@ async def search(page: Any, text: str, expect: list[str]) -> None:
 
 async def open_card(page: Any, client_id: str) -> None:
     await page.evaluate("id => { location.hash = `#/client/${id}`; }", client_id)
-    await page.wait_for_selector(".client-page .client-head")
+    await page.wait_for_selector(f'.client-page[data-id="{client_id}"] .client-head')
+
+
+async def open_card_missing(page: Any, client_id: str) -> None:
+    await page.evaluate("id => { location.hash = `#/client/${id}`; }", client_id)
+    await page.wait_for_selector(".client-missing h1")
+    assert await page.inner_text(".client-missing h1") == "Клиент не найден"
 
 
 async def visit_rows(page: Any) -> list[list[str]]:
@@ -130,7 +136,10 @@ async def test_the_card_shows_stats_and_history_with_prices(page: Any, site: Sit
 
     await sign_in(page)
     await open_card(page, client_id)
-    stat = lambda key: page.locator(f".client-stats [data-stat={key}] .kpi-value").inner_text()  # noqa: E731
+
+    async def stat(key: str) -> str:
+        text: str = await page.locator(f".client-stats [data-stat={key}] .kpi-value").inner_text()
+        return text
     assert await stat("visits_done") == "1"
     assert await stat("no_shows") == "1"
     assert await stat("cancelled") == "1"
@@ -258,12 +267,6 @@ async def test_merging_a_duplicate_moves_its_visits_and_the_duplicate_is_gone(pa
     assert r.status_code == 404
 
 
-async def open_card_missing(page: Any, client_id: str) -> None:
-    await page.evaluate("id => { location.hash = `#/client/${id}`; }", client_id)
-    await page.wait_for_selector(".client-missing h1")
-    assert await page.inner_text(".client-missing h1") == "Клиент не найден"
-
-
 @pytest.mark.parametrize("width", [1280, 820, 390])
 async def test_the_pages_fit_the_screen(page: Any, site: Site, width: int) -> None:
     olga = await site.manual(at("10:00"), phone="+79161234567", name="Ольга Петрова-Водкина Александровна")
@@ -284,7 +287,7 @@ async def test_the_pages_fit_the_screen(page: Any, site: Site, width: int) -> No
 
 async def cut_off(page: Any) -> list[str]:
     """Visible elements of the page whose box leaves the viewport's width outside a scroll container."""
-    return await page.evaluate("""() => {
+    found: list[str] = await page.evaluate("""() => {
       const out = [];
       const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
         const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
@@ -296,3 +299,25 @@ async def cut_off(page: Any) -> list[str]:
       if (document.documentElement.scrollWidth > innerWidth) out.push('page scrolls sideways');
       return out;
     }""")
+    return found
+
+
+async def test_a_manager_sees_the_whole_base_and_opens_a_card(page: Any, site: Site) -> None:
+    r = await site.api.post("/api/v1/admin/users", headers=site.headers, json={
+        "login": "irina", "role": "manager", "branch_ids": [site.branch_id], "password": "irina-password"})
+    assert r.status_code == 201, await r.get_data(as_text=True)
+    olga = await site.manual(at("10:00"), phone="+79161234567", name="Ольга Петрова")
+    r = await site.api.post("/api/v1/system/import", headers=site.headers, files={
+        "file": FileStorage(io.BytesIO("имя,телефон\nБез Визитов,89035550101\n".encode()), filename="base.csv")})
+    assert r.status_code == 200, await r.get_data(as_text=True)
+    await sign_in(page, "irina", "irina-password")
+    await page.evaluate("() => { location.hash = '#/clients'; }")
+    await page.wait_for_selector(ROWS)
+    assert await names(page) == ["Без Визитов", "Ольга Петрова"]
+    await search(page, "0101", ["Без Визитов"])
+    await page.locator(f"{ROWS} .client-name").click()
+    await page.wait_for_selector(".client-history")
+    assert "Визитов пока нет" in await page.inner_text(".client-history")
+    await open_card(page, olga["client"]["id"])
+    assert len(await visit_rows(page)) == 1
+    assert await page.inner_text(".client-history-scope") == "Показаны визиты в ваших филиалах."

@@ -11,6 +11,7 @@ import { openBooking } from "./booking.js";
 import { openEdit, openMerge } from "./client-dialogs.js";
 import { sourceTitle } from "./clients.js";
 import { branchById, prefs, statusTitle } from "./prefs.js";
+import { isAdmin } from "./session.js";
 import { toast } from "./toast.js";
 
 const birthdayFmt = new Intl.DateTimeFormat("ru-RU", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
@@ -76,7 +77,8 @@ const services = (a) => (a.services?.length ? a.services.map((s) => s.name).join
 function history(appointments) {
   const sorted = [...appointments].sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
   const many = prefs.branches.length > 1;
-  const title = h("h2", { id: "client-history-title" }, "История визитов");
+  const title = [h("h2", { id: "client-history-title" }, "История визитов"),
+    isAdmin() ? null : h("p", { class: "muted client-history-scope" }, "Показаны визиты в ваших филиалах.")];
   if (!sorted.length) {
     return h("section", { class: "client-history", "aria-labelledby": "client-history-title" }, title,
       h("p", { class: "muted" }, "Визитов пока нет — запишите клиента кнопкой «Записать»."));
@@ -110,7 +112,7 @@ export function mount(view) {
   const id = idFromHash();
   let alive = true;
   let data = null;
-  const page = h("section", { class: "client-page loading", "aria-busy": "true" },
+  const page = h("section", { class: "client-page loading", "aria-busy": "true", dataset: { id } },
     h("a", { href: "#/clients", class: "client-back" }, "← Все клиенты"), h("h1", {}, "Клиент"));
   view.append(page);
 

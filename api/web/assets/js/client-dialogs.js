@@ -43,6 +43,7 @@ function modal(title, id) {
 /** The Russian words for a refused edit (the server's details are for developers). */
 function editMessage(err) {
   if (err.code !== "validation_error") return err.message;
+  if (/[а-яё]/i.test(err.detail)) return err.detail; // the server already answered in Russian
   const detail = String(err.detail).toLowerCase();
   if (detail.includes("phone")) return "Телефон не похож на настоящий номер — проверьте цифры";
   if (detail.includes("email")) return "Email слишком длинный";
