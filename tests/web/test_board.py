@@ -157,3 +157,129 @@ async def test_a_stale_card_is_refused_and_refreshed(page: Any, site: Site) -> N
     # The board reloads and shows the card where it really is.
     await page.locator(card(ivan["id"], "no_show")).wait_for()
     assert (await site.appointment(ivan["id"]))["status"] == "no_show"
+
+
+async def screen(browser: Any, site: Site, width: int, height: int) -> tuple[Any, Any]:
+    """A context of a given screen; touch for anything narrower than a laptop."""
+    touch = width < 1000
+    context = await browser.new_context(viewport={"width": width, "height": height}, has_touch=touch,
+                                        is_mobile=width < 600, locale="ru-RU", timezone_id="Europe/Moscow",
+                                        base_url=site.base)
+    context.set_default_timeout(10_000)
+    return context, await context.new_page()
+
+
+class Finger:
+    """Touches sent through the DevTools protocol, a frame apart, like a hand."""
+
+    def __init__(self, cdp: Any, page: Any) -> None:
+        self.cdp, self.page = cdp, page
+        self.at = (0.0, 0.0)
+
+    async def send(self, kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        await self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+        self.at = (x, y)
+
+    async def hold(self, x: float, y: float) -> None:
+        await self.send("touchStart", x, y)
+        await self.page.wait_for_timeout(400)  # longer than drag.js's 250 ms hold
+
+    async def move(self, x: float, y: float, steps: int = 10) -> None:
+        x0, y0 = self.at
+        for i in range(1, steps + 1):
+            await self.send("touchMove", x0 + (x - x0) * i / steps, y0 + (y - y0) * i / steps)
+            await self.page.wait_for_timeout(16)
+
+    async def lift(self) -> None:
+        await self.send("touchEnd", *self.at)
+
+
+def middle(box: dict[str, float]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 40)
+
+
+async def test_six_columns_fit_a_laptop_screen(browser: Any, site: Site) -> None:
+    made = await seed_day(site)
+    context, page = await screen(browser, site, 1280, 800)
+    try:
+        await sign_in(page)
+        await page.locator(card(made["olga"]["id"], "confirmed")).wait_for()
+        assert await page.locator(".board").evaluate("b => b.scrollWidth <= b.clientWidth")
+        boxes = await page.locator(".column").evaluate_all("cs => cs.map(c => c.getBoundingClientRect().toJSON())")
+        assert len(boxes) == 6
+        for box in boxes:
+            assert box["left"] >= 0 and box["right"] <= 1280 and box["width"] >= 170, box
+        assert await page.locator(".board-tabs").is_hidden()  # tabs are for phones
+        # A compact card still shows all it has, without spilling out of its column.
+        olga = page.locator(card(made["olga"]["id"]))
+        assert await olga.evaluate("c => c.scrollWidth <= c.clientWidth")
+        await page.screenshot(path=artifact("board-1280.png"))
+    finally:
+        await context.close()
+
+
+async def test_at_the_front_desk_columns_snap_and_a_finger_drags_a_card_out_of_sight(browser: Any, site: Site) -> None:
+    made = await seed_day(site)
+    olga = made["olga"]
+    context, page = await screen(browser, site, 820, 1180)
+    try:
+        await sign_in(page)
+        await page.locator(card(olga["id"], "confirmed")).wait_for()
+        board = page.locator(".board")
+        assert await board.evaluate("b => getComputedStyle(b).scrollSnapType") == "x mandatory"
+        assert await board.evaluate("b => b.scrollWidth > b.clientWidth")
+        widths = await page.locator(".column").evaluate_all("cs => cs.map(c => c.getBoundingClientRect().width)")
+        assert min(widths) >= 230
+        done = await page.locator('.column[data-status="done"]').bounding_box()
+        assert done["x"] + done["width"] > 820  # «Выполнено» is (partly) out of sight
+        finger = Finger(await context.new_cdp_session(page), page)
+        await finger.hold(*middle(await page.locator(card(olga["id"])).bounding_box()))
+        await page.wait_for_selector(".drag-ghost")
+        # Held at the board's right edge, the board scrolls on under the finger.
+        await finger.move(810, finger.at[1] + 40)
+        await page.wait_for_function("() => document.querySelector('.board').scrollLeft > 250")
+        done = await page.locator('.column[data-status="done"]').bounding_box()
+        await finger.move(*middle(done))
+        await finger.lift()
+        await page.locator(card(olga["id"], "done") + ":not(.busy)").wait_for()
+        assert (await site.appointment(olga["id"]))["status"] == "done"
+    finally:
+        await context.close()
+
+
+async def test_a_phone_shows_one_column_with_tabs(browser: Any, site: Site) -> None:
+    made = await seed_day(site)
+    maria, olga = made["maria"], made["olga"]
+    context, page = await screen(browser, site, 390, 844)
+    try:
+        await sign_in(page)
+        await page.locator(card(maria["id"], "new")).wait_for()
+        tabs = page.locator(".board-tabs [role=tab]")
+        assert await tabs.all_inner_texts() == [f"{c}\n{n}" for c, n in zip(
+            COLUMNS, ["1", "2", "1", "0", "0", "0"], strict=True)]
+        visible = page.locator(".column:visible")
+        assert await visible.count() == 1
+        assert await visible.get_attribute("data-status") == "new"
+        assert await page.locator(".board-tab[aria-selected=true]").get_attribute("data-status") == "new"
+        for box in await page.locator(".board-tab").evaluate_all("ts => ts.map(t => t.getBoundingClientRect().toJSON())"):
+            assert box["left"] >= 0 and box["right"] <= 390, box
+        await page.screenshot(path=artifact("board-phone.png"))
+        # A tab shows its column.
+        await page.click('.board-tab[data-status="confirmed"]')
+        assert await visible.count() == 1
+        assert await visible.get_attribute("data-status") == "confirmed"
+        await page.locator(card(olga["id"], "confirmed")).wait_for(state="visible")
+        assert await page.locator(card(maria["id"])).is_hidden()
+        # A card dropped on a tab moves to that column.
+        finger = Finger(await context.new_cdp_session(page), page)
+        await finger.hold(*middle(await page.locator(card(olga["id"])).bounding_box()))
+        await page.wait_for_selector(".drag-ghost")
+        await finger.move(*middle(await page.locator('.board-tab[data-status="in_progress"]').bounding_box()))
+        await finger.lift()
+        await page.locator(card(olga["id"], "in_progress") + ":not(.busy)").wait_for(state="attached")
+        assert (await site.appointment(olga["id"]))["status"] == "in_progress"
+        assert await page.inner_text('.board-tab[data-status="in_progress"] .count') == "2"
+        assert await page.inner_text('.board-tab[data-status="confirmed"] .count') == "1"
+    finally:
+        await context.close()
