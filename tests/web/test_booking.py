@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.web.conftest import sign_in
-from tests.web.site import SESSION_LOOP, Site, at, card
+from tests.web.site import SESSION_LOOP, Site, artifact, at, card
 
 pytestmark = SESSION_LOOP
 
@@ -102,3 +102,45 @@ async def test_an_incomplete_phone_is_not_sent(page: Any, site: Site) -> None:
     assert await dialog.locator(".error").inner_text() == "Введите телефон полностью"
     r = await site.api.get("/api/v1/clients", headers=site.headers)
     assert (await r.get_json())["items"] == []
+
+
+async def test_a_branch_without_services_or_masters_says_what_to_add(page: Any, site: Site) -> None:
+    r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
+                            json={"name": "Филиал на Невском", "timezone": "Europe/Moscow"})
+    assert r.status_code == 201
+    empty = (await r.get_json())["id"]
+    dialog = await open_form(page)
+    assert await dialog.locator("[data-role=no-services]").is_hidden()  # the demo branch has it all
+    await dialog.locator("select[name=branch]").select_option(empty)
+    hint = dialog.locator("[data-role=no-services]")
+    await hint.wait_for()
+    assert await hint.inner_text() == "В этом филиале ещё нет услуг. Добавьте услуги на странице «Услуги и цены»."
+    assert await hint.locator("a").get_attribute("href") == "#/services"
+    assert await dialog.locator("select[name=service]").is_disabled()
+    assert await dialog.locator("select[name=time]").is_disabled()
+    assert await dialog.locator("button[type=submit]").is_disabled()
+    await page.screenshot(path=artifact("booking-no-services.png"))
+    await hint.locator("a").click()  # the link leads there and closes the form
+    await dialog.wait_for(state="detached")
+    await page.wait_for_function("() => location.hash === '#/services'")
+
+    # A service nobody does yet: the masters' page is the fix.
+    r = await site.api.post("/api/v1/admin/services", headers=site.headers, json={
+        "name": "Маникюр", "price": "1500", "duration_min": 60, "branch_ids": [empty]})
+    assert r.status_code == 201
+    await page.click("#new-booking")
+    await dialog.wait_for()
+    await dialog.locator("select[name=branch]").select_option(empty)
+    hint = dialog.locator("[data-role=no-staff]")
+    await hint.wait_for()
+    assert await hint.inner_text() == ("Эту услугу в филиале пока не делает ни один мастер. "
+                                       "Добавьте мастеров или отметьте им эту услугу на странице «Мастера и график».")
+    assert await hint.locator("a").get_attribute("href") == "#/staff"
+    assert await dialog.locator("[data-role=no-services]").is_hidden()
+    assert await dialog.locator("select[name=staff] option").count() == 0
+    assert await dialog.locator("button[type=submit]").is_disabled()
+    # Back to the demo branch: lists full, no hints.
+    await dialog.locator("select[name=branch]").select_option(site.branch_id)
+    await hint.wait_for(state="hidden")
+    await page.wait_for_function("() => document.querySelector('#booking select[name=time]').options.length > 0")
+    assert await dialog.locator("button[type=submit]").is_enabled()
