@@ -35,10 +35,13 @@ CUT_OFF = """
     let scrolls = false;
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
       const ox = getComputedStyle(a).overflowX;
-      if (ox === "auto" || ox === "scroll") { scrolls = a.tagName !== "DIALOG"; break; }
+      if (ox === "auto" || ox === "scroll") { scrolls = true; break; }
     }
     if (scrolls) continue;
-    if (r.left < -1 || r.right > width + 1) out.push(`${el.tagName} «${(el.innerText || el.value || "").slice(0, 30)}» ${Math.round(r.left)}..${Math.round(r.right)}`);
+    const box = el.closest("dialog[open]") ? el.closest("dialog[open]").getBoundingClientRect() : { left: 0, right: width };
+    if (r.left < box.left - 1 || r.right > box.right + 1) {
+      out.push(`${el.tagName} «${(el.innerText || el.value || "").slice(0, 30)}» ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
   }
   if (document.documentElement.scrollWidth > width + 1) out.push("page scrolls sideways");
   return out;

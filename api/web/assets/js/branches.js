@@ -91,10 +91,11 @@ function offsetText(minutes, base = "UTC") {
 }
 
 /** «Москва, Санкт-Петербург… · UTC+3 (МСК)» — what a zone means to an owner. */
-export function zoneLabel(zone) {
+export function zoneLabel(zone, short = false) {
   const off = offsetNow(zone);
   const msk = offsetNow("Europe/Moscow");
-  const city = CITIES[zone] || zone.replace(/_/g, " ");
+  const cities = CITIES[zone] || zone.replace(/_/g, " ");
+  const city = short ? cities.split(", ").slice(0, 2).join(", ") : cities;
   if (off === null) return city;
   const rel = msk === null ? "" : ` (${offsetText(off - msk, "МСК")})`;
   return `${city} · ${offsetText(off)}${rel}`;
@@ -118,7 +119,8 @@ function zonePicker(initial) {
     placeholder: "Начните вводить город, например «Екатеринбург»", id: nextId("tz"),
   });
   const list = h("ul", { class: "zone-list", role: "listbox", id: listId, hidden: true, "aria-label": "Часовые пояса" });
-  const chosen = h("small", { class: "hint zone-chosen", "aria-live": "polite" });
+  const chosen = h("small", { class: "hint zone-chosen", id: nextId("hint"), "aria-live": "polite" });
+  input.setAttribute("aria-describedby", chosen.id);
   let shown = [];
   let active = -1;
 
@@ -199,7 +201,7 @@ function minutesInput(name, value, min, max, unit = "мин") {
   const out = h("output", { class: "reading" });
   const read = () => {
     const n = Number(input.value);
-    out.textContent = input.value === "" || !Number.isFinite(n) ? "" : unit === "дн" ? `= ${days(n)}` : `= ${duration(n)}`;
+    out.textContent = unit === "мин" && Number.isInteger(n) && n >= 60 ? `= ${duration(n)}` : "";
   };
   input.addEventListener("input", read);
   read();
@@ -284,7 +286,7 @@ function branchCard(b, counts, reload) {
     }
   };
   const rules = [
-    ["Часовой пояс", zoneLabel(b.timezone)],
+    ["Часовой пояс", zoneLabel(b.timezone, true)],
     ["Шаг сетки", duration(b.slot_step_min)],
     ["Запись вперёд", `на ${days(b.horizon_days)}`],
     ["Минимум до начала", duration(b.min_notice_min)],

@@ -127,7 +127,6 @@ export function scheduleEditor(schedule) {
     const panel = copyPanel(key, name, () => copy.setAttribute("aria-expanded", "false"));
     const paint = () => {
       editor.element.hidden = off.checked;
-      copy.disabled = false;
       row.classList.toggle("day-off", off.checked);
     };
     off.addEventListener("change", () => {
@@ -144,7 +143,7 @@ export function scheduleEditor(schedule) {
     const row = h("div", { class: "day-row", dataset: { day: key } },
       h("div", { class: "day-name" }, name),
       h("label", { class: "choice day-off-toggle" }, off, h("span", {}, "Выходной")),
-      editor.element, copy, panel);
+      h("div", { class: "day-hours" }, editor.element, copy), panel);
     days.set(key, { off, editor, copy, panel, name });
     element.append(row);
     paint();

@@ -30,7 +30,10 @@ export function parsePrice(text) {
 function minutesField(name, value, min, max) {
   const input = h("input", { type: "number", name, min, max, step: 1, value: String(value), inputmode: "numeric", required: true });
   const out = h("output", { class: "reading" });
-  const read = () => { out.textContent = input.value === "" ? "" : `= ${duration(Number(input.value))}`; };
+  const read = () => {
+    const n = Number(input.value);
+    out.textContent = Number.isInteger(n) && n >= 60 ? `= ${duration(n)}` : "";
+  };
   input.addEventListener("input", read);
   read();
   return { input, element: h("span", { class: "with-unit" }, input, h("span", { class: "unit" }, "мин"), out) };
@@ -182,7 +185,7 @@ export function mount(view) {
   });
   add.addEventListener("click", () => edit(null));
   view.append(h("section", { class: "setup-page services-page" },
-    h("div", { class: "toolbar" }, h("h1", {}, "Услуги и цены"), branchSelect, add,
+    h("div", { class: "toolbar" }, h("h1", {}, "Услуги и цены"), branchSelect, admin ? add : null,
       admin ? null : h("span", { class: "muted readonly-note" }, "Только просмотр: цены и услуги меняет администратор")),
     content));
   refresh();

@@ -32,17 +32,20 @@ export function check(name, value, label, checked = false, type = "checkbox") {
 }
 
 /**
- * A form in a modal dialog. `submit(form)` does the work and returns true to close;
+ * A form in a modal dialog (`wide`: true, or "wider" for the master's week). `submit(form)`
+ * does the work and returns something truthy to close;
  * a thrown error is shown in the form. Resolves with what `submit` returned (or null).
  */
 export function formDialog({ title, body, submitLabel = "Сохранить", wide = false, danger = false, submit, note }) {
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const ok = h("button", { type: "submit", class: danger ? "primary danger" : "primary" }, submitLabel);
   const cancel = h("button", { type: "button", class: "ghost" }, "Отмена");
-  const heading = h("h2", { id: nextId("dlg") }, title);
+  const heading = h("h2", { id: nextId("dlg"), class: "sheet-head" }, title);
   const form = h("form", { class: "sheet-form", method: "dialog", novalidate: true },
-    heading, body, note ? h("p", { class: "sheet-note" }, note) : null, error, h("div", { class: "actions" }, cancel, ok));
-  const dialog = h("dialog", { class: ["sheet", wide && "wide"], "aria-labelledby": heading.id }, form);
+    heading, h("div", { class: "sheet-body" }, body, note ? h("p", { class: "sheet-note" }, note) : null),
+    h("div", { class: "sheet-foot" }, error, h("div", { class: "actions" }, cancel, ok)));
+  const size = wide === true ? "wide" : wide ? `wide ${wide}` : "";
+  const dialog = h("dialog", { class: ["sheet", size], "aria-labelledby": heading.id }, form);
   document.body.append(dialog);
   let result = null;
   const done = new Promise((resolve) => dialog.addEventListener("close", () => { dialog.remove(); resolve(result); }));

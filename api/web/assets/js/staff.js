@@ -52,7 +52,8 @@ function exceptionsEditor(initial, today) {
   function add(row, focus) {
     const dateInput = (name, value, label) => h("input", { type: "date", name, value: value || "", required: true, "aria-label": label });
     let el, read;
-    const remove = h("button", { type: "button", class: "ghost icon", "aria-label": "Убрать исключение", title: "Убрать" }, "✕");
+    const remove = h("button", { type: "button", class: "ghost danger-text remove-exception",
+      "aria-label": { vacation: "Убрать отпуск", off: "Убрать выходной", hours: "Убрать другие часы" }[row.kind] }, "Убрать");
     if (row.kind === "vacation") {
       const from = dateInput("vacation_from", row.from, "Отпуск: первый день");
       const to = dateInput("vacation_to", row.to, "Отпуск: последний день");
@@ -154,7 +155,7 @@ function openStaffForm(master, branch, services, today) {
       exceptions.element),
   ];
   return formDialog({
-    title: master ? `Мастер ${master.name}` : `Новый мастер · ${branch.name}`, body, wide: true,
+    title: master ? `Мастер ${master.name}` : `Новый мастер · ${branch.name}`, body, wide: "wider",
     submitLabel: master ? "Сохранить" : "Добавить мастера",
     submit: async () => {
       const out = {
@@ -288,7 +289,7 @@ export function mount(view) {
     show();
   });
   view.append(h("section", { class: "setup-page staff-page" },
-    h("div", { class: "toolbar" }, h("h1", {}, "Мастера и график"), branchSelect, add,
+    h("div", { class: "toolbar" }, h("h1", {}, "Мастера и график"), branchSelect, admin ? add : null,
       admin ? null : h("span", { class: "muted readonly-note" }, "Только просмотр: мастеров и график меняет администратор")),
     content));
   start().catch((err) => content.replaceChildren(h("p", { class: "error" }, err.message)));
