@@ -91,7 +91,7 @@ function history(appointments) {
     td("Мастер", a.staff.name || "—"),
     many ? td("Филиал", branchById(a.branch_id)?.name || "—") : null,
     td("Статус", h("span", { class: ["status-pill", `status-${a.status}`] }, statusTitle(a.status))),
-    h("td", { class: "num nowrap", dataset: { label: "Цена" } }, price(a))));
+    h("td", { class: "num nowrap", dataset: { label: "Цена" } }, h("span", { class: "visit-price" }, price(a)))));
   const head = ["Дата", "Время", "Услуга", "Мастер", many ? "Филиал" : null, "Статус"].filter(Boolean)
     .map((t) => h("th", { scope: "col" }, t));
   return h("section", { class: "client-history", "aria-labelledby": "client-history-title" }, title,
