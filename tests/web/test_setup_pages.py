@@ -229,9 +229,12 @@ async def test_a_manager_sees_the_set_up_pages_read_only(page: Any, site: Site) 
     await page.locator(".master-card").first.wait_for()
     assert await page.locator(".master-card").count() == 3
     assert "09:00–21:00" in await page.locator(".master-card").first.inner_text()
+    SHOTS.mkdir(exist_ok=True)
     for route in ("branches", "services", "staff"):
         await page.goto(f"/#/{route}")
         await page.locator(".readonly-note").wait_for()
+        await page.locator(".setup-content:not([aria-busy]), .setup-cards:not([aria-busy])").first.wait_for()
+        await page.screenshot(path=str(SHOTS / f"{route}-manager.png"), full_page=True)
         assert await page.locator("#view [data-action], #view .card-actions, #view .row-actions").count() == 0, route
     await page.goto("/#/users")
     await page.wait_for_selector("#view .error")

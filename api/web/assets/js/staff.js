@@ -185,9 +185,17 @@ async function serverToday(branch) {
   return prefs.today || todayIn(branch.timezone);
 }
 
+/** The week as runs of days with the same hours: «Пн–Пт 10:00–14:00, 15:00–19:00», «Вс выходной». */
 function weekLines(schedule) {
-  return h("dl", { class: "week-summary" }, WEEKDAYS.map(([k, , short]) => h("div", { class: (schedule[k] || []).length ? "" : "off" },
-    h("dt", {}, short), h("dd", {}, describeIntervals(schedule[k])))));
+  const runs = [];
+  for (const [k, , short] of WEEKDAYS) {
+    const text = describeIntervals(schedule[k]);
+    const last = runs[runs.length - 1];
+    if (last && last.text === text) last.to = short;
+    else runs.push({ from: short, to: short, text, off: !(schedule[k] || []).length });
+  }
+  return h("dl", { class: "week-summary" }, runs.map((r) => h("div", { class: r.off ? "off" : "" },
+    h("dt", {}, r.from === r.to ? r.from : `${r.from}–${r.to}`), h("dd", {}, r.text))));
 }
 
 function masterCard(m, services, today, actions, hours) {
@@ -262,12 +270,12 @@ export function mount(view) {
           h("button", { type: "button", class: "primary", on: { click: () => edit(null) } }, "Добавить мастера"))
         : emptyState(`В филиале «${branch.name}» ещё нет мастеров`, "Попросите администратора добавить мастеров."));
     } else {
+      if (!admin) parts.push(h("p", { class: "muted page-note" }, "Часы работы на ближайшие 7 дней, с учётом выходных и отпусков."));
       parts.push(h("div", { class: "setup-cards" }, staff.items.map((m) => masterCard(m, services, today,
         admin ? h("div", { class: "card-actions" },
           h("button", { type: "button", class: "ghost", dataset: { action: "edit" }, on: { click: () => edit(m) } }, "Изменить"),
           h("button", { type: "button", class: "ghost danger-text", dataset: { action: "delete" }, on: { click: () => remove(m) } }, "Удалить")) : null,
         hours ? hours[m.id] : null))));
-      if (!admin) parts.push(h("p", { class: "muted" }, "Часы работы на ближайшие 7 дней, с учётом выходных и отпусков."));
     }
     content.removeAttribute("aria-busy");
     content.replaceChildren(...parts);
