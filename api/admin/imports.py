@@ -38,6 +38,7 @@ from api.context import app_context
 from api.guards import current_user
 from api.admin.import_files import Limits, open_import
 from api.problems import ApiError, text
+from api.texts.language import megabytes
 
 bp = Blueprint("system_import", __name__, url_prefix="/api/v1/system")
 security_scheme_blueprint(bp, [{"bearer": []}])
@@ -69,7 +70,7 @@ class ImportResult(BaseModel):
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "file_too_large", "import.too_large", mb=f"{limit / 1_000_000:.1f}".removesuffix(".0"))
+    return ApiError(413, "file_too_large", "import.too_large", mb=megabytes(limit))
 
 
 @bp.before_request

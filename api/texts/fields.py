@@ -27,8 +27,11 @@ FIELDS: dict[str, str] = {
     "as_of": "На момент", "after_seq": "После события", "stream": "Раздел журнала",
     "telegram_id": "Telegram ID", "idempotency_key": "Idempotency-Key", "file": "Файл",
     "dry_run": "Проверка", "mapping": "Сопоставление колонок",
+    "client_id": "Клиент", "appointment_id": "Запись", "type": "Тип события",
     "mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс",
 }
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+INTERVAL, ENDS = "промежуток", ("начало", "конец")  # schedule.mon.0.1 → «пн → промежуток 1 → конец»
 TITLES = {"name": "Название"}  # a branch's or a service's name (the path says which)
 TITLED = ("/admin/branches", "/admin/services")
 

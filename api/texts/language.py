@@ -59,6 +59,11 @@ def language(accept_language: str | None) -> Lang:
     return "ru" if best == "ru" else "en"
 
 
+def megabytes(size: int) -> str:
+    """A byte limit in MB as people write it: ``20``, ``2.5``, ``0.01``."""
+    return f"{round(size / 1_000_000, 2):g}"
+
+
 def parameters(template: str) -> set[str]:
     """The ``{names}`` a template uses."""
     return {name.split("!")[0].split(":")[0] for _, name, _, _ in string.Formatter().parse(template)
@@ -114,8 +119,9 @@ def validation_detail(errors: Sequence[Mapping[str, Any]], lang: Lang, path: str
             continue
         problem = _problem_ru(e)
         if loc:
-            named = " → ".join(f"№{p + 1}" if isinstance(p, int) else label(str(p), path) for p in loc)
-            parts.append(fields.VALIDATION_RU[0].format(field=named, problem=problem))
+            parts.append(fields.VALIDATION_RU[0].format(field=_where(loc, path), problem=problem))
+        elif e.get("type") in ("model_type", "model_attributes_type", "dict_type"):
+            parts.append(render(Message("request.malformed"), "ru"))
         else:
             parts.append(fields.VALIDATION_RU[1].format(problem=problem))
     if not parts:
@@ -123,11 +129,28 @@ def validation_detail(errors: Sequence[Mapping[str, Any]], lang: Lang, path: str
     return "; ".join(parts)
 
 
+def _where(loc: Sequence[object], path: str) -> str:
+    """``("schedule", "mon", 0, 1)`` → «График → пн → промежуток 1 → конец»."""
+    names: list[str] = []
+    for i, part in enumerate(loc):
+        before = loc[i - 1] if i else None
+        if not isinstance(part, int):
+            names.append(label(str(part), path))
+        elif isinstance(before, int) and names and names[-1].startswith(fields.INTERVAL):
+            names.append(fields.ENDS[part] if part < len(fields.ENDS) else f"№{part + 1}")
+        elif before in fields.WEEKDAYS or before == "intervals":
+            names.append(f"{fields.INTERVAL} {part + 1}")
+        else:
+            names.append(f"№{part + 1}")
+    return " → ".join(names)
+
+
 def _problem_ru(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx = dict(error.get("ctx") or {})
     if kind == "value_error" and isinstance(getattr(ctx.get("error"), "message", None), Message):
-        return render(ctx["error"].message, "ru")
+        said = render(ctx["error"].message, "ru")
+        return said[:1].lower() + said[1:]
     if kind == "string_pattern_mismatch" and str(ctx.get("pattern")) in fields.PATTERNS:
         return fields.PATTERNS[str(ctx["pattern"])]
     template = fields.ERRORS.get(kind, fields.ERRORS["value_error"])[1]

@@ -54,7 +54,7 @@ async def test_import_counts_dedups_and_dry_run_matches(harness: Harness) -> Non
     dry = await post_import(harness, "clients.csv", payload, dry_run="true")
     assert dry.status_code == 200, await dry.get_data(as_text=True)
     assert await harness.z.journal.last_seq() == before  # a dry run changes nothing
-    expected = {"total_rows": 6, "created": 3, "updated": 1, "duplicates": 1,
+    expected = {"total_rows": 6, "created": 3, "updated": 1, "unchanged": 0, "duplicates": 1,
                 "errors": [{"row": 7, "message": (await dry.get_json())["errors"][0]["message"]}]}
     assert await dry.get_json() == expected
     real = await post_import(harness, "clients.csv", payload)
@@ -70,6 +70,7 @@ async def test_import_counts_dedups_and_dry_run_matches(harness: Harness) -> Non
     again = await post_import(harness, "clients.csv", payload)
     body = await again.get_json()
     assert (body["created"], body["updated"], body["duplicates"]) == (0, 4, 1)
+    assert body["unchanged"] == 4  # the same file again fills nothing: the page says «Дополнено 0»
     await harness.restart()
     assert len(harness.z.runtime.clients.committed.clients) == 4
 

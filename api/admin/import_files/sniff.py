@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from api.admin.import_files.errors import FileTooLarge, UnsupportedFile
+from api.texts.language import megabytes
 
 Kind = Literal["csv", "xlsx", "xls"]
 EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".xls", ".xlsx"})
@@ -52,8 +53,7 @@ def sniff(path: Path, filename: str | None, limits: Limits) -> Kind:
             raise UnsupportedFile("file.extension", ext=ext) if ext else UnsupportedFile("file.no_extension")
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise FileTooLarge("file.bytes", size=size, limit=limits.max_bytes,
-                           mb=f"{limits.max_bytes / 1_000_000:.1f}".removesuffix(".0"))
+        raise FileTooLarge("file.bytes", size=size, limit=limits.max_bytes, mb=megabytes(limits.max_bytes))
     if size == 0:
         raise UnsupportedFile("file.empty")
     with path.open("rb") as f:

@@ -1,32 +1,28 @@
-// Calls to /api/v1 with the manager's token. Problem documents become ApiError
-// with the stable `code` and a Russian message; 401 ends the session.
+// Calls to /api/v1 with the manager's token, always asking for Russian
+// (Accept-Language: ru): problem documents become ApiError with the stable
+// `code` and the server's Russian `detail` as the message; 401 ends the session.
 
 import { current, signOut } from "./session.js";
 
-const MESSAGES = {
-  slot_unavailable: "Это время уже занято или недоступно",
-  version_conflict: "Запись уже изменил кто-то другой — показываю актуальную",
-  invalid_transition: "Так изменить эту запись нельзя",
-  forbidden: "Нет доступа к этому филиалу",
-  not_found: "Не найдено",
-  client_conflict: "Этот телефон принадлежит другому клиенту",
-  file_too_large: "Файл слишком большой",
-  unsupported_file: "Формат файла не поддерживается (нужен CSV, XLS или XLSX)",
-  rate_limited: "Слишком много запросов, попробуйте чуть позже",
-  unavailable: "Сервер временно недоступен, ничего не сохранено",
-  payload_too_large: "Слишком большой запрос",
-  internal_error: "Ошибка сервера",
+// Only for answers that carry no detail of the server (a proxy's error page, no connection).
+const FALLBACK = {
+  network: "Нет связи с сервером — проверьте интернет и попробуйте ещё раз",
+  unauthorized: "Сессия истекла — войдите снова",
+  rate_limited: "Слишком много запросов — попробуйте чуть позже",
+  unavailable: "Сервер временно недоступен — попробуйте ещё раз",
 };
+const RUSSIAN = /[а-яё]/i;
 
 export class ApiError extends Error {
   constructor(status, problem) {
     const code = problem.code || "error";
-    const base = MESSAGES[code];
-    const message = base || (code === "validation_error" ? `Проверьте данные: ${problem.detail || ""}` : problem.detail || `Ошибка ${status}`);
+    const detail = typeof problem.detail === "string" ? problem.detail : "";
+    const message = RUSSIAN.test(detail) ? detail
+      : FALLBACK[code] || (status >= 500 ? "Ошибка сервера — попробуйте ещё раз" : `Не получилось (ошибка ${status})`);
     super(message);
     this.status = status;
     this.code = code;
-    this.detail = problem.detail || "";
+    this.detail = detail;
   }
 }
 
@@ -44,9 +40,9 @@ export async function api(path, { method = "GET", query, body, form, signal } = 
   const session = current();
   if (!session) {
     signOut("expired");
-    throw new ApiError(401, { code: "unauthorized", detail: "sign in" });
+    throw new ApiError(401, { code: "unauthorized" });
   }
-  const headers = { Authorization: `Bearer ${session.token}`, Accept: "application/json" };
+  const headers = { Authorization: `Bearer ${session.token}`, Accept: "application/json", "Accept-Language": "ru" };
   let payload;
   if (form) payload = form;
   else if (body !== undefined) {
@@ -58,11 +54,11 @@ export async function api(path, { method = "GET", query, body, form, signal } = 
     res = await fetch(url(path, query), { method, headers, body: payload, signal });
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    throw new ApiError(0, { code: "network", detail: "Нет связи с сервером" });
+    throw new ApiError(0, { code: "network" });
   }
   if (res.status === 401) {
     signOut("expired");
-    throw new ApiError(401, { code: "unauthorized", detail: "Сессия истекла" });
+    throw new ApiError(401, await res.json().catch(() => ({ code: "unauthorized" })));
   }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));

@@ -1,5 +1,8 @@
 // Client import: choose a CSV/XLS/XLSX file, check it (dry run: the counts a real
 // import would give and the rows with errors), then import it for real.
+// «Дополнено» counts the clients a row really filled (updated − unchanged);
+// rows that matched a client and changed nothing are «Без изменений». Row
+// errors and refusals come in Russian from the server (api.js asks for it).
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
@@ -7,15 +10,20 @@ import { toast } from "./toast.js";
 
 const SHOW_ERRORS = 200; // rows listed; the rest are counted
 
+function filled(result) {
+  return result.updated - (result.unchanged || 0);
+}
+
 function summary(result, real) {
   const counts = [
-    ["total_rows", "Строк с данными"],
-    ["created", real ? "Создано клиентов" : "Будет создано"],
-    ["updated", real ? "Дополнено" : "Будет дополнено"],
-    ["duplicates", "Повторы в файле"],
+    ["total_rows", "Строк с данными", result.total_rows],
+    ["created", real ? "Создано клиентов" : "Будет создано", result.created],
+    ["updated", real ? "Дополнено" : "Будет дополнено", filled(result)],
+    ["unchanged", "Без изменений", result.unchanged || 0],
+    ["duplicates", "Повторы в файле", result.duplicates],
   ];
-  const items = counts.map(([key, label]) => h("div", { class: "kpi", dataset: { kpi: key } },
-    h("div", { class: "kpi-value" }, String(result[key])), h("div", { class: "kpi-label" }, label)));
+  const items = counts.map(([key, label, value]) => h("div", { class: "kpi", dataset: { kpi: key } },
+    h("div", { class: "kpi-value" }, String(value)), h("div", { class: "kpi-label" }, label)));
   items.push(h("div", { class: ["kpi", result.errors.length ? "kpi-bad" : ""], dataset: { kpi: "errors" } },
     h("div", { class: "kpi-value" }, String(result.errors.length)), h("div", { class: "kpi-label" }, "Строк с ошибками")));
   const parts = [h("div", { class: "kpis" }, items)];
@@ -72,7 +80,7 @@ export function mount(view) {
     if (!result) return;
     status.textContent = `Импорт «${file.files[0].name}» завершён.`;
     out.replaceChildren(...summary(result, true));
-    toast(`Импорт завершён: создано ${result.created}, дополнено ${result.updated}`);
+    toast(`Импорт завершён: создано ${result.created}, дополнено ${filled(result)}`);
   });
 
   view.append(h("section", { class: "import-page" },

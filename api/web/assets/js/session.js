@@ -38,7 +38,7 @@ function claims(token) {
 export async function signIn(login, password) {
   const res = await fetch("/api/v1/auth/login", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": "ru" },
     body: JSON.stringify({ login, password }),
   });
   if (!res.ok) {
