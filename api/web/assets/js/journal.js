@@ -94,15 +94,15 @@ function row(e) {
   if (clientId) {
     links.push(h("a", { href: `#/journal?client=${encodeURIComponent(clientId)}`, class: "journal-link" }, "События клиента"));
   }
+  const raw = h("details", { class: "journal-raw" },
+    h("summary", {}, "Показать событие"),
+    h("pre", {}, JSON.stringify({ seq: e.seq, type: e.type, stream: e.stream, version: e.version, at: e.at,
+      actor: e.actor, data: e.data }, null, 2)));
   return h("tr", { dataset: { seq: String(e.seq), type: e.type } },
     h("td", { class: "nowrap journal-time" }, h("time", { datetime: e.at }, localStamp(e.at, zoneOf(e.stream)))),
     h("td", { class: "journal-stream", title: e.stream }, streamLabel(e.stream)),
     h("td", { class: "journal-text" }, h("p", { class: "sentence" }, e.text),
-      links.length ? h("p", { class: "journal-links" }, links) : null),
-    h("td", { class: "data" }, h("details", {},
-      h("summary", {}, "Показать событие"),
-      h("pre", {}, JSON.stringify({ seq: e.seq, type: e.type, stream: e.stream, version: e.version, at: e.at,
-        actor: e.actor, data: e.data }, null, 2)))));
+      h("div", { class: "journal-links" }, links, raw)));
 }
 
 /** «Клиент»: a search by name or phone (GET /clients?q=), then the chosen client as a chip. */
@@ -252,7 +252,9 @@ export function mount(view) {
       h("p", { class: "muted journal-lead" }, "Кто что сделал и когда — по местному времени филиала.")),
     h("form", { class: "journal-filters", role: "search", "aria-label": "Фильтры журнала",
       on: { submit: (e) => e.preventDefault() } },
-    h("div", { class: "field journal-field journal-client" },
+    h("div", { class: "field journal-field journal-client", on: { focusout: (e) => {
+      if (!e.currentTarget.contains(e.relatedTarget)) client.list.hidden = true;
+    } } },
       h("label", { for: "journal-client" }, "Клиент"), Object.assign(client.input, { id: "journal-client" }),
       client.chip, client.list),
     field("Мастер", staff),
@@ -268,7 +270,7 @@ export function mount(view) {
       h("button", { type: "button", class: "ghost", on: { click: fromStart } }, "С начала"),
       h("button", { type: "button", class: "ghost", on: { click: latest } }, "Последние")),
     h("div", { class: "table-scroll" }, h("table", { class: "journal" },
-      h("thead", {}, h("tr", {}, ["Время", "Раздел", "Событие", "Подробности"].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["Время", "Раздел", "Событие"].map((t) => h("th", { scope: "col" }, t)))),
       body)),
     note, more));
 
