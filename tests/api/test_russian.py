@@ -63,8 +63,8 @@ def russian(detail: str) -> None:
 def test_accept_language_prefers_russian_only_when_russian_comes_first() -> None:
     for header in ("ru", "ru-RU", "ru-RU,ru;q=0.9,en;q=0.8", "en;q=0.5,ru", "RU-ru", "de;q=0.1, ru;q=0.8"):
         assert language(header) == "ru", header
-    for header in (None, "", "en", "en-US,en;q=0.9,ru;q=0.8", "*", "ru;q=0", "de", "en,ru"):
-        assert language(header) == "en", header
+    for other in (None, "", "en", "en-US,en;q=0.9,ru;q=0.8", "*", "ru;q=0", "de", "en,ru"):
+        assert language(other) == "en", other
 
 
 def test_every_catalogue_key_has_both_languages_with_the_same_parameters() -> None:
