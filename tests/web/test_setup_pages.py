@@ -189,9 +189,13 @@ async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
         {"date": "2026-03-07", "intervals": [["12:00", "15:00"]]}, {"date": "2026-03-08", "intervals": []},
         *({"date": f"2026-03-{d:02d}", "intervals": []} for d in range(10, 21))]
 
+    SHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SHOTS / "staff-new-branch.png"), full_page=True)
     # Opened again, the eleven days off are one vacation row; saving unchanged keeps them.
     await card.locator("[data-action=edit]").click()
     dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator(".exceptions-editor").scroll_into_view_if_needed()
+    await page.screenshot(path=str(SHOTS / "staff-edit-exceptions.png"))
     assert await dialog.locator('.exception[data-kind="vacation"]').count() == 1
     assert await dialog.locator("input[name=vacation_to]").input_value() == "2026-03-20"
     assert await dialog.locator('.exception[data-kind="off"]').count() == 1
@@ -275,6 +279,58 @@ async def test_disabling_a_manager_signs_their_open_board_out(page: Any, site: S
     finally:
         await context.close()
     assert not theirs.unexpected(("401",)), theirs.errors
+
+
+async def test_an_admin_deletes_a_branch_after_confirming(page: Any, site: Site) -> None:
+    r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
+                            json={"name": "Закрытый филиал", "timezone": "Europe/Samara"})
+    assert r.status_code == 201
+    closing = (await r.get_json())["id"]
+    await sign_in(page)
+    await page.goto("/#/branches")
+    card = page.locator(f'.branch-card[data-id="{closing}"]')
+    assert "Самара" in await card.inner_text()
+    await card.locator("[data-action=delete]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.get_by_role("button", name="Отмена").click()
+    await dialog.wait_for(state="detached")
+    assert await card.count() == 1
+    await card.locator("[data-action=delete]").click()
+    await page.locator("dialog.sheet[open] button[type=submit]").click()
+    await card.wait_for(state="detached")
+    assert closing not in [b["id"] for b in (await api_get(site, "/admin/branches"))["items"]]
+    assert await page.locator(".branch-card").count() == 1
+
+
+async def test_an_admin_changes_a_managers_branches_and_password(page: Any, site: Site) -> None:
+    other = await site.api.post("/api/v1/admin/branches", headers=site.headers,
+                                json={"name": "Второй салон", "timezone": "Europe/Moscow"})
+    other_id = (await other.get_json())["id"]
+    await site.h.user("irina", "manager", (site.branch_id,))
+    await sign_in(page)
+    await page.goto("/#/users")
+    row = page.locator('.users-page tr[data-login="irina"]')
+    assert "Демо-салон" in await row.inner_text()
+    await row.locator("[data-action=edit]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    assert "выйдет из панели на всех устройствах" in await dialog.inner_text()
+    await dialog.locator(f"input[name=branch][value='{other_id}']").check()
+    await dialog.locator("button[type=submit]").click()
+    await row.filter(has_text="Второй салон").wait_for()
+    await row.locator("[data-action=password]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=password]").fill("short")
+    await dialog.locator("button[type=submit]").click()
+    assert "не короче 8" in await dialog.locator(".error").inner_text()
+    await dialog.get_by_role("button", name="Придумать").click()
+    password = await dialog.locator("input[name=password]").input_value()
+    assert len(password) == 12
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    users = {u["login"]: u for u in (await api_get(site, "/admin/users"))["items"]}
+    assert sorted(users["irina"]["branch_ids"]) == sorted([site.branch_id, other_id])
+    r = await site.api.post("/api/v1/auth/login", json={"login": "irina", "password": password})
+    assert r.status_code == 200
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (820, 1180), (390, 844)])

@@ -110,7 +110,7 @@ export function mount(view) {
   async function edit(service) {
     const saved = await openServiceForm(service, branches, branchSelect.value);
     if (saved) {
-      toast(`Услуга «${saved.name}» сохранена`);
+      toast(service ? `Услуга «${saved.name}» сохранена` : `Услуга «${saved.name}» добавлена`);
       refresh();
     }
   }

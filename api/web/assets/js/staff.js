@@ -203,7 +203,7 @@ function masterCard(m, services, today, actions, hours) {
   const rows = m.exceptions ? exceptionRows(m.exceptions).filter((r) => (r.to || r.date) >= today) : [];
   return h("article", { class: "setup-card master-card", dataset: { id: m.id } },
     h("div", { class: "setup-card-head" }, h("h2", {}, m.name), actions),
-    h("p", { class: "chips", "aria-label": "Услуги" }, names.length ? names.map((n) => h("span", { class: "chip" }, n))
+    h("p", { class: "chips" }, names.length ? names.map((n) => h("span", { class: "chip" }, n))
       : h("span", { class: "warning" }, "Не отмечено ни одной услуги — к мастеру нельзя записаться")),
     m.schedule ? weekLines(m.schedule) : null,
     rows.length ? h("ul", { class: "exception-summary", "aria-label": "Исключения" }, rows.map((r) => h("li", { dataset: { kind: r.kind } }, exceptionText(r, today)))) : null,
@@ -244,7 +244,7 @@ export function mount(view) {
     if (!alive || branchSelect.value !== branch.id) return;
     const edit = async (m) => {
       const saved = await openStaffForm(m, branch, services, today);
-      if (saved) { toast(`Мастер ${saved.name}: сохранено`); render(); }
+      if (saved) { toast(m ? `Мастер ${saved.name}: сохранено` : `Мастер ${saved.name} добавлен`); render(); }
     };
     const remove = async (m) => {
       const ok = await confirmDialog({ title: `Удалить мастера ${m.name}?`, confirmLabel: "Удалить мастера",
