@@ -43,6 +43,10 @@ export function mount(view) {
   const go = h("button", { type: "button", class: "primary", disabled: true }, "Импортировать");
   const status = h("p", { class: "muted", role: "status" }, "Файл CSV (UTF-8 или cp1251), XLS или XLSX с заголовками: телефон, имя, telegram, email, дата рождения, комментарий.");
   const out = h("div", { class: "import-result" });
+  const say = (text, failed = false) => {
+    status.textContent = text;
+    status.className = failed ? "error" : "muted";
+  };
 
   const send = async (dryRun) => {
     const chosen = file.files[0];
@@ -51,11 +55,11 @@ export function mount(view) {
     form.append("file", chosen, chosen.name);
     form.append("dry_run", dryRun ? "true" : "false");
     check.disabled = go.disabled = true;
-    status.textContent = dryRun ? "Проверяю файл…" : "Импортирую…";
+    say(dryRun ? "Проверяю файл…" : "Импортирую…");
     try {
       return await api("/system/import", { method: "POST", form });
     } catch (err) {
-      status.textContent = err.status === 404 && err.code === "not_found" ? "Импорт недоступен на этом сервере" : err.message;
+      say(err.status === 404 && err.code === "not_found" ? "Импорт недоступен на этом сервере" : err.message, true);
       out.replaceChildren();
       return null;
     } finally {
@@ -71,14 +75,14 @@ export function mount(view) {
   check.addEventListener("click", async () => {
     const result = await send(true);
     if (!result) return;
-    status.textContent = `Проверка «${file.files[0].name}»: ничего не изменено. Так пройдёт импорт:`;
+    say(`Проверка «${file.files[0].name}»: ничего не изменено. Так пройдёт импорт:`);
     out.replaceChildren(...summary(result, false));
     go.disabled = result.total_rows === 0;
   });
   go.addEventListener("click", async () => {
     const result = await send(false);
     if (!result) return;
-    status.textContent = `Импорт «${file.files[0].name}» завершён.`;
+    say(`Импорт «${file.files[0].name}» завершён.`);
     out.replaceChildren(...summary(result, true));
     toast(`Импорт завершён: создано ${result.created}, дополнено ${filled(result)}`);
   });
