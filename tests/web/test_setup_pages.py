@@ -49,6 +49,19 @@ CUT_OFF = """
 """
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+async def axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on what the page shows now (an open form too)."""
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = await page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .filter(v => v.impact === "serious" || v.impact === "critical")
+        .map(v => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)""")
+    return found  # type: ignore[no-any-return]
+
+
 async def api_get(site: Site, path: str, **query: str) -> Any:
     r = await site.api.get(f"/api/v1{path}", headers=site.headers, query_string=query)
     assert r.status_code == 200, await r.get_data(as_text=True)
@@ -239,6 +252,7 @@ async def test_a_manager_sees_the_set_up_pages_read_only(page: Any, site: Site) 
         await page.locator(".readonly-note").wait_for()
         await page.locator(".setup-content:not([aria-busy]), .setup-cards:not([aria-busy])").first.wait_for()
         await page.screenshot(path=str(SHOTS / f"{route}-manager.png"), full_page=True)
+        assert await axe_violations(page) == [], route
         assert await page.locator("#view [data-action], #view .card-actions, #view .row-actions").count() == 0, route
     await page.goto("/#/users")
     await page.wait_for_selector("#view .error")
@@ -347,6 +361,8 @@ async def test_the_set_up_pages_fit_the_screen(page: Any, site: Site, width: int
         await page.locator(ready[route]).first.wait_for()
         await page.screenshot(path=str(SHOTS / f"{route}-{width}.png"), full_page=True)
         assert await page.evaluate(CUT_OFF) == [], route
+        if width == 1280:
+            assert await axe_violations(page) == [], route
         await page.click(opener)
         dialog = page.locator("dialog.sheet[open]")
         await dialog.wait_for()
@@ -356,5 +372,10 @@ async def test_the_set_up_pages_fit_the_screen(page: Any, site: Site, width: int
             await dialog.locator("[data-add=hours]").click()
         await page.screenshot(path=str(SHOTS / f"{route}-form-{width}.png"))
         assert await page.evaluate(CUT_OFF) == [], f"{route} form"
+        if route == "branches":
+            await dialog.locator("input[name=timezone]").fill("Ново")
+            await dialog.locator(".zone-list li[data-zone]").first.wait_for()
+        if width == 1280:
+            assert await axe_violations(page) == [], f"{route} form"
         await dialog.locator("button", has_text="Отмена").last.click()
         await dialog.wait_for(state="detached")
