@@ -77,9 +77,9 @@ _MALE_IN_A = frozenset({
     "никита", "илья", "кузьма", "фома", "лука", "савва", "миша", "паша", "дима", "ваня", "петя", "коля",
     "вова", "гоша", "лёша", "леша", "серёжа", "сережа", "толя", "юра", "костя", "слава", "гриша", "федя",
     "стёпа", "степа", "боря", "лёва", "лева", "митя", "алёша", "алеша", "вася", "жора", "гена", "рома",
-    "тёма", "тема", "данила", "добрыня", "емеля", "фома", "иешуа", "муса", "иса", "торопа"})
+    "тёма", "тема", "данила", "добрыня", "емеля", "муса", "иса"})
 _UNISEX = frozenset({"саша", "женя", "валя", "шура", "сима"})
-_FEMALE_IN_B = frozenset({"любовь", "нинель", "адель", "эсфирь", "рахиль", "юдифь", "руфь", "ассоль", "адель"})
+_FEMALE_IN_B = frozenset({"любовь", "нинель", "адель", "эсфирь", "рахиль", "юдифь", "руфь", "ассоль"})
 
 
 def gender(name: str) -> str | None:
@@ -370,7 +370,8 @@ class JournalTexts:
     def _staff_added(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         d = rec.data
         services = ", ".join(self._service(s) for s in d.get("service_ids", [])[:5]) or "пока нет"
-        return who.says(f"новый мастер {self._staff_named(bid, d)} в филиале {self._branch_name(bid)}, услуги: {services}")
+        return who.says(f"новый мастер {self._staff_named(bid, d)} в филиале {self._branch_name(bid)}, "
+                        f"услуги: {services}")
 
     def _staff_named(self, bid: str | None, d: dict[str, Any]) -> str:
         staff = self.names.staff(bid, d["staff_id"]) if bid else None
@@ -403,7 +404,8 @@ class JournalTexts:
                 parts.append(f"{label} {_q(str(value))}")
             else:
                 parts.append(label)
-        return who.says(f"изменена услуга {_q(self._service(d['service_id']))}" + (f" — {', '.join(parts)}" if parts else ""))
+        changed = f" — {', '.join(parts)}" if parts else ""
+        return who.says(f"изменена услуга {_q(self._service(d['service_id']))}{changed}")
 
     def _service_removed(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         return who.says(f"услуга {_q(self._service(rec.data['service_id']))} убрана в архив")
@@ -430,7 +432,8 @@ class JournalTexts:
                            "карточка связана с Telegram")
         if who.kind == "client":
             return who.says(f"обновлены данные своей карточки — {fields}")
-        return who.says(f"изменена карточка клиента {self._client(d['client_id'])}" + (f" — {fields}" if fields else ""))
+        changed = f" — {fields}" if fields else ""
+        return who.says(f"изменена карточка клиента {self._client(d['client_id'])}{changed}")
 
     def _merged(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         d = rec.data

@@ -133,8 +133,8 @@ async def tell(h: Harness, client: Any) -> Story:
     ledger = Ledger(h.z.journal, h.clock)
     await ledger.load()
     await ledger.sent(created.seq, "created", IRINA_TG, "sent")
-    await ledger.remind(f"{s.appointment}:24", s.appointment, 24, int(datetime.fromisoformat(local("15:00")).timestamp()),
-                        IRINA_TG, "sent")
+    start = int(datetime.fromisoformat(local("15:00")).timestamp())
+    await ledger.remind(f"{s.appointment}:24", s.appointment, 24, start, IRINA_TG, "sent")
     # Late in the evening UTC it is already the next day in the branch.
     h.clock.set(datetime(2026, 3, 2, 20, 30, tzinfo=UTC))  # 01:30 on 03.03 in Yekaterinburg
     s.admin, s.anna = await h.admin_headers(), {"Authorization": f"Bearer {await h.user('anna')}"}  # fresh tokens
@@ -155,7 +155,8 @@ CASES: list[tuple[str, Pick, list[str]]] = [
     ("branch.updated", ANY, ["Администратор admin: изменён филиал «Салон на Ленина» — шаг записи 30 мин"]),
     ("branch.closed", ANY, ["Администратор admin: филиал «Филиал на Мира» закрыт"]),
     ("staff.added", lambda e, s: e["data"]["staff_id"] == s.staff["Мария Кузнецова"],
-     ["Администратор admin: новый мастер Мария Кузнецова в филиале «Салон на Ленина», услуги: Женская стрижка, Укладка"]),
+     ["Администратор admin: новый мастер Мария Кузнецова в филиале «Салон на Ленина», "
+      "услуги: Женская стрижка, Укладка"]),
     ("staff.updated", ANY, ["Администратор admin: изменены данные мастера Мария Кузнецова — недельный график"]),
     ("staff.removed", ANY, ["Администратор admin: мастер Пётр Временный удалён из филиала «Салон на Ленина»"]),
     ("service.added", lambda e, s: e["data"]["service_id"] == s.services["Женская стрижка"],
@@ -314,7 +315,8 @@ async def test_period_filter_uses_the_branch_zone_for_branch_events_and_utc_for_
         assert r.status_code == 400 and (await r.get_json())["code"] == "validation_error"
 
 
-async def test_paging_with_a_filter_and_a_bounded_scan_loses_nothing(both: Story, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_paging_with_a_filter_and_a_bounded_scan_loses_nothing(both: Story,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     s = both
     whole = await s.journal(client_id=s.irina)
     pages, after, collected = 0, 0, []
