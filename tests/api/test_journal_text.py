@@ -234,6 +234,15 @@ async def test_account_events_are_never_listed_and_their_sentences_hold_no_secre
     assert all("$" not in texts.text(r, None) and "argon" not in texts.text(r, None) for r in records)
 
 
+async def test_a_sentence_does_not_depend_on_the_page_it_is_on(story: Story) -> None:
+    """A released hold names its time even when its ``hold.placed`` is on an earlier page."""
+    placed = (await story.journal(type="hold.placed"))[0]
+    alone = await story.call("get", URL, story.admin, query_string={"after_seq": placed["seq"], "limit": 1})
+    assert alone["events"][0]["type"] == "hold.released"
+    assert alone["events"][0]["text"] == (await story.journal(type="hold.released"))[0]["text"]
+    assert "03.03 14:00" in alone["events"][0]["text"]
+
+
 async def test_an_unknown_type_gets_a_generic_sentence(story: Story) -> None:
     texts = JournalTexts(CommittedNames(story.h.z.scheduler))
     rec = Recorded(1, "loyalty", 1, "loyalty.awarded", datetime(2026, 3, 2, tzinfo=UTC), f"client:{story.irina}",
