@@ -2,7 +2,9 @@
 
 Events are returned as stored, in ``seq`` order, each with ``text``: one
 Russian sentence naming who did what (``api/texts/journal.py``), with names
-from the current committed state and times in the branch's zone. The
+from the current committed state and times in the branch's zone (a released
+hold's time comes from its ``hold.placed``, looked up a short way back in its
+stream when it is not on the page, so a sentence does not depend on paging). The
 ``users`` stream is never exposed (its events carry password hashes): asking
 for it is 403, and it is skipped in the unfiltered listing; so are side
 streams (the bot's ``notifier`` marks), which are listed when asked for by
