@@ -130,10 +130,10 @@ export function mount(view) {
       .filter(Boolean);
     const rows = items.map((s) => h("tr", { dataset: { id: s.id } },
       h("td", { class: "service-name" }, s.name),
-      h("td", { class: "num nowrap" }, money(s.price, s.currency)),
-      h("td", { class: "nowrap" }, duration(s.duration_min)),
-      admin ? h("td", { class: "nowrap" }, s.buffer_min ? duration(s.buffer_min) : "нет") : null,
-      many ? h("td", {}, s.branch_ids.filter((id) => branches.some((b) => b.id === id)).map(branchName).join(", ")) : null,
+      h("td", { class: "num nowrap", dataset: { label: "Цена" } }, money(s.price, s.currency)),
+      h("td", { class: "nowrap", dataset: { label: "Длительность" } }, duration(s.duration_min)),
+      admin ? h("td", { class: "nowrap", dataset: { label: "Перерыв после" } }, s.buffer_min ? duration(s.buffer_min) : "нет") : null,
+      many ? h("td", { dataset: { label: "Филиалы" } }, s.branch_ids.filter((id) => branches.some((b) => b.id === id)).map(branchName).join(", ")) : null,
       admin ? h("td", { class: "row-actions" }, archived
         ? h("button", { type: "button", class: "ghost", dataset: { action: "restore" }, on: { click: () => setActive(s, true) } }, "Вернуть")
         : [h("button", { type: "button", class: "ghost", dataset: { action: "edit" }, on: { click: () => edit(s) } }, "Изменить"),

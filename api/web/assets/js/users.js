@@ -166,9 +166,9 @@ export function mount(view) {
     const managers = users.filter((u) => u.role === "manager" && !u.disabled).length;
     const rows = users.map((u) => h("tr", { dataset: { login: u.login }, class: u.disabled ? "is-disabled" : "" },
       h("td", {}, h("strong", {}, u.login), u.login === me ? h("span", { class: "muted" }, " (это вы)") : null),
-      h("td", {}, roleName(u.role)),
-      h("td", {}, u.role === "admin" ? "все филиалы" : branchText(u.branch_ids)),
-      h("td", {}, h("span", { class: ["status-badge", u.disabled ? "off" : "on"] }, u.disabled ? "Отключён" : "Активен")),
+      h("td", { dataset: { label: "Роль" } }, roleName(u.role)),
+      h("td", { dataset: { label: "Филиалы" } }, u.role === "admin" ? "все филиалы" : branchText(u.branch_ids)),
+      h("td", { dataset: { label: "Доступ" } }, h("span", { class: ["status-badge", u.disabled ? "off" : "on"] }, u.disabled ? "Отключён" : "Активен")),
       h("td", { class: "row-actions" },
         h("button", { type: "button", class: "ghost", dataset: { action: "edit" }, on: { click: () => edit(u) } }, "Роль и филиалы"),
         h("button", { type: "button", class: "ghost", dataset: { action: "password" }, on: { click: () => reset(u) } }, "Сменить пароль"),
