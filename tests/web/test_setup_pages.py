@@ -295,6 +295,39 @@ async def test_disabling_a_manager_signs_their_open_board_out(page: Any, site: S
     assert not theirs.unexpected(("401",)), theirs.errors
 
 
+async def test_the_time_zone_is_found_and_picked_with_the_keyboard(page: Any, site: Site) -> None:
+    await sign_in(page)
+    await page.goto("/#/branches")
+    await page.click("[data-action=add-branch]")
+    dialog = page.locator("dialog.sheet[open]")
+    zone = dialog.locator("input[name=timezone]")
+    await zone.fill("")
+    await zone.type("новосиб")
+    options = dialog.locator(".zone-list li[data-zone]")
+    assert await options.all_inner_texts() == ["Новосибирск\nAsia/Novosibirsk · UTC+7 (МСК+4)"]
+    await zone.fill("")
+    await zone.type("+5")
+    assert "Asia/Yekaterinburg" in await options.evaluate_all("lis => lis.map(li => li.dataset.zone)")
+    await zone.fill("")
+    await zone.type("Самар")
+    SHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SHOTS / "zone-list.png"))
+    await zone.press("ArrowDown")
+    await zone.press("ArrowUp")
+    await zone.press("Enter")
+    assert await zone.input_value() == "Europe/Samara"
+    assert await dialog.locator(".zone-list").is_hidden()
+    assert "Самара" in await dialog.locator(".zone-chosen").inner_text()
+    await zone.type("x")
+    await dialog.locator(".zone-list").wait_for()
+    await zone.press("Escape")  # closes the list, not the form
+    assert await dialog.locator(".zone-list").is_hidden() and await dialog.is_visible()
+    await zone.fill("Марс")
+    await dialog.locator("input[name=name]").fill("Филиал на Марсе")
+    await dialog.locator("button[type=submit]").click()
+    assert await dialog.locator(".error").inner_text() == "Выберите часовой пояс из списка"
+
+
 async def test_an_admin_deletes_a_branch_after_confirming(page: Any, site: Site) -> None:
     r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
                             json={"name": "Закрытый филиал", "timezone": "Europe/Samara"})

@@ -90,15 +90,20 @@ function offsetText(minutes, base = "UTC") {
   return `${base}${sign}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, "0")}` : ""}`;
 }
 
-/** «Москва, Санкт-Петербург… · UTC+3 (МСК)» — what a zone means to an owner. */
-export function zoneLabel(zone, short = false) {
+/** «UTC+5 (МСК+2)» now ("" if the browser does not know the zone). */
+function offsetLabel(zone) {
   const off = offsetNow(zone);
   const msk = offsetNow("Europe/Moscow");
+  if (off === null) return "";
+  return msk === null ? offsetText(off) : `${offsetText(off)} (${offsetText(off - msk, "МСК")})`;
+}
+
+/** «Москва, Санкт-Петербург… · UTC+3 (МСК)» — what a zone means to an owner. */
+export function zoneLabel(zone, short = false) {
   const cities = CITIES[zone] || zone.replace(/_/g, " ");
   const city = short ? cities.split(", ").slice(0, 2).join(", ") : cities;
-  if (off === null) return city;
-  const rel = msk === null ? "" : ` (${offsetText(off - msk, "МСК")})`;
-  return `${city} · ${offsetText(off)}${rel}`;
+  const offset = offsetLabel(zone);
+  return offset ? `${city} · ${offset}` : city;
 }
 
 function localNow(zone) {
@@ -157,7 +162,7 @@ function zonePicker(initial) {
     list.replaceChildren(...shown.map((z) => h("li", {
       role: "option", id: `${listId}-${z.replace(/[^A-Za-z0-9]/g, "-")}`, dataset: { zone: z }, "aria-selected": "false",
     }, h("span", { class: "zone-city" }, CITIES[z] ? CITIES[z] : z.replace(/_/g, " ")),
-    h("span", { class: "zone-id" }, `${z} · ${offsetText(offsetNow(z) ?? 0)}`))));
+    h("span", { class: "zone-id" }, `${z} · ${offsetLabel(z)}`))));
     if (!shown.length) list.append(h("li", { class: "zone-none", role: "presentation" }, "Ничего не найдено — попробуйте другой город"));
     active = shown.length ? 0 : -1;
     list.hidden = false;
