@@ -156,6 +156,15 @@ async def test_no_page_is_cut_off(browser: Any, site: Site, width: int) -> None:
             found = await cut_off(page)
             if found:
                 problems["menu"] = found
+            assert await toggle.get_attribute("aria-expanded") == "true"
+            await page.click("#nav a[data-route=calendar]")  # a choice closes the menu
+            await page.wait_for_function("() => location.hash === '#/calendar'")
+            await page.locator("#nav a[data-route=calendar]").wait_for(state="hidden")
+            assert await toggle.get_attribute("aria-expanded") == "false"
+            await toggle.click()
+            await page.keyboard.press("Escape")  # and so does Escape, back to the button
+            await page.locator("#nav a[data-route=calendar]").wait_for(state="hidden")
+            assert await page.evaluate("() => document.activeElement.id") == "menu-toggle"
     finally:
         await context.close()
     assert not errors

@@ -39,8 +39,8 @@ function showLogin(message = "") {
   $("#login-name").focus();
 }
 
-/** The top bar's sections: a «Меню» button opens them on a phone; on a tablet the
- * row of sections scrolls sideways, so the current one is scrolled into view. */
+/** The top bar's sections: on a phone a «Меню» button opens them (with the
+ * account's buttons) as a list, closed again by a choice, Escape or a new page. */
 function navMenu() {
   const toggle = $("#menu-toggle");
   const menu = $("#topbar-menu");
@@ -50,7 +50,7 @@ function navMenu() {
     toggle.textContent = open ? "Закрыть" : "Меню";
   };
   toggle.addEventListener("click", () => show(!menu.classList.contains("open")));
-  menu.addEventListener("click", (e) => { if (e.target.closest("a")) show(false); });
+  menu.addEventListener("click", (e) => { if (e.target.closest("a, #logout")) show(false); });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && menu.classList.contains("open")) {
       show(false);
@@ -62,14 +62,8 @@ function navMenu() {
 
 function markCurrent(name) {
   for (const link of document.querySelectorAll("#nav a")) {
-    if (link.dataset.route === (name === "client" ? "clients" : name)) {
-      link.setAttribute("aria-current", "page");
-      const nav = $("#nav");
-      if (nav.scrollWidth > nav.clientWidth) {
-        const at = link.getBoundingClientRect().left - nav.getBoundingClientRect().left;
-        nav.scrollLeft += at - (nav.clientWidth - link.offsetWidth) / 2;
-      }
-    } else link.removeAttribute("aria-current");
+    if (link.dataset.route === (name === "client" ? "clients" : name)) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
 }
 
