@@ -328,6 +328,29 @@ async def test_the_time_zone_is_found_and_picked_with_the_keyboard(page: Any, si
     assert await dialog.locator(".error").inner_text() == "Выберите часовой пояс из списка"
 
 
+async def test_past_exceptions_are_marked_and_kept(page: Any, site: Site) -> None:
+    anna = site.staff["Анна Смирнова"]
+    past = [{"date_from": "2026-02-16", "date_to": "2026-02-20", "intervals": []}]
+    r = await site.api.patch(f"/api/v1/admin/staff/{anna}", headers=site.headers, json={
+        "exceptions": [*past, {"date": "2026-03-05", "intervals": [["12:00", "18:00"]]}]})
+    assert r.status_code == 200, await r.get_data(as_text=True)
+    await sign_in(page)
+    await page.goto(f"/#/staff?branch={site.branch_id}")
+    card = page.locator(f'.master-card[data-id="{anna}"]')
+    await card.wait_for()
+    assert await card.locator(".exception-summary li").all_inner_texts() == ["05.03: 12:00–18:00"]
+    await card.locator("[data-action=edit]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    vacation = dialog.locator('.exception[data-kind="vacation"]')
+    assert "прошло" in await vacation.inner_text()
+    assert "прошло" not in await dialog.locator('.exception[data-kind="hours"]').inner_text()
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    saved = await api_get(site, f"/admin/staff/{anna}")
+    assert [e["date"] for e in saved["exceptions"]] == [
+        "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-03-05"]
+
+
 async def test_an_admin_deletes_a_branch_after_confirming(page: Any, site: Site) -> None:
     r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
                             json={"name": "Закрытый филиал", "timezone": "Europe/Samara"})

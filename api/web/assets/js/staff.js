@@ -75,6 +75,8 @@ function exceptionsEditor(initial, today) {
       el = h("div", { class: "exception", dataset: { kind: "hours" } }, h("span", { class: "exception-kind" }, "Другие часы"), date, hours.element, remove);
       read = () => ({ kind: "hours", date: date.value, intervals: hours.value() });
     }
+    const lastDay = row.to || row.date;
+    if (lastDay && lastDay < today) remove.before(h("span", { class: "past-tag" }, "прошло"));
     const entry = { el, read };
     remove.addEventListener("click", () => {
       editors.splice(editors.indexOf(entry), 1);
