@@ -262,7 +262,8 @@ async def test_a_phone_shows_one_column_with_tabs(browser: Any, site: Site) -> N
         assert await visible.count() == 1
         assert await visible.get_attribute("data-status") == "new"
         assert await page.locator(".board-tab[aria-selected=true]").get_attribute("data-status") == "new"
-        for box in await page.locator(".board-tab").evaluate_all("ts => ts.map(t => t.getBoundingClientRect().toJSON())"):
+        tab_boxes = "ts => ts.map(t => t.getBoundingClientRect().toJSON())"
+        for box in await page.locator(".board-tab").evaluate_all(tab_boxes):
             assert box["left"] >= 0 and box["right"] <= 390, box
         await page.screenshot(path=artifact("board-phone.png"))
         # A tab shows its column.

@@ -43,11 +43,21 @@ async def pressed(page: Any) -> list[str]:
     return await page.locator(".presets button[aria-pressed=true]").all_inner_texts()  # type: ignore[no-any-return]
 
 
+async def dates_are(page: Any, first: str, last: str) -> None:
+    await page.wait_for_function("""([a, b]) => document.querySelector('.reports-page input[name=from]').value === a
+                                 && document.querySelector('.reports-page input[name=to]').value === b""",
+                                 arg=[first, last])
+
+
+async def tile_says(page: Any, kpi: str, value: str) -> None:
+    await page.wait_for_function("([k, v]) => document.querySelector(`[data-kpi=${k}] .kpi-value`)?.textContent === v",
+                                 arg=[kpi, value])
+
+
 async def choose_dates(page: Any, first: str, last: str, appointments: str) -> None:
     await page.fill(".reports-page input[name=from]", first)
     await page.fill(".reports-page input[name=to]", last)
-    await page.wait_for_function("n => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === n",
-                                 arg=appointments)
+    await tile_says(page, "appointments", appointments)
 
 
 async def test_reports_show_kpis_and_charts(page: Any, site: Site) -> None:
@@ -99,7 +109,8 @@ async def test_day_bars_add_up_to_the_tiles(page: Any, site: Site) -> None:
     assert sum(v for _, v in values) == kpi["appointments"]
     for key in ("open", "done", "cancelled", "no_show"):
         assert sum(v for cls, v in values if f"series-{key}" in cls) == kpi[key], key
-    points = await page.locator("svg.chart circle.series-new_requests").evaluate_all("ps => ps.map(p => +p.dataset.value)")
+    points = await page.locator("svg.chart circle.series-new_requests").evaluate_all(
+        "ps => ps.map(p => +p.dataset.value)")
     assert sum(points) == kpi["new_requests"]
 
 
@@ -109,27 +120,24 @@ async def test_presets_set_the_period_and_the_default_counts_upcoming_visits(pag
     # This month by default (the server's today is Monday 2 March): Tuesday's visit to come counts.
     assert await pressed(page) == ["Этот месяц"]
     assert await period(page) == ("2026-03-01", "2026-03-31")
-    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '6'")
+    await tile_says(page, "appointments", "6")
     assert await page.inner_text("[data-kpi=open] .kpi-value") == "1"
 
     await page.click(".presets button:text-is('Прошедшие 7 дней')")
-    await page.wait_for_function("() => document.querySelector('.reports-page input[name=from]').value === '2026-02-24'")
-    assert await period(page) == ("2026-02-24", "2026-03-02")
+    await dates_are(page, "2026-02-24", "2026-03-02")
     assert await pressed(page) == ["Прошедшие 7 дней"]
-    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '3'")
+    await tile_says(page, "appointments", "3")
 
     await page.click(".presets button:text-is('Предстоящие 7 дней')")
-    await page.wait_for_function("() => document.querySelector('.reports-page input[name=to]').value === '2026-03-08'")
-    assert await period(page) == ("2026-03-02", "2026-03-08")
+    await dates_are(page, "2026-03-02", "2026-03-08")
     assert await pressed(page) == ["Предстоящие 7 дней"]
-    await page.wait_for_function("() => document.querySelector('[data-kpi=appointments] .kpi-value')?.textContent === '6'")
+    await tile_says(page, "appointments", "6")
 
     # Dates typed by hand are a period of one's own.
     await choose_dates(page, "2026-03-03", "2026-03-03", "3")
     assert await pressed(page) == ["Свой период"]
     await page.click(".presets button:text-is('Этот месяц')")
-    await page.wait_for_function("() => document.querySelector('.reports-page input[name=to]').value === '2026-03-31'")
-    assert await period(page) == ("2026-03-01", "2026-03-31")
+    await dates_are(page, "2026-03-01", "2026-03-31")
 
 
 async def test_an_empty_period_shows_zeros_and_no_arcs(page: Any, site: Site) -> None:

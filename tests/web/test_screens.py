@@ -56,9 +56,12 @@ CUT_OFF = """
     const text = el.matches("button, a, .board-tab") && getComputedStyle(el).overflowX === "visible";
     if (text && el.scrollWidth > el.clientWidth + 1) { out.push(name(el) + ": its text spills out"); continue; }
     if (verdict) { out.push(name(el) + ": " + verdict); continue; }
-    if (r.left < -1 || r.right > width + 1) out.push(name(el) + ": outside the viewport " + Math.round(r.left) + ".." + Math.round(r.right));
+    if (r.left < -1 || r.right > width + 1) {
+      out.push(name(el) + ": outside the viewport " + Math.round(r.left) + ".." + Math.round(r.right));
+    }
   }
-  if (document.documentElement.scrollWidth > width + 1) out.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) out.push("the page scrolls sideways: " + page);
   return out;
 }
 """
