@@ -138,6 +138,12 @@ async def test_presets_set_the_period_and_the_default_counts_upcoming_visits(pag
     assert await pressed(page) == ["Свой период"]
     await page.click(".presets button:text-is('Этот месяц')")
     await dates_are(page, "2026-03-01", "2026-03-31")
+    # Opened straight from a link, the page asks the server for the salon's today (this browser's
+    # clock says December): still March.
+    await page.reload()
+    await page.wait_for_selector(".reports-page svg.chart")
+    await dates_are(page, "2026-03-01", "2026-03-31")
+    await tile_says(page, "appointments", "6")
 
 
 async def test_an_empty_period_shows_zeros_and_no_arcs(page: Any, site: Site) -> None:
