@@ -111,7 +111,7 @@ export function intervalsEditor(initial, label, onChange = () => {}) {
   });
 
   set(initial || []);
-  return { element, value, set, count: () => rows().length };
+  return { element, addButton: add, value, set, count: () => rows().length };
 }
 
 /** The week: {element, value() → {mon: [[…]], …}, validate() → "" or a Russian message}. */
@@ -127,6 +127,7 @@ export function scheduleEditor(schedule) {
     const panel = copyPanel(key, name, () => copy.setAttribute("aria-expanded", "false"));
     const paint = () => {
       editor.element.hidden = off.checked;
+      editor.addButton.hidden = off.checked;
       row.classList.toggle("day-off", off.checked);
     };
     off.addEventListener("change", () => {
@@ -143,7 +144,7 @@ export function scheduleEditor(schedule) {
     const row = h("div", { class: "day-row", dataset: { day: key } },
       h("div", { class: "day-name" }, name),
       h("label", { class: "choice day-off-toggle" }, off, h("span", {}, "Выходной")),
-      h("div", { class: "day-hours" }, editor.element, copy), panel);
+      h("div", { class: "day-hours" }, editor.element, h("div", { class: "day-tools" }, editor.addButton, copy)), panel);
     days.set(key, { off, editor, copy, panel, name });
     element.append(row);
     paint();
@@ -161,13 +162,14 @@ export function scheduleEditor(schedule) {
     const panel = h("div", { class: "copy-panel", hidden: true, role: "group", "aria-label": `Скопировать часы: ${name}` },
       h("p", {}, `Скопировать часы дня «${name}» на:`),
       h("div", { class: "choice-list" }, boxes),
-      h("div", { class: "copy-quick" },
-        h("button", { type: "button", class: "ghost", on: { click: () => tick(WORKDAYS) } }, "Будни"),
-        h("button", { type: "button", class: "ghost", on: { click: () => tick(WEEKDAYS.map(([k]) => k)) } }, "Все дни"),
-        h("button", { type: "button", class: "ghost", on: { click: () => tick([]) } }, "Снять")),
-      h("div", { class: "copy-actions" },
-        h("button", { type: "button", class: "ghost", on: { click: () => { panel.hidden = true; closed(); } } }, "Отмена"),
-        h("button", { type: "button", class: "primary", dataset: { action: "copy" }, on: { click: apply } }, "Скопировать")));
+      h("div", { class: "copy-foot" },
+        h("div", { class: "copy-quick" },
+          h("button", { type: "button", class: "ghost", on: { click: () => tick(WORKDAYS) } }, "Будни"),
+          h("button", { type: "button", class: "ghost", on: { click: () => tick(WEEKDAYS.map(([k]) => k)) } }, "Все дни"),
+          h("button", { type: "button", class: "ghost", on: { click: () => tick([]) } }, "Снять")),
+        h("div", { class: "copy-actions" },
+          h("button", { type: "button", class: "ghost", on: { click: () => { panel.hidden = true; closed(); } } }, "Отмена"),
+          h("button", { type: "button", class: "primary", dataset: { action: "copy" }, on: { click: apply } }, "Скопировать"))));
     function apply() {
       const targets = boxes.map((l) => l.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
       const hours = valueOf(from);
