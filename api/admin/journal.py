@@ -136,9 +136,9 @@ async def _admins_only() -> None:
 async def journal(query_args: JournalQuery) -> dict[str, Any]:
     q = query_args
     if q.stream in HIDDEN_STREAMS:
-        raise ApiError(403, "forbidden", "this stream holds credentials and is not exposed")
-    if q.date_from is not None and q.date_to is not None and q.date_from > q.date_to:
-        raise ApiError(400, "validation_error", "date_from is after date_to")
+        raise ApiError(403, "forbidden", "auth.stream_hidden")  # catalogue key (api/texts/problems.py)
+    if q.date_from is not None and q.date_to is not None and q.date_from > q.date_to:  # ISO dates sort as text
+        raise ApiError(400, "validation_error", "range.reversed")
     z = app_context()
     names = CommittedNames(z.scheduler)
     keep = _matcher(q, names)
@@ -198,7 +198,9 @@ def _matcher(q: JournalQuery, names: CommittedNames) -> Check:
         types = frozenset(q.type)
         checks.append(lambda rec, _b: rec.type in types)
     if q.date_from is not None or q.date_to is not None:
-        checks.append(_in_dates(q.date_from, q.date_to, names))
+        first = date.fromisoformat(q.date_from) if q.date_from else None
+        last = date.fromisoformat(q.date_to) if q.date_to else None
+        checks.append(_in_dates(first, last, names))
     if q.appointment_id is not None:
         wanted = q.appointment_id
         checks.append(lambda rec, _b: rec.data.get("appointment_id") == wanted)

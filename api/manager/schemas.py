@@ -145,6 +145,7 @@ class MergeIn(RequestModel):
 
 
 MAX_SEQ = 2**63 - 1  # seq is a 64-bit integer in both journals
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]  # a local date, YYYY-MM-DD
 
 
 class JournalQuery(BaseModel):
@@ -158,13 +159,20 @@ class JournalQuery(BaseModel):
     staff_id: Id | None = None
     appointment_id: Id | None = None
     type: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)] | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
 
     @field_validator("type", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _real_date(cls, v: str | None) -> str | None:
+        if v is not None:
+            date.fromisoformat(v)  # 2026-02-30 is a ValueError: a 400 like any bad field
+        return v
 
 
 class JournalEvent(BaseModel):
