@@ -353,13 +353,22 @@ async def test_past_exceptions_are_marked_and_kept(page: Any, site: Site) -> Non
 
 async def test_an_admin_deletes_a_branch_after_confirming(page: Any, site: Site) -> None:
     r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
-                            json={"name": "Закрытый филиал", "timezone": "Europe/Samara"})
+                            json={"name": "Филиал на Волге", "timezone": "Europe/Samara"})
     assert r.status_code == 201
     closing = (await r.get_json())["id"]
     await sign_in(page)
     await page.goto("/#/branches")
     card = page.locator(f'.branch-card[data-id="{closing}"]')
     assert "Самара" in await card.inner_text()
+    # Edit first: only what changed is sent.
+    await card.locator("[data-action=edit]").click()
+    dialog = page.locator("dialog.sheet[open]")
+    assert await dialog.locator("input[name=timezone]").input_value() == "Europe/Samara"
+    await dialog.locator("input[name=name]").fill("Филиал на закрытие")
+    async with page.expect_request(lambda r: r.method == "PATCH" and closing in r.url) as request:
+        await dialog.locator("button[type=submit]").click()
+    assert (await request.value).post_data_json == {"name": "Филиал на закрытие"}
+    await card.filter(has_text="Филиал на закрытие").wait_for()
     await card.locator("[data-action=delete]").click()
     dialog = page.locator("dialog.sheet[open]")
     await dialog.get_by_role("button", name="Отмена").click()
