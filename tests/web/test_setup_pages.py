@@ -344,9 +344,14 @@ async def test_past_exceptions_are_marked_and_kept(page: Any, site: Site) -> Non
     vacation = dialog.locator('.exception[data-kind="vacation"]')
     assert "прошло" in await vacation.inner_text()
     assert "прошло" not in await dialog.locator('.exception[data-kind="hours"]').inner_text()
+    # Removing Sunday's only interval makes Sunday a day off.
+    sun = dialog.locator('.day-row[data-day="sun"]')
+    await sun.get_by_role("button", name="Воскресенье: убрать интервал 1").click()
+    assert await sun.locator("input[name=off-sun]").is_checked()
     await dialog.locator("button[type=submit]").click()
     await dialog.wait_for(state="detached")
     saved = await api_get(site, f"/admin/staff/{anna}")
+    assert saved["schedule"].get("sun", []) == [] and saved["schedule"]["sat"] == [["09:00", "21:00"]]
     assert [e["date"] for e in saved["exceptions"]] == [
         "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-03-05"]
 

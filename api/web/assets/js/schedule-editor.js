@@ -122,7 +122,14 @@ export function scheduleEditor(schedule) {
   for (const [key, name] of WEEKDAYS) {
     const intervals = (schedule && schedule[key]) || [];
     const off = h("input", { type: "checkbox", name: `off-${key}`, checked: intervals.length === 0 });
-    const editor = intervalsEditor(intervals, name, () => {});
+    // Removing a day's last interval makes it a day off (what an empty day means anyway).
+    const editor = intervalsEditor(intervals, name, () => {
+      if (editor.count() === 0) {
+        off.checked = true;
+        paint();
+        off.focus();
+      }
+    });
     const copy = h("button", { type: "button", class: "ghost copy-day", "aria-expanded": "false" }, "Скопировать на другие дни");
     const panel = copyPanel(key, name, () => copy.setAttribute("aria-expanded", "false"));
     const paint = () => {
