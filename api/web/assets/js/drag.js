@@ -100,6 +100,7 @@ export function draggable(el, opts) {
       window.removeEventListener("pointercancel", onCancel);
       window.removeEventListener("keydown", onKey, true);
       window.removeEventListener("touchmove", noScroll);
+      window.removeEventListener("contextmenu", noMenu, true);
       if (!ghost) return;
       ghost.remove();
       el.classList.remove("drag-source");
@@ -135,6 +136,7 @@ export function draggable(el, opts) {
       }
     };
     const noScroll = (e) => ghost && e.preventDefault();
+    const noMenu = (e) => e.preventDefault(); // a long press is a pick-up, not a context menu
 
     window.addEventListener("pointermove", onMove);
     window.addEventListener("pointerup", onUp);
@@ -142,6 +144,7 @@ export function draggable(el, opts) {
     window.addEventListener("keydown", onKey, true);
     if (touch) {
       window.addEventListener("touchmove", noScroll, { passive: false });
+      window.addEventListener("contextmenu", noMenu, true);
       holdTimer = setTimeout(start, TOUCH_HOLD_MS);
     } else {
       down.preventDefault(); // no text selection while dragging
