@@ -356,6 +356,23 @@ async def test_past_exceptions_are_marked_and_kept(page: Any, site: Site) -> Non
         "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-03-05"]
 
 
+async def test_with_no_branch_every_page_says_to_add_one_first(page: Any, site: Site) -> None:
+    r = await site.api.delete(f"/api/v1/admin/branches/{site.branch_id}", headers=site.headers)
+    assert r.status_code == 204
+    await sign_in(page)
+    await page.goto("/#/branches")
+    empty = page.locator(".branches-page .empty-state")
+    assert "Добавьте первый филиал" in await empty.inner_text()
+    for route in ("services", "staff"):
+        await page.goto(f"/#/{route}")
+        link = page.locator(f".{route}-page .empty-state a[href='#/branches']")
+        assert "Сначала добавьте филиал" in await page.locator(f".{route}-page .empty-state").inner_text()
+        assert await page.locator(f"[data-action=add-{'service' if route == 'services' else 'staff'}]").is_hidden()
+    await link.click()
+    await empty.get_by_role("button", name="Добавить филиал").click()
+    await page.locator("dialog.sheet[open] input[name=timezone]").wait_for()
+
+
 async def test_an_admin_deletes_a_branch_after_confirming(page: Any, site: Site) -> None:
     r = await site.api.post("/api/v1/admin/branches", headers=site.headers,
                             json={"name": "Филиал на Волге", "timezone": "Europe/Samara"})
