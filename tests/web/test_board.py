@@ -272,6 +272,12 @@ async def test_a_phone_shows_one_column_with_tabs(browser: Any, site: Site) -> N
         assert await visible.get_attribute("data-status") == "confirmed"
         await page.locator(card(olga["id"], "confirmed")).wait_for(state="visible")
         assert await page.locator(card(maria["id"])).is_hidden()
+        # A booking arriving in a column out of sight lights its tab up and counts there.
+        await page.wait_for_selector("#live[data-state=online]")
+        await site.client_books(at("16:00"), telegram_id=5550001, phone="+79990001122", name="Из Телеграма")
+        await page.wait_for_selector('.board-tab.changed[data-status="new"]')
+        assert await page.inner_text('.board-tab[data-status="new"] .count') == "2"
+        assert await visible.get_attribute("data-status") == "confirmed"  # the phone stays where it was
         # A card dropped on a tab moves to that column.
         finger = Finger(await context.new_cdp_session(page), page)
         await finger.hold(*middle(await page.locator(card(olga["id"])).bounding_box()))

@@ -101,6 +101,7 @@ function place(appt, how = "") {
   els.set(appt.id, el);
   if (hadFocus) el.focus();
   if (how === "arrived") el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  if (how && appt.status !== shown) flash(column.tab); // on a phone that column may be out of sight
   counts();
   return el;
 }
@@ -111,6 +112,13 @@ function counts() {
     column.count.textContent = n;
     column.tabCount.textContent = n;
   }
+}
+
+/** A tab lights up when its column changes while another one is shown. */
+function flash(tab) {
+  tab.classList.remove("changed");
+  void tab.offsetWidth; // restart the animation
+  tab.classList.add("changed");
 }
 
 /** Show one column on a phone (the tabs); on wider screens every column shows anyway. */
