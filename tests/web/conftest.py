@@ -23,6 +23,7 @@ from tests.web.site import (
     BOT_TOKEN,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CHROMIUM_ENV,
     Site,
     open_site,
     require_browser,
@@ -63,7 +64,7 @@ async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV)
         try:
             yield chromium
         finally:

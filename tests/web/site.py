@@ -27,6 +27,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+# Date and time inputs drawn as a Russian browser draws them (02.03.2026, 18:00): Chromium
+# takes its UI language from the environment and needs Debian's chromium-l10n for it.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "ru", "LANG": "ru_RU.UTF-8"}
 REQUIRE_VARIABLE = "ZAPIS_REQUIRE_BROWSER"
 ADMIN_PASSWORD = "demo-admin-password"
 BOT_TOKEN = "123456:TEST-bot-token-for-the-web-tests"

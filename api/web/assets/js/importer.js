@@ -38,7 +38,7 @@ function summary(result, real) {
 }
 
 export function mount(view) {
-  const file = h("input", { type: "file", name: "file", accept: ".csv,.xls,.xlsx,text/csv" });
+  const file = h("input", { type: "file", name: "file", accept: ".csv,.xls,.xlsx,text/csv", "aria-label": "Файл с клиентами (CSV, XLS или XLSX)" });
   const check = h("button", { type: "button", class: "ghost", disabled: true }, "Проверить файл");
   const go = h("button", { type: "button", class: "primary", disabled: true }, "Импортировать");
   const status = h("p", { class: "muted", role: "status" }, "Файл CSV (UTF-8 или cp1251), XLS или XLSX с заголовками: телефон, имя, telegram, email, дата рождения, комментарий.");
