@@ -26,23 +26,23 @@ def zone(name: str) -> ZoneInfo:
 @lru_cache(maxsize=512)
 def _zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
-        raise InvalidInput(f"unknown timezone {name!r}")
+        raise InvalidInput("timezone.unknown", name=name)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidInput(f"unknown timezone {name!r}") from None
+        raise InvalidInput("timezone.unknown", name=name) from None
 
 
 def parse_hhmm(text: object) -> int:
     """``"09:30"`` → 570. ``"24:00"`` is allowed as an end of day."""
     if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
-        raise InvalidInput(f"time must be HH:MM, got {text!r}")
+        raise InvalidInput("time.format", text=text)
     hh, mm = text[:2], text[3:]
     if not (hh.isdigit() and mm.isdigit()):
-        raise InvalidInput(f"time must be HH:MM, got {text!r}")
+        raise InvalidInput("time.format", text=text)
     minutes = int(hh) * 60 + int(mm)
     if int(mm) > 59 or minutes > 24 * 60:
-        raise InvalidInput(f"no such time of day: {text!r}")
+        raise InvalidInput("time.no_such", text=text)
     return minutes
 
 
@@ -53,28 +53,28 @@ def format_hhmm(minutes: int) -> str:
 def parse_intervals(raw: object, where: str) -> tuple[Interval, ...]:
     """``[["09:00","13:00"],["14:00","18:00"]]`` → sorted, non-overlapping minute pairs."""
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise InvalidInput(f"{where}: intervals must be a list of [start, end] pairs")
+        raise InvalidInput("intervals.list", where=where)
     spans: list[Interval] = []
     for pair in raw:
         if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
-            raise InvalidInput(f"{where}: each interval is [\"HH:MM\", \"HH:MM\"]")
+            raise InvalidInput("intervals.pair", where=where)
         start, end = parse_hhmm(pair[0]), parse_hhmm(pair[1])
         if end <= start:
-            raise InvalidInput(f"{where}: interval {pair[0]}–{pair[1]} ends before it starts")
+            raise InvalidInput("intervals.reversed", where=where, start=pair[0], end=pair[1])
         spans.append((start, end))
     spans.sort()
     for (_, prev_end), (start, _) in zip(spans, spans[1:]):
         if start < prev_end:
-            raise InvalidInput(f"{where}: intervals overlap")
+            raise InvalidInput("intervals.overlap", where=where)
     return tuple(spans)
 
 
 def parse_schedule(raw: object) -> dict[str, tuple[Interval, ...]]:
     if not isinstance(raw, Mapping):
-        raise InvalidInput("schedule must map weekday names (mon…sun) to intervals")
+        raise InvalidInput("schedule.mapping")
     unknown = [k for k in raw if k not in WEEKDAYS]
     if unknown:
-        raise InvalidInput(f"schedule: unknown weekday {unknown[0]!r}; use mon, tue, wed, thu, fri, sat, sun")
+        raise InvalidInput("schedule.weekday", day=unknown[0])
     return {day: parse_intervals(raw[day], f"schedule.{day}") for day in WEEKDAYS if day in raw}
 
 
@@ -91,17 +91,17 @@ def parse_exceptions(raw: object) -> dict[str, tuple[Interval, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise InvalidInput("exceptions must be a list of {date, intervals}")
+        raise InvalidInput("exceptions.list")
     out: dict[str, tuple[Interval, ...]] = {}
     for item in raw:
         if not isinstance(item, Mapping):
-            raise InvalidInput("each exception is {\"date\": \"YYYY-MM-DD\", \"intervals\": [...]}")
+            raise InvalidInput("exceptions.item")
         for day in _exception_days(item):
             if day.isoformat() in out:
-                raise InvalidInput(f"exceptions: {day.isoformat()} is listed twice")
+                raise InvalidInput("exceptions.twice", date=day.isoformat())
             out[day.isoformat()] = parse_intervals(item.get("intervals") or [], f"exceptions[{day.isoformat()}]")
         if len(out) > MAX_EXCEPTION_DATES:
-            raise InvalidInput(f"exceptions may name at most {MAX_EXCEPTION_DATES} dates")
+            raise InvalidInput("exceptions.too_many", max=MAX_EXCEPTION_DATES)
     return out
 
 
@@ -113,24 +113,24 @@ def _exception_days(item: Mapping[str, object]) -> list[date]:
         start, end = parse_date(first, "exceptions.date_from"), parse_date(last, "exceptions.date_to")
         check_range(start, end, MAX_EXCEPTION_DAYS)
         return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    raise InvalidInput("each exception names a date, or a range date_from and date_to")
+    raise InvalidInput("exceptions.one_or_range")
 
 
 def parse_date(raw: object, where: str = "date") -> date:
     if not isinstance(raw, str):
-        raise InvalidInput(f"{where} must be a date YYYY-MM-DD")
+        raise InvalidInput("date.format", where=where)
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{where}: no such date {raw!r}") from None
+        raise InvalidInput("date.no_such", where=where, raw=raw) from None
 
 
 def check_range(first: date, last: date, max_days: int) -> None:
     """The one rule for a range of local dates (both inclusive): in order, at most ``max_days``."""
     if last < first:
-        raise InvalidInput("date_to is before date_from")
+        raise InvalidInput("range.reversed")
     if (last - first).days + 1 > max_days:
-        raise InvalidInput(f"the range may span at most {max_days} days")
+        raise InvalidInput("range.too_long", days=max_days)
 
 
 def intervals_on(staff: Staff, day: date) -> tuple[Interval, ...]:

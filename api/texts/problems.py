@@ -77,7 +77,7 @@ TEXTS: dict[str, Text] = {
     "exceptions.twice": ("exceptions: {date} is listed twice", "Исключения: дата {date} указана дважды"),
     "exceptions.too_many": ("exceptions may name at most {max} dates",
                             "Исключений не может быть больше чем на {max} дат"),
-    "exceptions.one_or_range": ("each exception names a date, or date_from and date_to",
+    "exceptions.one_or_range": ("each exception names a date, or a range date_from and date_to",
                                 "Исключение — это одна дата или период «с … по …»"),
     "date.format": ("{where} must be a date YYYY-MM-DD", "{where}: нужна дата в виде ГГГГ-ММ-ДД"),
     "date.no_such": ("{where}: no such date {raw!r}", "{where}: такой даты нет — «{raw}»"),

@@ -45,9 +45,8 @@ SPEC_CODES = ("validation_error", "unauthorized", "forbidden", "not_found", "slo
 RAISED = re.compile(
     r"\b(?:NotFound|InvalidInput|SlotUnavailable|HoldExpired|InvalidTransition|VersionConflict|ClientConflict"
     r"|IdempotencyKeyReused|Forbidden|ActorStopped|UnsupportedFile|FileTooLarge|InvalidMapping|InvalidValue"
-    r"|unauthorized|_unauthorized|Message|text)\(\s*\"([^\"]+)\""
+    r"|unauthorized|_unauthorized|Message|text)\(\s*f?\"([^\"]+)\""
     r"|ApiError\(\s*\d+,\s*\"\w+\",\s*\"([^\"]+)\"")
-NOT_YET_KEYS = {ROOT / "api" / "admin" / "journal.py"}  # its owner words the hidden stream (auth.stream_hidden)
 
 
 def russian(detail: str) -> None:
@@ -104,7 +103,7 @@ def test_every_key_raised_in_the_code_is_in_the_catalogue() -> None:
     missing = []
     for folder in ("actors", "api", "bot"):
         for path in (ROOT / folder).rglob("*.py"):
-            if path in NOT_YET_KEYS or "texts" in path.parts:
+            if "texts" in path.parts:
                 continue
             for m in RAISED.finditer(path.read_text()):
                 key = m.group(1) or m.group(2)
@@ -207,7 +206,7 @@ async def test_schema_violations_of_every_dashboard_body_answer_in_plain_russian
     for method, path, body in BAD_BODIES:
         ru, en = await both(client, method, path.format(**ids), 400, "validation_error",
                             json=fill(body, ids), headers=h)
-        assert "Поле «" in ru or ru.startswith("Запрос:"), (path, ru)
+        assert "Поле «" in ru or ru.startswith("Запрос"), (path, ru)
     ru, en = await both(client, "post", "/api/v1/admin/services", 400, "validation_error", headers=h,
                         json={"name": "Стрижка", "price": "дорого", "duration_min": 60, "branch_ids": [ids["branch"]]})
     assert ru == "Поле «Цена»: цена пишется числом, например 1500 или 1500.50"
