@@ -37,7 +37,7 @@ VALUES: dict[str, dict[str, str]] = {  # a parameter's value in Russian
               "an .xlsb workbook; save it as .xlsx": "книга .xlsb — сохраните её как .xlsx",
               "an OpenDocument file (.ods); save it as .xlsx": "файл OpenDocument (.ods) — сохраните его как .xlsx",
               "a Word document": "документ Word", "a PowerPoint presentation": "презентация PowerPoint"},
-    "what": {"holds": "брони времени", "bookings": "записи", "login attempts": "попытки входа"},
+    "what": {"holds": "брони времени", "bookings": "записи", "sign-in attempts": "попытки входа"},
 }
 
 
@@ -71,7 +71,12 @@ def parameters(template: str) -> set[str]:
 
 
 def render(message: Message, lang: Lang, code: str = "validation_error") -> str:
-    """``message`` worded in ``lang``."""
+    """``message`` worded in ``lang`` (a Russian sentence starts with a capital letter)."""
+    said = _render(message, lang, code)
+    return said[:1].upper() + said[1:] if lang == "ru" else said
+
+
+def _render(message: Message, lang: Lang, code: str = "validation_error") -> str:
     text = CATALOGUE.get(message.key)
     if text is None:
         if lang == "en":
@@ -84,7 +89,7 @@ def render(message: Message, lang: Lang, code: str = "validation_error") -> str:
 
 def _value(name: str, value: object, lang: Lang) -> object:
     if isinstance(value, Message):
-        return render(value, lang)
+        return _render(value, lang)
     if lang == "en":
         return value
     if name == "field":
