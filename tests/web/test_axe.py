@@ -1,4 +1,5 @@
-"""axe-core on every dashboard page: no serious or critical accessibility violation.
+"""axe-core on every dashboard page: no serious or critical accessibility violation,
+and no page shows a program value as text («null», «undefined», «NaN»).
 
 The engine is vendored (``tests/web/vendor/axe.min.js``) and evaluated in the
 page through the DevTools protocol, which the page's CSP does not govern; the
@@ -8,6 +9,7 @@ page itself stays under its strict CSP. Pages are checked with real content
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,7 @@ async def test_the_login_page_has_no_serious_violation(page: Any) -> None:
 async def test_every_page_has_no_serious_violation(page: Any, site: Site, width: int) -> None:
     booked = await site.manual(at("10:00"), phone="+79161234567", name="Ольга Петрова")
     await site.manual(at("12:00"), phone="+79161234568", name="Ирина Волкова", status="new")
+    await site.h.user("anna", "manager", (site.branch_id,))
     await page.set_viewport_size({"width": width, "height": 900})
     await sign_in(page)
     found: dict[str, list[str]] = {}
@@ -60,4 +63,8 @@ async def test_every_page_has_no_serious_violation(page: Any, site: Site, width:
         await page.evaluate("r => { location.hash = r; }", route)
         await settle(page)
         found[name] = await violations(page)
+        text = await page.inner_text("#view")
+        leaks = [w for w in ("null", "undefined", "NaN", "[object Object]") if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+        if leaks:
+            found[name].append(f"a value leaked as text: {leaks}")
     assert {name: v for name, v in found.items() if v} == {}

@@ -24,6 +24,13 @@ TUESDAY = "2026-03-03"  # the day after the harness clock's Monday
 ON_VACATION = "2026-03-12"  # a Thursday inside Мария's vacation
 
 
+async def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """A screenshot for the CI artifacts (README's «Setting up your salon» pictures come from these)."""
+    await page.wait_for_load_state("networkidle")
+    await page.evaluate("() => document.querySelectorAll('#toasts > *').forEach((t) => t.remove())")
+    await page.screenshot(path=str(artifact(f"{name}.png")), full_page=full_page)
+
+
 async def add_master(page: Any, name: str, *, vacation: tuple[str, str] | None = None) -> None:
     """A master doing every service, 10–14 and 15–19 every day (Monday copied to all days)."""
     await page.click("[data-action=add-staff]")
@@ -60,6 +67,18 @@ async def test_a_salon_set_up_from_nothing_takes_its_first_booking(page: Any, si
     await page.wait_for_selector(".staff-page .empty-state")
     await add_master(page, "Мария Кузнецова", vacation=("2026-03-10", "2026-03-20"))
     await add_master(page, "Ольга Смирнова")
+    await shoot(page, "setup-staff")
+    await page.locator(".master-card", has_text="Мария Кузнецова").locator("[data-action=edit]").click()
+    await page.locator("dialog.sheet[open] .exceptions-editor").scroll_into_view_if_needed()
+    await shoot(page, "setup-staff-form", full_page=False)
+    await page.locator("dialog.sheet[open]").get_by_role("button", name="Отмена").click()
+    await page.locator("dialog.sheet[open]").wait_for(state="detached")
+    await page.goto(f"/#/services?branch={branch_id}")
+    await page.locator(".services-page tr", has_text="Окрашивание").wait_for()
+    await shoot(page, "setup-services")
+    await page.goto("/#/branches")
+    await page.locator(".branch-card", has_text="Салон на Арбате").wait_for()
+    await shoot(page, "setup-branches")
     await page.goto("/#/users")
     await page.click("[data-action=add-user]")
     dialog = page.locator("dialog.sheet[open]")
@@ -68,6 +87,7 @@ async def test_a_salon_set_up_from_nothing_takes_its_first_booking(page: Any, si
     await dialog.locator("input[name=password]").fill("arbat-password-1")
     await dialog.locator("button[type=submit]").click()
     await page.locator('.users-page tr[data-login="arbat"]').wait_for()
+    await shoot(page, "setup-users")
     masters = {s["name"]: s["id"] for s in (await api_get(site, "/admin/staff", branch_id=branch_id))["items"]}
     assert set(masters) == {"Мария Кузнецова", "Ольга Смирнова"}
 

@@ -174,11 +174,11 @@ export function mount(view) {
         h("button", { type: "button", class: "ghost", dataset: { action: "password" }, on: { click: () => reset(u) } }, "Сменить пароль"),
         h("button", { type: "button", class: u.disabled ? "ghost" : "ghost danger-text", dataset: { action: u.disabled ? "enable" : "disable" },
           on: { click: () => toggle(u) } }, u.disabled ? "Включить" : "Отключить"))));
-    body.replaceChildren(
+    body.replaceChildren(...[
       managers ? null : emptyState("Менеджеров пока нет", "Добавьте менеджера, чтобы он вёл запись в своих филиалах.", null),
       h("div", { class: "table-scroll" }, h("table", { class: "setup-table users-table" },
         h("thead", {}, h("tr", {}, ["Логин", "Роль", "Филиалы", "Доступ", "Действия"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, rows))));
+        h("tbody", {}, rows)))].filter(Boolean));
   }
 
   async function refresh() {
