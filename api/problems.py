@@ -122,6 +122,7 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
         response.headers[name] = value
     if status == 401:
         response.headers.setdefault("WWW-Authenticate", 'Bearer realm="zapis"')
+    response.vary.add("Accept-Language")  # the detail's language follows it
     return response
 
 
