@@ -15,6 +15,13 @@ bench/README.md). Per socket:
 - the *reader* reads and discards what the browser sends and notices it leave.
 
 Only these tasks ever await the socket; the hub and the actors never do.
+
+Every socket of the app, this one or any other, is served without
+``permessage-deflate`` (``decline_compression``): Hypercorn accepts the
+extension whenever a client offers it, as every browser does, and its zlib
+compressor made a browser's socket cost 122–180 KiB instead of ≈ 31 KiB
+(bench/README.md, "Browser sockets"). The frames are small JSON; they go
+uncompressed.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from hypercorn.protocol.ws_stream import Handshake
 from quart import Quart
 
 from api.auth import Principal
@@ -94,12 +102,36 @@ def mount(app: Quart, z: AppContext) -> None:
     inner = app.asgi_app
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] == PATH:
+        if scope["type"] != "websocket":
+            await inner(scope, receive, send)  # type: ignore[arg-type]
+            return
+        decline_compression(send)
+        if scope["path"] == PATH:
             await DashboardSocket(z, receive, send).run()
         else:
             await inner(scope, receive, send)  # type: ignore[arg-type]
 
     app.asgi_app = asgi  # type: ignore[method-assign,assignment]
+
+
+def decline_compression(send: Send) -> bool:
+    """Make the server answer this socket's handshake without ``permessage-deflate``; True if done.
+
+    Hypercorn has no setting for it (it always accepts the extension; its
+    issue #307). Its ``send`` for a socket is the bound ``app_send`` of the
+    connection's stream, which keeps the parsed handshake until the app
+    accepts; with no extension offers left in it, Hypercorn's
+    ``server_extensions_handshake`` accepts none, and the answer carries no
+    ``Sec-WebSocket-Extensions`` (RFC 6455 §9.1: the client then sends and
+    receives plain frames). Under another server (the test client, Uvicorn)
+    nothing is found and nothing changes. ``tests/security/test_ws_deflate.py``
+    checks it against a real Hypercorn, so an upgrade that moves this fails there.
+    """
+    handshake = getattr(getattr(send, "__self__", None), "handshake", None)
+    if not isinstance(handshake, Handshake) or handshake.accepted:
+        return False
+    handshake.extensions = None
+    return True
 
 
 class DashboardSocket:
