@@ -120,7 +120,7 @@ class _Result:
 
     def describe(self) -> Message:
         if self.existing is not None:
-            return Message("row.client", {"id": self.existing.id})
+            return _client(self.existing)
         return Message("row.client_of_row", {"row": self.first_row})
 
 
@@ -211,7 +211,12 @@ class _Planner:
 
 
 def _describe(target: _Result | Client) -> Message:
-    return Message("row.client", {"id": target.id}) if isinstance(target, Client) else target.describe()
+    return _client(target) if isinstance(target, Client) else target.describe()
+
+
+def _client(client: Client) -> Message:
+    """An existing client as a person knows them: by name (the id when there is none)."""
+    return Message("row.client", {"client": client.name or client.id})
 
 
 def plan_import(

@@ -84,6 +84,6 @@ TEXTS: dict[str, Text] = {
     "row.conflict": ("{key1} and {key2} belong to different clients ({who1} and {who2})",
                      "{key1} и {key2} принадлежат разным клиентам ({who1} и {who2})"),
     "row.key": ("{kind} {value}", "{kind} {value}"),
-    "row.client": ("client {id}", "клиент {id}"),
+    "row.client": ("client {client}", "клиент «{client}»"),
     "row.client_of_row": ("the client from row {row}", "клиент из строки {row}"),
 }

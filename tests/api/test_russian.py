@@ -302,7 +302,7 @@ async def test_import_row_errors_and_the_413_answer_in_russian(harness: Harness)
 @pytest.mark.parametrize("key", sorted(k for k in CATALOGUE if k.startswith("row.")))
 def test_row_texts_render(key: str) -> None:
     en, ru = CATALOGUE[key]
-    message = Message(key, {p: Message("row.client", {"id": "c1"}) if p.startswith("who") else "1"
+    message = Message(key, {p: Message("row.client", {"client": "Анна"}) if p.startswith("who") else "1"
                             for p in parameters(en)})
     assert render(message, "ru") and render(message, "en")
 
