@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +32,13 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI commands stay fast
     from actors.core.clock import Clock
     from actors.core.messages import Event
     from actors.core.users import UsersState
+    from actors.runtime import Runtime
     from actors.scheduler import Scheduler
+    from api.ratelimit import RateLimiter
     from bot.service import BotService
     from storage.journal import Journal
+    from storage.leader import Leadership
+    from storage.limits import PostgresCounters
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -51,7 +58,6 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
     from api.auth import Passwords, Tokens
     from api.context import AppContext
     from api.manager.hub import Hub
-    from api.ratelimit import RateLimiter
     from api.shapes import appointment_json
     from api.telegram.kit import build_telegram_kit
     from storage.factory import open_journal
@@ -66,19 +72,22 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
     if secret is None and demo:
         secret = secrets.token_urlsafe(32)  # demo tokens simply expire with the process
     passwords = Passwords()
+    shared = build_shared(journal, clock, runtime)
     ctx = AppContext(
         settings=settings, journal=journal, runtime=runtime, scheduler=scheduler, clock=clock,
         passwords=passwords, tokens=Tokens(secret, settings.jwt_ttl_s, clock) if secret else None,
-        login_limiter=RateLimiter(settings.logins_per_minute, 60, clock, "sign-in attempts"),
-        telegram=build_telegram_kit(settings, clock), hub=hub,
+        login_limiter=shared.limiter("logins", settings.logins_per_minute, "sign-in attempts"),
+        telegram=build_telegram_kit(settings, clock, shared.limiter), hub=hub, leadership=shared.leadership,
     )
     bot, bot_blueprints = build_bot(settings, journal, scheduler, clock)
+    if bot is not None:
+        bot.notifier.leadership = shared.leadership  # one notifier (and its reminders) among processes
     ctx.bot = bot
 
     async def _hub_start() -> None:
         hub.start()
 
-    on_start: list[Hook] = [_hub_start]
+    on_start: list[Hook] = [shared.start, _hub_start]
     if demo:
         from actors.demo import ensure_demo
 
@@ -86,11 +95,72 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
             await ensure_demo(scheduler, settings.admin_password, passwords.hash)
 
         on_start.append(_demo)
-    on_stop: list[Hook] = [hub.shutdown]
+    on_stop: list[Hook] = [shared.close, hub.shutdown]  # (run in reverse: the election ends last)
     if bot is not None:
         on_start.append(bot.start)
         on_stop.append(bot.stop)
     return create_app(ctx, blueprints=bot_blueprints, on_start=tuple(on_start), on_stop=tuple(on_stop))
+
+
+@dataclass
+class Shared:
+    """What several server processes on one PostgreSQL share besides the journal (SPEC §9.5).
+
+    On PostgreSQL: rate-limit counters in the journal's schema
+    (``storage/limits.py``) and the election of the one process that runs the
+    notifier, its reminders and snapshots (``storage/leader.py``). On SQLite
+    (one process): counters in memory, and this process always leads.
+    """
+
+    clock: Clock
+    leadership: Leadership
+    counters: PostgresCounters | None = None
+
+    def limiter(self, scope: str, per_minute: int, what: str) -> RateLimiter:
+        from api.ratelimit import MemoryRateLimiter, SharedRateLimiter
+
+        if self.counters is None:
+            return MemoryRateLimiter(per_minute, 60, self.clock, what)
+        return SharedRateLimiter(self.counters, scope, per_minute, 60, self.clock, what)
+
+    async def start(self) -> None:
+        if self.counters is not None:
+            await self.counters.open()
+        await self.leadership.start()
+
+    async def close(self) -> None:
+        await self.leadership.close()
+        if self.counters is not None:
+            await self.counters.close()
+
+
+def build_shared(journal: Journal, clock: Clock, runtime: Runtime) -> Shared:
+    from storage.leader import AlwaysLeader
+
+    where = postgres_of(journal)
+    if where is None:
+        return Shared(clock, AlwaysLeader())
+    from storage.leader import PostgresLeadership
+    from storage.limits import PostgresCounters
+
+    dsn, schema = where
+    leadership = PostgresLeadership(dsn, schema)
+    snapshot_every = runtime.snapshot_every
+
+    def snapshots(leading: bool) -> None:  # only the leader saves snapshots (one writer, no waste)
+        runtime.snapshot_every = snapshot_every if leading else 0
+        runtime.snapshot_on_stop = leading
+
+    leadership.add_listener(snapshots)
+    return Shared(clock, leadership, PostgresCounters(dsn, schema))
+
+
+def postgres_of(journal: Journal) -> tuple[str, str] | None:
+    """``(dsn, schema)`` of a PostgreSQL journal; None for any other."""
+    module = sys.modules.get("storage.postgres")
+    if module is None or not isinstance(journal, module.PostgresJournal):
+        return None
+    return journal._dsn, journal.schema  # noqa: SLF001 - the composition root may look inside
 
 
 def build_bot(settings: Settings, journal: Journal, scheduler: Scheduler,

@@ -9,6 +9,15 @@ warrants a message (``bot/notices.py``) it sends (``bot/sender.py``: retries,
 in order, and after a crash only the message in flight can repeat.
 Reminders (``bot/reminders.py``) are computed from state every
 ``reminder_every_s`` on the injected clock, and marked the same way.
+
+With several server processes on one PostgreSQL, only the elected leader
+(``storage/leader.py``) runs this loop: each term starts from the ledger as
+journaled (so it resumes exactly where the previous leader's marks end) and
+is cancelled when the term ends. A mark whose append found another
+notifier's marks first (the ledger's expected version) means a second sender
+is or was running — a former leader that had not noticed its term was over:
+this one re-reads the ledger and goes on after the other's marks, so the
+overlap costs at most the message in flight.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 from actors.core.clock import Clock
@@ -27,8 +36,13 @@ from bot.notices import Notice, notice_for
 from bot.reminders import due_reminders
 from bot.state_view import StateView
 from storage.journal import Journal, JournalError, Recorded
+from storage.leader import Leadership, run_while_leader
 
 log = logging.getLogger(__name__)
+
+class Fenced(Exception):
+    """A mark found the ledger advanced by another notifier (a former or second leader)."""
+
 
 class Deliverer(Protocol):
     async def send(self, notice: Notice) -> str:
@@ -38,8 +52,10 @@ class Deliverer(Protocol):
 class Notifier:
     def __init__(self, journal: Journal, view: StateView, sender: Deliverer, clock: Clock, *,
                  reminders_before_h: Sequence[int] = (24, 2), poll_s: float = 5.0,
-                 reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200) -> None:
+                 reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200,
+                 leadership: Leadership | None = None) -> None:
         self._journal = journal
+        self.leadership = leadership  # None: always run (a bot alone, tests)
         self.view = view
         self.sender = sender
         self._clock = clock
@@ -64,7 +80,7 @@ class Notifier:
 
     def start(self) -> None:
         self._journal.add_listener(self._on_commit)
-        self._task = asyncio.create_task(self._run(), name="zapis-notifier")
+        self._task = asyncio.create_task(self._lead(), name="zapis-notifier")
 
     async def stop(self) -> None:
         """Cancel (a message in flight is sent again after the restart), then checkpoint."""
@@ -74,7 +90,8 @@ class Notifier:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        if self.handled > self.ledger.upto and self.ledger.version > 0:
+        leading = self.leadership is None or self.leadership.is_leader
+        if leading and self.handled > self.ledger.upto and self.ledger.version > 0:
             try:
                 await asyncio.wait_for(self.ledger.checkpoint(self.handled), 5)
             except (TimeoutError, JournalError):
@@ -96,6 +113,12 @@ class Notifier:
 
     # ------------------------------------------------------------ the loop
 
+    async def _lead(self) -> None:
+        if self.leadership is None:
+            await self._run()
+        else:
+            await run_while_leader(self.leadership, self._run, "notifier")
+
     async def _run(self) -> None:
         await self._retry(self.view.start, "load the state")
         await self._retry(self.ledger.load, "load the ledger")
@@ -110,6 +133,9 @@ class Notifier:
                 await self._remind()
                 if self.handled - self.ledger.upto >= self.checkpoint_every:
                     await self.ledger.checkpoint(self.handled)
+            except Fenced:
+                log.warning("notifier: another notifier marked messages meanwhile; resuming after its marks")
+                self.read_pos = self.handled = self.ledger.upto
             except JournalError as err:
                 log.warning("notifier: journal unavailable (%s); will retry", err)
             except Exception:
@@ -145,10 +171,20 @@ class Notifier:
                     notice = self._notice(rec)
                     if notice is not None:
                         outcome = await self.sender.send(notice)
-                        await self.ledger.sent(rec.seq, notice.kind, notice.chat_id, outcome)
+                        async with self._fence():
+                            await self.ledger.sent(rec.seq, notice.kind, notice.chat_id, outcome)
                         self.delivered += 1
                     self.handled = rec.seq
                 self.read_pos = rec.seq
+
+    @contextlib.asynccontextmanager
+    async def _fence(self) -> AsyncIterator[None]:
+        """Around one mark: ``Fenced`` if the ledger had marks by someone else (it re-read them)."""
+        before = self.ledger.version
+        yield
+        if self.ledger.version != before + 1:
+            self.delivered += 1
+            raise Fenced(before, self.ledger.version)
 
     def _notice(self, rec: Recorded) -> Notice | None:
         try:
@@ -165,6 +201,7 @@ class Notifier:
         self._last_scan = now
         for due in due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded):
             outcome = await self.sender.send(due.notice)
-            await self.ledger.remind(due.key, due.appointment_id, due.hours, due.start, due.notice.chat_id,
-                                     outcome)
+            async with self._fence():
+                await self.ledger.remind(due.key, due.appointment_id, due.hours, due.start, due.notice.chat_id,
+                                         outcome)
             self.delivered += 1

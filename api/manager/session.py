@@ -22,8 +22,8 @@ async def login(data: LoginIn) -> dict[str, Any]:
     ctx = app_context()
     if ctx.tokens is None:
         raise ApiError(401, "unauthorized", "auth.not_configured")
-    ctx.login_limiter.hit(f"login:{data.login.lower()}")
-    ctx.login_limiter.hit(f"ip:{request.remote_addr}")
+    await ctx.login_limiter.hit(f"login:{data.login.lower()}")
+    await ctx.login_limiter.hit(f"ip:{request.remote_addr}")
     user = ctx.scheduler.user(data.login)
     ok = await ctx.passwords.verify(user.password_hash if user else None, data.password)
     if not ok:  # created or reset by `run.py create-user`/`set-password` in another process since?

@@ -78,9 +78,9 @@ async def _authenticate() -> None:
         raise ApiError(403, "forbidden", "tma.share_phone")
     g.client = client
     if endpoint == "client.hold":
-        kit.hold_limiter.hit(client.id)
+        await kit.hold_limiter.hit(client.id)
     elif endpoint == "client.book":
-        kit.booking_limiter.hit(client.id)
+        await kit.booking_limiter.hit(client.id)
 
 
 def _client() -> Client:

@@ -8,10 +8,11 @@ idempotency rule and its locks live in the application layer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from actors.core.clock import Clock
-from api.ratelimit import RateLimiter
+from api.ratelimit import MemoryRateLimiter, RateLimiter
 from api.telegram.initdata import InitDataVerifier
 from settings import Settings
 
@@ -23,10 +24,15 @@ class TelegramKit:
     booking_limiter: RateLimiter
 
 
-def build_telegram_kit(settings: Settings, clock: Clock) -> TelegramKit:
+# (scope, limit per minute, what) -> a limiter; run.py passes shared ones on PostgreSQL
+LimiterFactory = Callable[[str, int, str], RateLimiter]
+
+
+def build_telegram_kit(settings: Settings, clock: Clock, limiter: LimiterFactory | None = None) -> TelegramKit:
     token = settings.telegram_bot_token
+    make = limiter or (lambda scope, limit, what: MemoryRateLimiter(limit, 60, clock, what))
     return TelegramKit(
         verifier=InitDataVerifier(token, clock, settings.telegram_auth_max_age_s) if token else None,
-        hold_limiter=RateLimiter(settings.holds_per_minute, 60, clock, "holds"),
-        booking_limiter=RateLimiter(settings.bookings_per_minute, 60, clock, "bookings"),
+        hold_limiter=make("holds", settings.holds_per_minute, "holds"),
+        booking_limiter=make("bookings", settings.bookings_per_minute, "bookings"),
     )
