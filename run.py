@@ -202,15 +202,19 @@ def hypercorn_config(settings: Settings) -> Config:
     return config
 
 
-async def serve(settings: Settings, demo: bool) -> None:
+async def serve(settings: Settings, demo: bool, *, fd: int | None = None) -> None:
+    """Serve until SIGTERM/SIGINT; ``fd``: a listening socket from ``serve_workers`` (a worker)."""
     from hypercorn.asyncio import serve as hypercorn_serve
 
     app = build(settings, demo=demo)
     config = hypercorn_config(settings)
+    if fd is not None:
+        config.bind = [f"fd://{fd}"]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    orphaned = loop.create_task(_stop_when_orphaned(stop)) if fd is not None else None
 
     async def shutdown_trigger() -> None:
         await stop.wait()
@@ -220,8 +224,112 @@ async def serve(settings: Settings, demo: bool) -> None:
         if hub is not None:
             await hub.shutdown()
 
-    log.info("serving on http://%s:%d", settings.host, settings.port)
-    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
+    if fd is None:
+        log.info("serving on http://%s:%d", settings.host, settings.port)
+    try:
+        await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        if orphaned is not None:
+            orphaned.cancel()
+
+
+async def _stop_when_orphaned(stop: asyncio.Event) -> None:
+    """A worker whose supervisor is gone (killed) stops by itself instead of serving on alone."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    log.warning("worker: the supervisor (pid %d) is gone; stopping", parent)
+    stop.set()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The one listening socket every worker accepts on (the supervisor keeps it open)."""
+    bare = host.strip("[]")
+    sock = socket.socket(socket.AF_INET6 if ":" in bare else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
+    sock.bind((bare, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_workers(settings: Settings, demo: bool, workers: int) -> int:
+    """``python run.py --workers N``: N serving processes on one port, supervised.
+
+    This process binds the port once and starts N workers (``run.py`` again,
+    each a whole server: ``serve`` with Hypercorn on the inherited socket, so
+    they share one accept queue). A worker that exits or is killed is started
+    again (after 1 s, doubling to 30 s while it keeps dying within 30 s of its
+    start); connections waiting in the queue meanwhile are taken by the
+    others. SIGTERM or SIGINT is passed to every worker, which stops as a lone
+    server does (sockets closed, mailboxes drained, snapshot by the leader);
+    one still running after ``STOP_TIMEOUT_S`` is killed.
+    """
+    import subprocess
+    import time
+
+    sock = listening_socket(settings.host, settings.port)
+    env = dict(os.environ)
+    if demo and settings.jwt_secret is None:  # one key for all: a token works on every worker
+        env["ZAPIS_JWT_SECRET"] = secrets.token_urlsafe(32)
+    stopping = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+
+    def spawn(slot: int) -> subprocess.Popen[bytes]:
+        args = [sys.executable, os.path.abspath(__file__), "--worker-fd", str(sock.fileno())]
+        if demo:
+            args.append("--demo" if slot == 0 else "--demo-worker")  # one worker sets the demo up
+        return subprocess.Popen(args, env=env, pass_fds=(sock.fileno(),))
+
+    children = [spawn(slot) for slot in range(workers)]
+    started = [time.monotonic()] * workers
+    delays = [1.0] * workers
+    restart_at: list[float | None] = [None] * workers
+    log.info("serving on http://%s:%d with %d workers (pids %s)", settings.host, settings.port, workers,
+             ", ".join(str(c.pid) for c in children))
+    while not stopping:
+        now = time.monotonic()
+        for slot, child in enumerate(children):
+            if restart_at[slot] is None and child.poll() is not None:
+                lived = now - started[slot]
+                delays[slot] = 1.0 if lived > 30 else min(delays[slot] * 2, 30.0)
+                restart_at[slot] = now + (0 if lived > 30 else delays[slot])
+                log.warning("worker pid %d exited (%s); starting another", child.pid, _exit_text(child.returncode))
+            due = restart_at[slot]
+            if due is not None and now >= due:
+                children[slot], started[slot], restart_at[slot] = spawn(slot), now, None
+                log.info("worker pid %d started", children[slot].pid)
+        time.sleep(0.1)
+    log.info("stopping %d workers", workers)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("worker pid %d did not stop in %d s; killed", child.pid, STOP_TIMEOUT_S)
+            child.kill()
+            child.wait()
+    sock.close()
+    return 0
+
+
+STOP_TIMEOUT_S = 30
+
+
+def _exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"signal {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 async def create_user(settings: Settings, login: str, role: str, branches: str, password: str) -> int:
@@ -356,6 +464,10 @@ def _canonical(value: Any) -> Any:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run.py", description="zapis: appointment booking server")
     parser.add_argument("--demo", action="store_true", help="create the demo salon if missing, then serve")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="serving processes on one port (PostgreSQL only; default ZAPIS_WORKERS or 1)")
+    parser.add_argument("--worker-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by --workers
+    parser.add_argument("--demo-worker", action="store_true", help=argparse.SUPPRESS)  # --demo, set up elsewhere
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve the API, dashboard and bot (default)")
     cu = sub.add_parser("create-user", help="create a manager or admin account")
@@ -399,7 +511,8 @@ def bot_problem(settings: Settings) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    where = " [worker %(process)d]" if args.worker_fd is not None else ""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s{where} %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
     except SettingsError as err:
@@ -432,12 +545,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.jwt_secret is None and not args.demo:
         print("configuration error: set ZAPIS_JWT_SECRET (or run with --demo)", file=sys.stderr)
         return 2
+    workers = settings.workers if args.workers is None else args.workers
+    problem = workers_problem(settings, workers)
+    if problem is not None:
+        print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
+    if workers > 1 and args.worker_fd is None:
+        return serve_workers(settings, args.demo, workers)
     try:
         from uvloop import run as run_loop
     except ImportError:
         run_loop = asyncio.run
-    run_loop(serve(settings, args.demo))
+    run_loop(serve(settings, args.demo and not args.demo_worker, fd=args.worker_fd))
     return 0
+
+
+def workers_problem(settings: Settings, workers: int) -> str | None:
+    """Why ``--workers N`` cannot run with these settings, if it cannot."""
+    if workers < 1:
+        return "--workers must be 1 or more"
+    if workers > 1 and not settings.database_url:
+        return (f"--workers {workers} needs PostgreSQL (ZAPIS_DATABASE_URL): the SQLite journal "
+                "serves one process only; run without --workers, or set ZAPIS_DATABASE_URL")
+    return None
 
 
 if __name__ == "__main__":

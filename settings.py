@@ -50,6 +50,7 @@ class Settings:
     ws_auth_timeout_s: float = 5.0  # a dashboard socket must authenticate within this (else 4401)
     ws_queue_max: int = 1000  # frames a socket may fall behind before it is closed (4008)
     ws_ping_interval_s: float = 20.0  # heartbeat of dashboard sockets (app and protocol pings)
+    workers: int = 1  # serving processes (`run.py --workers N`); above 1 needs PostgreSQL
 
     @property
     def sqlite_path(self) -> Path:
@@ -138,4 +139,5 @@ class Settings:
             ws_auth_timeout_s=float(integer("WS_AUTH_TIMEOUT_S", int(d.ws_auth_timeout_s)) or 1),
             ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),
             ws_ping_interval_s=float(integer("WS_PING_INTERVAL_S", int(d.ws_ping_interval_s)) or 1),
+            workers=integer("WORKERS", d.workers),
         )
