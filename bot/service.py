@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,6 +43,7 @@ from bot.state_view import StateView
 from bot.webhook import NotAnUpdate
 from settings import Settings
 from storage.journal import Journal
+from storage.leader import run_while_leader
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,11 @@ class BotService:
 
     async def start(self) -> None:
         self.notifier.start()
-        if self.mode == "polling":
-            self._task = asyncio.create_task(self._forever(self._poll, "polling"), name="zapis-bot-polling")
+        if self.mode == "polling":  # one process polls (Telegram allows one getUpdates at a time)
+            lead = self.notifier.leadership
+            poll = functools.partial(self._forever, self._poll, "polling")
+            self._task = asyncio.create_task(poll() if lead is None else run_while_leader(lead, poll, "bot-polling"),
+                                             name="zapis-bot-polling")
         elif self.mode == "webhook":
             self._task = asyncio.create_task(self._forever(self._register_webhook, "setWebhook"),
                                              name="zapis-bot-webhook")

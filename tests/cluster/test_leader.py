@@ -168,3 +168,16 @@ async def test_a_leader_that_loses_its_connection_stops_sending(
     await fake_a.wait_for(lambda: len(status_messages(fake_a)) == 2)
     await a.z.bot.notifier.settle()
     assert len(texts(fake_a)) == 6 and len(texts(fake_b)) == 2
+
+
+async def test_only_the_leader_polls_telegram(cluster: list[tuple[Harness, FakeTelegram]]) -> None:
+    (a, fake_a), (b, fake_b) = cluster
+    for h, _ in cluster:
+        h.overrides["bot_mode"] = "polling"
+    await a.start()
+    await b.start()
+    await fake_a.wait_for(lambda: bool(fake_a.of("deleteWebhook")))  # polling begins with deleteWebhook
+    assert leadership(a).is_leader and not leadership(b).is_leader
+    assert fake_b.of("deleteWebhook") == [] and fake_b.of("getMe") == []
+    await a.stop()
+    await fake_b.wait_for(lambda: bool(fake_b.of("deleteWebhook")), TAKEOVER_S)
