@@ -16,7 +16,9 @@ import asyncpg
 import pytest
 
 from actors.core.clock import ManualClock
+from api.problems import ApiError
 from api.ratelimit import MemoryRateLimiter, SharedRateLimiter
+from storage.journal import JournalUnavailable
 from storage.leader import AlwaysLeader
 from storage.limits import PostgresCounters
 from storage.postgres import PostgresJournal
@@ -132,3 +134,20 @@ async def test_sqlite_counts_in_memory_and_always_leads(tmp_path: Path) -> None:
         assert isinstance(h.z.leadership, AlwaysLeader)
     finally:
         await h.stop()
+
+
+class Unreachable:
+    async def count(self, key: str, now: float, window_s: float, cap: int) -> tuple[int, float]:
+        raise JournalUnavailable("PostgreSQL rate limits: connection refused")
+
+
+async def test_unreachable_shared_counters_fall_back_to_this_process() -> None:
+    clock = ManualClock(T0)
+    limiter = SharedRateLimiter(Unreachable(), "logins", LIMIT, 60, clock, "sign-in attempts")
+    for _ in range(LIMIT):
+        await limiter.hit("login:anna")
+    with pytest.raises(ApiError) as refused:
+        await limiter.hit("login:anna")
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "60"
+    clock.advance(60)
+    await limiter.hit("login:anna")
