@@ -128,18 +128,7 @@ class Notifier:
             self._wake.clear()
             async with self._rounds:
                 self._started += 1
-            try:
-                await self._drain()
-                await self._remind()
-                if self.handled - self.ledger.upto >= self.checkpoint_every:
-                    await self.ledger.checkpoint(self.handled)
-            except Fenced:
-                log.warning("notifier: another notifier marked messages meanwhile; resuming after its marks")
-                self.read_pos = self.handled = self.ledger.upto
-            except JournalError as err:
-                log.warning("notifier: journal unavailable (%s); will retry", err)
-            except Exception:
-                log.exception("notifier round failed; will retry")
+            await self._round()
             async with self._rounds:
                 self._finished += 1
                 self._rounds.notify_all()
@@ -148,6 +137,21 @@ class Notifier:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_s):
                     await self._wake.wait()
+
+    async def _round(self) -> None:
+        """Send what the events and reminders due call for; never raises (the loop retries)."""
+        try:
+            await self._drain()
+            await self._remind()
+            if self.handled - self.ledger.upto >= self.checkpoint_every:
+                await self.ledger.checkpoint(self.handled)
+        except Fenced:
+            log.warning("notifier: another notifier marked messages meanwhile; resuming after its marks")
+            self.read_pos = self.handled = self.ledger.upto
+        except JournalError as err:
+            log.warning("notifier: journal unavailable (%s); will retry", err)
+        except Exception:
+            log.exception("notifier round failed; will retry")
 
     async def _retry(self, step: Callable[[], Awaitable[None]], what: str) -> None:
         delay = 0.5

@@ -181,3 +181,51 @@ async def test_only_the_leader_polls_telegram(cluster: list[tuple[Harness, FakeT
     assert fake_b.of("deleteWebhook") == [] and fake_b.of("getMe") == []
     await a.stop()
     await fake_b.wait_for(lambda: bool(fake_b.of("deleteWebhook")), TAKEOVER_S)
+
+
+async def test_a_former_leader_stands_down_at_its_next_mark(tmp_path: Path) -> None:
+    """A notifier that had not noticed its term was over sends at most the message in flight again.
+
+    ``stale`` loaded the ledger, then "paused"; meanwhile the leader told Anna
+    of two cancellations and marked them. Waking, ``stale`` reads the first
+    event and sends it (the second and last time); its mark finds the ledger
+    moved on (the expected version), so it re-reads the ledger and resumes
+    after the leader's marks: the second cancellation is not sent again.
+    """
+    from aiogram import Bot
+
+    from bot.notifier import Notifier
+    from bot.sender import Sender
+    from bot.state_view import CommittedView
+    from storage.sqlite import SqliteJournal
+    from tests.bot.recording import RecordingSession
+    from tests.bot.support import bot_env
+
+    h = Harness(lambda: SqliteJournal(tmp_path / "j.sqlite3"), tmp_path, overrides={"telegram_bot_token": TOKEN})
+    try:
+        client = await h.start()
+        salon = await seed_salon(h, client)
+        r = await client.post("/api/v1/clients/auth", json={"phone": PHONE}, headers=tma(h, ANNA, token=TOKEN))
+        assert r.status_code == 201
+        visits = [await book(client, salon, f"2026-03-03T{hh}:00:00+03:00") for hh in (12, 15)]
+        async with bot_env(h, "http://127.0.0.1:9") as env:
+            leader = env.start_notifier()
+            await leader.settle()
+            session = RecordingSession()
+            stale = Notifier(h.z.journal, CommittedView(h.z.scheduler), Sender(Bot(TOKEN, session=session)), h.clock)
+            await stale.ledger.load()
+            stale.read_pos = stale.handled = stale.ledger.upto
+            for appointment in visits:
+                await cancel(client, salon, appointment)
+            await leader.settle()
+            told = [m.text for m in env.session.sent(ANNA)][-2:]
+            assert all("Салон отменил вашу запись" in t for t in told)
+
+            await stale._round()  # wakes up: one round, as its loop would run it
+            assert [m.text for m in session.sent(ANNA)] == told[:1]  # the message in flight, once more
+            assert stale.read_pos == stale.handled == leader.handled  # resumed after the leader's marks
+            await stale._round()
+            assert len(session.sent(ANNA)) == 1
+            assert len(env.session.sent(ANNA)) == 2  # the cancellations (booked before the bot started)
+    finally:
+        await h.stop()
