@@ -42,7 +42,9 @@ async def drag_block_to(page: Any, site: Site, appointment_id: str, master: str,
     await page.mouse.move(col["x"] + col["width"] / 2, target_y, steps=15)
     await page.wait_for_selector(".cal-preview")
     assert (await page.locator(".cal-preview").inner_text()).startswith(hhmm)
-    await page.mouse.up()
+    # The block moves at once (optimistically); the drop is done when the server has answered.
+    async with page.expect_response(lambda r: r.url.endswith(f"/appointments/{appointment_id}/reschedule")):
+        await page.mouse.up()
 
 
 async def test_calendar_shows_the_day_by_master_in_branch_time(page: Any, site: Site) -> None:
