@@ -23,13 +23,24 @@ database cannot even be read, the actor is *stale*: reads are still answered
 from the committed state; commands are refused until a rebuild succeeds, and
 a rebuild is retried every ``heal_every_s`` by the actor itself, so it
 recovers when the database returns even if no command arrives.
+
+Several processes (docs/SCALING.md): another process may append to the same
+stream. Its records reach ``commit`` through the runtime (read back from the
+journal, in seq order) and only ever change the committed state; the working
+state is rebuilt from the committed one before the next turn decides. An
+append that lost the race fails with ``ConcurrencyConflict``: the turn
+catches the stream up (the winner's records are usually delivered already),
+decides its commands again against the new state and appends again, at most
+``max_attempts`` times — so a slot taken elsewhere is answered 409, an
+``Idempotency-Key`` used elsewhere gets the first answer, and only a stream
+that keeps losing gets the conflict (503).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -38,7 +49,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from actors.core.clock import Clock
 from actors.core.errors import ActorStopped, DomainError
 from actors.core.messages import Event, event_data, event_from
-from storage.journal import Journal, JournalError, NewEvent, Recorded
+from storage.journal import ConcurrencyConflict, Journal, JournalError, NewEvent, Recorded
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +126,8 @@ class StreamActor(Generic[S]):
         on_rebuild: Callable[[S], None] | None = None,
         max_batch: int = 256,
         heal_every_s: float = 0.5,
+        catch_up: Callable[[], Awaitable[Any]] | None = None,
+        max_attempts: int = 5,
     ) -> None:
         self.stream = stream
         self._working = state  # decide/evolve run here; may hold a turn's undurable events
@@ -132,6 +145,10 @@ class StreamActor(Generic[S]):
         self._stale = False  # the state may hold events the journal lacks
         self._heal_every_s = heal_every_s
         self._heal: asyncio.TimerHandle | None = None
+        self._catch_up = catch_up  # delivers other processes' records to ``commit`` (None: one process)
+        self._max_attempts = max_attempts
+        self._behind = False  # the committed state holds another process's events the working one lacks
+        self.retries = 0  # turns decided again after a lost race
         self.lifecycle = Lifecycle.NEW
 
     @property
@@ -156,12 +173,13 @@ class StreamActor(Generic[S]):
         if rec.version != self.version + 1:
             return None  # already applied (or a gap: the next append's conflict resyncs)
         event = None
-        if self._in_flight is not None:  # our own turn: reuse its decoded events
+        if rec.local and self._in_flight is not None:  # our own turn: reuse its decoded events
             expected, events = self._in_flight
             if 0 <= rec.version - expected - 1 < len(events):
                 event = events[rec.version - expected - 1]
-        if event is None:
+        if event is None:  # another process's (or anyone else's): the working state must follow
             event = event_from(rec.type, rec.data)
+            self._behind = True
         self._committed = self._evolve(self._committed, event)
         return event
 
@@ -226,18 +244,52 @@ class StreamActor(Generic[S]):
         if self._stale and not await self._stale_turn(batch):
             return
         batch = [env for env in batch if env.message is not _HEAL]
-        now = self._clock.now()
+        reads = [env for env in batch if isinstance(env.message, Read)]
+        todo = [env for env in batch if not isinstance(env.message, Read)]
+        absorbed: list[tuple[Envelope, bool, Any]] = []  # absorbed on the first attempt only
+        for attempt in range(1, self._max_attempts + 1):
+            if self._behind:
+                self._working = self._committed.copy()
+                self._behind = False
+            now = self._clock.now()
+            expected = self._working.version
+            events, pending, outcomes = self._decide_all(todo, now)
+            absorbed += [o for o in outcomes if isinstance(o[0].message, Absorb)]
+            outcomes = [o for o in outcomes if not isinstance(o[0].message, Absorb)]
+            todo = [env for env, _, _ in outcomes]
+            if not pending:
+                break
+            self._in_flight = (expected, events)
+            try:
+                await self._journal.append(self.stream, expected, pending)
+            except ConcurrencyConflict as err:
+                self._in_flight = None
+                if attempt < self._max_attempts and await self._caught_up(err):
+                    self.retries += 1
+                    continue
+                await self._failed(err, absorbed + outcomes, reads)
+                return
+            except Exception as err:  # noqa: BLE001 - a journal error, or events it refuses: never die
+                self._in_flight = None
+                await self._failed(err, absorbed + outcomes, reads)
+                return
+            self._in_flight = None
+            for event in events[self.version - expected:]:  # no listener ran (a test journal)
+                self._committed = self._evolve(self._committed, event)
+            break
+        for env, ok, value in absorbed + outcomes:
+            _settle(env, ok, value)
+        self._answer_reads(reads)
+
+    def _decide_all(self, batch: list[Envelope], now: float) -> tuple[
+            list[Event], list[NewEvent], list[tuple[Envelope, bool, Any]]]:
+        """Decide and apply each message against the working state, in order."""
         at = datetime.fromtimestamp(now, UTC)
-        expected = self._working.version
         events: list[Event] = []
         pending: list[NewEvent] = []
         outcomes: list[tuple[Envelope, bool, Any]] = []  # (envelope, ok, answer or error)
-        reads: list[Envelope] = []
         for env in batch:
             message = env.message
-            if isinstance(message, Read):
-                reads.append(env)
-                continue
             try:
                 if isinstance(message, Absorb):
                     self._absorb(message)
@@ -254,30 +306,39 @@ class StreamActor(Generic[S]):
             except Exception as err:  # a bug: answer it, keep the actor alive
                 log.exception("actor %s failed on %r", self.stream, type(message).__name__)
                 outcomes.append((env, False, err))
-        if pending:
-            self._in_flight = (expected, events)
+        return events, pending, outcomes
+
+    async def _caught_up(self, conflict: ConcurrencyConflict) -> bool:
+        """After a lost race: bring both states to the stream's new version; False if impossible now."""
+        if self._committed.version < conflict.actual and self._catch_up is not None:
             try:
-                await self._journal.append(self.stream, expected, pending)
-            except Exception as err:  # noqa: BLE001 - a journal error, or events it refuses: never die
-                self._in_flight = None
-                if isinstance(err, JournalError):
-                    log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
-                else:
-                    log.exception("append to %s refused the events; rebuilding from the journal", self.stream)
-                self._stale = True
-                try:
-                    await self._resync()
-                except JournalError:
-                    self._schedule_heal()  # still down: retried by itself and before any command
-                for env, _, _ in outcomes:
-                    _settle(env, False, err)
-                self._answer_reads(reads)
-                return
-            self._in_flight = None
-            for event in events[self.version - expected:]:  # no listener ran (a test journal)
-                self._committed = self._evolve(self._committed, event)
-        for env, ok, value in outcomes:
-            _settle(env, ok, value)
+                await self._catch_up()  # the winner's records, in seq order, through ``commit``
+            except JournalError:
+                return False
+        if self._committed.version >= conflict.actual and self._catch_up is not None:
+            self._working = self._committed.copy()
+            self._behind = False
+            return True
+        try:  # one process, or the records did not arrive: re-read the stream itself
+            await self._resync()
+        except JournalError:
+            return False
+        return True
+
+    async def _failed(self, err: Exception, outcomes: list[tuple[Envelope, bool, Any]],
+                      reads: list[Envelope]) -> None:
+        if isinstance(err, JournalError):
+            log.warning("append to %s failed (%s); rebuilding from the journal", self.stream, err)
+        else:
+            log.exception("append to %s refused the events; rebuilding from the journal", self.stream,
+                          exc_info=err)
+        self._stale = True
+        try:
+            await self._resync()
+        except JournalError:
+            self._schedule_heal()  # still down: retried by itself and before any command
+        for env, _, _ in outcomes:
+            _settle(env, False, err)
         self._answer_reads(reads)
 
     def _absorb(self, message: Absorb) -> None:
@@ -335,6 +396,7 @@ class StreamActor(Generic[S]):
         self._committed = state
         self._working = state.copy()
         self._stale = False
+        self._behind = False
         if self._on_rebuild is not None:
             self._on_rebuild(state)
 

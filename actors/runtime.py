@@ -7,6 +7,15 @@ clean stop. A snapshot is consistent without stopping anyone: it records the
 journal position H first, then captures each stream *inside its mailbox*, so
 every stream's state holds at least all its events up to H; load skips the
 events a stream already has by version.
+
+Several processes on one PostgreSQL (docs/SCALING.md): once loaded, the
+runtime asks a journal that can (``storage.journal.Follower``) to deliver
+every committed record after the loaded position, other processes' too,
+strictly in seq order. They take the same commit listener as this process's
+own records: into the committed states (a branch opened elsewhere gets its
+actor here), the directory, and then the runtime's listeners (the hub's
+sockets). ``catch_up`` reads whatever other processes committed so far; the
+application layer calls it before answering 404 for an id it does not know.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from actors.directory import Directory
 from actors.deciders import decide_branch, decide_catalogue, decide_clients, decide_users
 from actors.core.errors import NotFound
 from actors.core.ids import new_id
-from actors.core.messages import OpenBranch
+from actors.core.messages import OpenBranch, event_from
 from actors.core.model import Branch
 from actors.snapshot import SCHEMA, State, encode_state, pack, pack_encoded, unpack
 from actors.streams import (
@@ -42,7 +51,7 @@ from actors.streams import (
     fold,
     fresh,
 )
-from storage.journal import Journal, Recorded, Snapshot
+from storage.journal import Follower, Journal, Recorded, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,9 @@ class Runtime:
         self._listeners: list[CommittedListener] = []
         self.directory = Directory(lambda: [(bid, a.committed) for bid, a in self.branches.items()])
         self.snapshot_on_stop = True  # tests turn it off to stop like a crash would
+        # A journal other processes may share (PostgreSQL): followed from start() on.
+        self.follower: Follower | None = journal if isinstance(journal, Follower) else None
+        self.foreign = 0  # records of other processes applied
         # Registered before anyone else's listener: committed states are current
         # before a socket frame is built from them.
         journal.add_listener(self._on_commit)
@@ -88,6 +100,16 @@ class Runtime:
         for stream, state in states.items():
             if (branch_id := branch_id_of(stream)) is not None:
                 self.branches[branch_id] = self._actor(stream, state, decide_branch)
+        if self.follower is not None:  # from here on, other processes' commits arrive in seq order
+            self.follower.follow(self.loaded_seq)
+
+    async def catch_up(self) -> None:
+        """Apply whatever other processes committed so far (one process: nothing to do).
+
+        Raises ``JournalUnavailable`` when the journal cannot be read.
+        """
+        if self.follower is not None:
+            await self.follower.catch_up()
 
     def all_actors(self) -> list[StreamActor[Any]]:
         return [*self.branches.values(), self.clients, self.catalogue, self.users]
@@ -109,7 +131,7 @@ class Runtime:
         actor: StreamActor[Any] = StreamActor(
             stream, state if state is not None else fresh(stream), journal=self.journal,
             clock=self.clock, decide=decider, evolve=evolver(stream), fresh=lambda: fresh(stream),
-            on_rebuild=self._rebuilt(stream))
+            on_rebuild=self._rebuilt(stream), catch_up=self.catch_up if self.follower is not None else None)
         self._by_stream[stream] = actor
         actor.start()
         return actor
@@ -159,12 +181,20 @@ class Runtime:
         """The journal's commit listener: committed states first, then our listeners."""
         for rec in records:
             actor = self._by_stream.get(rec.stream)
+            branch_id = branch_id_of(rec.stream)
+            if not rec.local:
+                self.foreign += 1
+                if actor is None and branch_id is not None:  # a branch another process opened
+                    actor = self.branches[branch_id] = self._actor(rec.stream, None, decide_branch)
             if actor is None:
                 continue
             event = actor.commit(rec)
-            branch_id = branch_id_of(rec.stream)
-            if event is not None and branch_id is not None:
+            if branch_id is None:
+                continue
+            if event is not None:
                 self.directory.note(branch_id, event)
+            elif not rec.local:  # the state had it already (re-read after a lost race): index it anyway
+                self.directory.note(branch_id, event_from(rec.type, rec.data))
         if records:
             self.committed_seq = max(self.committed_seq, records[-1].seq)
         for listener in self._listeners:
@@ -188,7 +218,9 @@ class Runtime:
             log.exception("background snapshot failed")
 
     async def _save_snapshot(self, *, capture_live: bool) -> int:
-        seq = await self.journal.last_seq()
+        # Following other processes, the journal may hold records not applied here
+        # yet: the snapshot covers only what the committed states surely hold.
+        seq = self.committed_seq if self.follower is not None else await self.journal.last_seq()
         actors = self.all_actors()
         if capture_live:  # encoded inside each mailbox: a consistent copy
             encoded = await asyncio.gather(*(a.ask(Read(_encode_unless_stale(a))) for a in actors))

@@ -30,7 +30,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -122,6 +122,9 @@ class SlotBooking:
     service_id: str
     start: int
     staff_id: str | None = None
+
+
+R = TypeVar("R")
 
 
 class KeyedLocks:
@@ -321,6 +324,35 @@ class Scheduler:
             raise NotFound("appointment.not_found")
         return appt
 
+    async def _unknown_caught_up(self, find: Callable[[], R]) -> R:
+        """``find()``; on NotFound, once more after applying other processes' commits.
+
+        An id made on another process a moment ago (a hold, an appointment, a
+        branch) is known here as soon as its record is read; with one process
+        the catch-up is a no-op and the 404 stands.
+        """
+        try:
+            return find()
+        except NotFound:
+            if self._runtime.follower is None:
+                raise
+        await self._runtime.catch_up()
+        return find()
+
+    async def _appointment_caught_up(self, appointment_id: str) -> Appointment:
+        return await self._unknown_caught_up(lambda: self.find_appointment(appointment_id))
+
+    async def _hold_actor_caught_up(self, hold_id: str) -> BranchActor | None:
+        def find() -> BranchActor:
+            actor = self._hold_actor(hold_id)
+            if actor is None:
+                raise NotFound("hold.not_found")
+            return actor
+        try:
+            return await self._unknown_caught_up(find)
+        except NotFound:
+            return None
+
     def appointment_in(self, branch_id: str, appointment_id: str) -> Appointment | None:
         """An appointment of a known branch, as committed (None if it is not there)."""
         actor = self._runtime.branches.get(branch_id)
@@ -418,8 +450,8 @@ class Scheduler:
     async def hold(self, client_id: str, branch_id: str, service_id: str, start: int,
                    staff_id: str | None = None, key: str | None = None) -> Hold:
         """Hold a slot for the hold TTL; replaces the client's other hold in this branch."""
-        service = self.offered(branch_id, service_id)
-        actor = self._runtime.branch(branch_id)
+        service, actor = await self._unknown_caught_up(
+            lambda: (self.offered(branch_id, service_id), self._runtime.branch(branch_id)))
         digest = request_hash("POST /slots/hold", {
             "branch_id": branch_id, "service_id": service_id, "start": start, "staff_id": staff_id}) if key else None
         async with self._one_at_a_time(client_id, key):
@@ -432,7 +464,7 @@ class Scheduler:
         return held.hold
 
     async def release_hold(self, client_id: str, hold_id: str) -> None:
-        actor = self._hold_actor(hold_id)
+        actor = await self._hold_actor_caught_up(hold_id)
         if actor is None:
             raise NotFound("hold.not_found")
         await actor.ask(ReleaseHold(hold_id, client_id), f"client:{client_id}")
@@ -442,7 +474,7 @@ class Scheduler:
         digest = request_hash("POST /appointments", {"hold_id": hold_id, "comment": comment}) if key else None
         async with self._one_at_a_time(client_id, key):
             home = self._runtime.directory.key_branch(client_id, key) if key else None
-            actor = self._runtime.branch(home) if home else self._hold_actor(hold_id)
+            actor = self._runtime.branch(home) if home else await self._hold_actor_caught_up(hold_id)
             if actor is None:
                 raise HoldExpired("hold.expired")
             booked = await actor.request(BookSlot(
@@ -453,8 +485,8 @@ class Scheduler:
     async def book_slot(self, client_id: str, slot: SlotBooking, comment: str = "",
                         key: str | None = None) -> Appointment:
         """Book a service at a start without a hold (the client rules apply)."""
-        service = self.offered(slot.branch_id, slot.service_id)
-        actor = self._runtime.branch(slot.branch_id)
+        service, actor = await self._unknown_caught_up(
+            lambda: (self.offered(slot.branch_id, slot.service_id), self._runtime.branch(slot.branch_id)))
         digest = request_hash("POST /appointments", {
             "branch_id": slot.branch_id, "service_id": slot.service_id, "start": slot.start,
             "staff_id": slot.staff_id, "comment": comment}) if key else None
@@ -468,7 +500,7 @@ class Scheduler:
     async def cancel_as_client(self, client_id: str, appointment_id: str) -> Appointment:
         """The client cancels their own appointment (404 if it is not theirs; a merged
         duplicate's appointment is theirs)."""
-        appt = self.find_appointment(appointment_id)
+        appt = await self._appointment_caught_up(appointment_id)
         owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             CancelAsClient(appointment_id, owner), Appointment, f"client:{client_id}")
@@ -498,13 +530,13 @@ class Scheduler:
 
     async def change_status(self, appointment_id: str, status: Status, version: int | None, who: str) -> Appointment:
         """Move a card to any column; the same status again is a no-op (no event)."""
-        appt = self.find_appointment(appointment_id)
+        appt = await self._appointment_caught_up(appointment_id)
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             ChangeStatus(appointment_id, status, version), Appointment, who)
 
     async def reschedule(self, appointment_id: str, start: int, staff_id: str | None, version: int | None,
                          who: str) -> Appointment:
-        appt = self.find_appointment(appointment_id)
+        appt = await self._appointment_caught_up(appointment_id)
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             Reschedule(appointment_id, start, staff_id, version), Appointment, who)
 
@@ -519,8 +551,8 @@ class Scheduler:
         """
         if status is Status.CANCELLED:
             raise InvalidInput("booking.cancelled_start")
-        service = self.offered(branch_id, service_id)
-        actor = self._runtime.branch(branch_id)
+        service, actor = await self._unknown_caught_up(
+            lambda: (self.offered(branch_id, service_id), self._runtime.branch(branch_id)))
         known = self.client_by_phone(phone)
         booking = BookSlot(
             appointment_id=self._runtime.new_id(), client_id=known.id if known else self._runtime.new_id(),

@@ -11,6 +11,14 @@ The backend-agnostic parts live here: preparing events in the caller's task
 (validation, JSON encoding, so one bad payload fails only its own append),
 ``plan_batch`` (version checks and seq/version assignment, including earlier
 appends to the same stream in the same batch), and the writer loop.
+
+Following other processes (``follow``, PostgreSQL only): the writer keeps
+``delivered``, the last seq its listeners were given, and is the only task
+that delivers, so listeners see every record once, in seq order. A batch
+whose first seq is beyond ``delivered + 1`` (another process committed in
+between) first reads that range from the journal and delivers it; a commit
+hint, a poll or a caller's ``catch_up`` makes the writer read and deliver
+whatever is after ``delivered`` between two batches.
 """
 
 from __future__ import annotations
@@ -78,6 +86,9 @@ class PlannedBatch:
 # order. Raises JournalUnavailable when the database fails, InDoubtCommit when
 # it failed during COMMIT (the batch may be durable).
 CommitBatch = Callable[[Sequence[PendingAppend]], Awaitable[list[Outcome]]]
+# Committed records with ``after < seq <= upto`` (no upper bound for None), at
+# most ``limit``, in seq order. Raises JournalUnavailable.
+ReadRange = Callable[[int, int | None, int], Awaitable[list[Recorded]]]
 # Whether an in-doubt batch's first row (its probe) is in the journal.
 # Raises JournalUnavailable while the database cannot be asked.
 ConfirmCommit = Callable[[Recorded], Awaitable[bool]]
@@ -102,6 +113,8 @@ class WriterStats:
     conflicts: int = 0
     failed_batches: int = 0
     in_doubt: int = 0  # batches whose COMMIT lost its connection (resolved either way)
+    foreign: int = 0  # other processes' records delivered to the listeners
+    catch_ups: int = 0  # journal reads for other processes' records (gaps, hints, polls, requests)
 
 
 def _no_nul(value: str, what: str) -> str:
@@ -160,7 +173,7 @@ def plan_batch(
         for event in pending.events:
             seq += 1
             actual += 1
-            rec = Recorded(seq, pending.stream, actual, event.type, event.at, event.actor, event.data)
+            rec = Recorded(seq, pending.stream, actual, event.type, event.at, event.actor, event.data, True)
             recorded.append(rec)
             rows.append((rec, event.payload))
         current[pending.stream] = actual
@@ -176,7 +189,13 @@ class GroupWriter:
     max_batch_events: int = 1000
     confirm: ConfirmCommit | None = None  # None: an in-doubt batch is simply failed
     doubt_timeout_s: float = 10.0  # appenders of an in-doubt batch wait this long for the truth
+    read_range: ReadRange | None = None  # None: this backend cannot follow other processes
+    chunk: int = 5000  # records per catch-up read
     stats: WriterStats = field(default_factory=WriterStats)
+    delivered: int | None = None  # following: the last seq the listeners were given
+    _seen: int = 0  # the journal's last seq as the latest write transaction saw it
+    _catch_up_wanted: bool = False
+    _catch_up_waiters: list[asyncio.Future[int]] = field(default_factory=list)
     _listeners: list[CommitListener] = field(default_factory=list)
     _pending: deque[PendingAppend] = field(default_factory=deque)
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -185,6 +204,110 @@ class GroupWriter:
 
     def add_listener(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
+
+    # ------------------------------------------------------------ following
+
+    def follow(self, after_seq: int) -> None:
+        """Deliver every committed record after ``after_seq`` from now on, own and foreign."""
+        if self.read_range is None:
+            raise RuntimeError("this journal cannot follow other processes")
+        self.delivered = after_seq
+        self.request_catch_up()
+
+    def saw(self, last_seq: int) -> None:
+        """The backend's write transaction found the journal at ``last_seq`` (under the lock)."""
+        self._seen = last_seq
+
+    def request_catch_up(self) -> None:
+        """Ask the writer to read and deliver other processes' records soon (never waits)."""
+        if self.delivered is not None:
+            self._catch_up_wanted = True
+            self._wakeup.set()
+
+    async def catch_up(self) -> int:
+        """Deliver everything committed so far; returns the last seq delivered.
+
+        Without ``follow`` there is nothing to catch up: the listeners only
+        hear this process's commits, so this returns at once.
+        """
+        if self.delivered is None:
+            return 0
+        if self._task is None or self._task.done() or self._closing:
+            raise JournalUnavailable("the journal is not open")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._catch_up_waiters.append(future)
+        self._wakeup.set()
+        return await future
+
+    async def _catch_up_now(self) -> None:
+        self._catch_up_wanted = False
+        waiters, self._catch_up_waiters = self._catch_up_waiters, []
+        try:
+            await self._deliver_range(None)
+        except Exception as exc:  # noqa: BLE001 - the waiters get the failure, the writer goes on
+            if not isinstance(exc, JournalError):
+                log.exception("catching up with other processes failed")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(_unavailable(exc))
+            return
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(self.delivered or 0)
+
+    async def _deliver_range(self, upto: int | None) -> None:
+        """Read and deliver the records after ``delivered`` (up to ``upto``), in chunks."""
+        assert self.read_range is not None
+        while self.delivered is not None and (upto is None or self.delivered < upto):
+            self.stats.catch_ups += 1
+            chunk = await self.read_range(self.delivered, upto, self.chunk)
+            chunk = [rec for rec in chunk if rec.seq > self.delivered]
+            if chunk:
+                self.stats.foreign += len(chunk)
+                self._notify(chunk)
+                self.delivered = chunk[-1].seq
+            if len(chunk) < self.chunk:
+                return
+
+    async def _fill_gap(self, upto: int) -> bool:
+        """Deliver the foreign records before an own batch; False if they cannot be read now."""
+        delay = 0.05
+        for attempt in range(3):
+            try:
+                await self._deliver_range(upto)
+                return self.delivered == upto
+            except JournalError:
+                if attempt == 2:
+                    break
+                await asyncio.sleep(delay)
+                delay *= 2
+        return False
+
+    async def _deliver_following(self, committed: list[Recorded]) -> None:
+        """Hand a committed batch to the listeners, after the foreign records before it."""
+        assert self.delivered is not None
+        if not committed:
+            if self._seen > self.delivered:  # every append conflicted: the winners' records first
+                try:
+                    await self._deliver_range(self._seen)
+                except JournalError:
+                    self._catch_up_wanted = True  # the appenders' retries will ask again
+            return
+        first = committed[0].seq
+        if first > self.delivered + 1 and not await self._fill_gap(first - 1):
+            # The batch is durable but the records before it cannot be read: its
+            # records are delivered later, read back from the journal, in order.
+            log.warning("cannot read seq %d..%d before an own batch; delivering it later",
+                        self.delivered + 1, first - 1)
+            self._catch_up_wanted = True
+            return
+        if first <= self.delivered:  # a catch-up already delivered it (read back): never twice
+            committed = [rec for rec in committed if rec.seq > self.delivered]
+        self._notify(committed)
+        if committed:
+            self.delivered = committed[-1].seq
+
+    # ------------------------------------------------------------ writing
 
     def start(self) -> None:
         if self._task is None:
@@ -225,6 +348,9 @@ class GroupWriter:
     async def _run(self) -> None:
         try:
             while True:
+                if self._catch_up_wanted or self._catch_up_waiters:
+                    await self._catch_up_now()
+                    continue
                 if not self._pending:
                     if self._closing:
                         return
@@ -244,6 +370,10 @@ class GroupWriter:
             # Only reached with work left if the task was cancelled: nobody hangs.
             while self._pending:
                 _fail(self._pending.popleft(), JournalUnavailable("the journal writer stopped"))
+            for waiter in self._catch_up_waiters:
+                if not waiter.done():
+                    waiter.set_exception(JournalUnavailable("the journal writer stopped"))
+            self._catch_up_waiters.clear()
 
     async def _commit(self, batch: list[PendingAppend]) -> None:
         if not batch:
@@ -269,7 +399,19 @@ class GroupWriter:
             return
         self.stats.batches += 1
         committed = [rec for outcome in outcomes if isinstance(outcome, list) for rec in outcome]
-        self._notify(committed)
+        if self.delivered is None:
+            self._notify(committed)
+        else:
+            try:
+                await self._deliver_following(committed)
+            except Exception:  # noqa: BLE001 - durable all the same: answer the appenders
+                log.exception("delivering a commit to the listeners failed")
+            finally:  # even if the writer is cancelled meanwhile: the batch is durable
+                self._answer(batch, outcomes)
+            return
+        self._answer(batch, outcomes)
+
+    def _answer(self, batch: list[PendingAppend], outcomes: list[Outcome]) -> None:
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, ConcurrencyConflict):
                 self.stats.conflicts += 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class JournalError(Exception):
@@ -69,6 +69,10 @@ class Recorded:
     at: datetime
     actor: str
     data: dict[str, Any] = field(hash=False)
+    # True for a record this process's own writer just committed (its listeners
+    # may reuse the appender's decoded events); False for one read back from
+    # the database, e.g. another process's commit delivered by a catch-up.
+    local: bool = field(default=False, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,9 @@ class Snapshot:
 
 
 # Called by the journal's single writer after each committed batch, in seq
-# order, before the appenders are answered. Must not block or raise.
+# order, before the appenders are answered. Must not block or raise. A
+# following journal (``Follower``) also calls it with other processes'
+# records, always in seq order with no gap.
 CommitListener = Callable[[Sequence[Recorded]], None]
 
 
@@ -129,3 +135,25 @@ class Journal(Protocol):
 
     def add_listener(self, listener: CommitListener) -> None:
         """Call ``listener`` with every batch this process commits, in seq order."""
+
+
+@runtime_checkable
+class Follower(Protocol):
+    """A journal shared by several processes (PostgreSQL) that can follow the others' commits.
+
+    Once ``follow(after_seq)`` is called, the listeners receive EVERY committed
+    record after ``after_seq`` exactly once, strictly in ``seq`` order and with
+    no gap, whichever process committed it: before delivering its own batch
+    the writer first delivers the foreign records in between. Foreign records
+    are fetched when a commit hint arrives (``LISTEN/NOTIFY``), by a periodic
+    poll, and on demand with ``catch_up``. A lost hint costs latency only.
+    """
+
+    def follow(self, after_seq: int) -> None:
+        """Deliver every committed record after ``after_seq`` from now on (own and foreign)."""
+
+    async def catch_up(self) -> int:
+        """Deliver whatever other processes committed so far; the last seq delivered.
+
+        Raises ``JournalUnavailable`` when the database cannot be read.
+        """

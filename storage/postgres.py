@@ -14,12 +14,23 @@ itself when the database comes back. A connection lost during COMMIT leaves
 the batch in doubt: the writer asks ``_committed`` on a new connection
 whether its first row is there (``storage.group``), so the appenders get the
 true answer once the database is reachable again.
+
+Several processes (docs/SCALING.md): a statement trigger on ``events``
+sends ``pg_notify(<channel of this schema>, <the last seq inserted>)`` in
+every write transaction (whoever writes, ``run.py create-user`` too),
+delivered to listeners only if it commits. ``follow(after_seq)`` makes this journal
+deliver every record to its listeners in seq order, other processes' too
+(``storage.group``), and starts one task that LISTENs on a dedicated
+connection outside the pool (reconnecting whenever it is lost) and polls
+every ``poll_s`` seconds: a hint that never arrives costs latency, never a
+record.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -38,6 +49,8 @@ from storage.group import (
     plan_batch,
 )
 from storage.journal import CommitListener, JournalUnavailable, NewEvent, Recorded, Snapshot
+
+log = logging.getLogger(__name__)
 
 _DRIVER_ERRORS = (
     OSError,  # refused, reset, unreachable
@@ -66,6 +79,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             blob bytea NOT NULL,
             saved_at timestamptz NOT NULL DEFAULT now())""",
     ),
+    (  # the commit hint: one NOTIFY per inserting statement, sent only if it commits; no extra round trip
+        """CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('zapis_' || left(md5(TG_TABLE_SCHEMA), 16), (SELECT max(seq) FROM new_rows)::text);
+            RETURN NULL;
+        END $$""",
+        """CREATE TRIGGER events_notify AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION events_notify()""",
+    ),
 )
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _COLUMNS = ("seq", "stream", "version", "type", "at", "actor", "data")
@@ -83,6 +105,11 @@ def _lock_key(schema: str, purpose: str) -> int:
     """A stable signed 64-bit advisory-lock key, one per schema and purpose."""
     digest = hashlib.blake2b(f"zapis:{purpose}:{schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def notify_channel(schema: str) -> str:
+    """The LISTEN/NOTIFY channel of one schema's journal (the ``events_notify`` trigger's)."""
+    return "zapis_" + hashlib.md5(schema.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _encode_jsonb(value: Any) -> bytes:
@@ -136,6 +163,7 @@ class PostgresJournal:
         chunk_size: int = 5000,
         max_batch_events: int = 1000,
         doubt_timeout_s: float = 10.0,
+        poll_s: float = 1.0,
     ) -> None:
         if not _SCHEMA_NAME.fullmatch(schema):
             raise ValueError(f"schema must match {_SCHEMA_NAME.pattern}, got {schema!r}")
@@ -152,7 +180,14 @@ class PostgresJournal:
         self._write_key = _lock_key(schema, "write")
         self._pool: asyncpg.Pool | None = None
         self._writer = GroupWriter(self._commit, max_batch_events=max_batch_events,
-                                   confirm=self._committed, doubt_timeout_s=doubt_timeout_s)
+                                   confirm=self._committed, doubt_timeout_s=doubt_timeout_s,
+                                   read_range=self._read_range, chunk=chunk_size)
+        self.channel = notify_channel(schema)
+        self.poll_s = poll_s
+        self.hints = 0  # commit hints received (own commits' included)
+        self._follow_task: asyncio.Task[None] | None = None
+        self._follow_stop = asyncio.Event()
+        self._listen_conn: asyncpg.Connection | None = None
 
     @property
     def stats(self) -> WriterStats:
@@ -197,6 +232,7 @@ class PostgresJournal:
                         await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
 
     async def close(self) -> None:
+        await self._stop_following()
         await self._writer.close()
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -224,6 +260,7 @@ class PostgresJournal:
                     try:
                         await conn.execute("SELECT pg_advisory_xact_lock($1)", self._write_key)
                         rows = await conn.fetch(_POSITIONS, streams)
+                        self._writer.saw(rows[0][0])
                         plan = plan_batch(batch, rows[0][0], {r[1]: r[2] for r in rows})
                         if plan.rows:
                             await conn.copy_records_to_table(
@@ -274,6 +311,85 @@ class PostgresJournal:
         self, stream: str, expected_version: int, events: Sequence[NewEvent]
     ) -> list[Recorded]:
         return await self._writer.submit(stream, expected_version, events)
+
+    # ------------------------------------------------------------ following other processes
+
+    def follow(self, after_seq: int) -> None:
+        """Deliver every record after ``after_seq`` to the listeners, other processes' too."""
+        self._writer.follow(after_seq)
+        if self._follow_task is None:
+            self._follow_stop.clear()
+            self._follow_task = asyncio.get_running_loop().create_task(self._follow(), name="journal-follow")
+
+    async def catch_up(self) -> int:
+        """Deliver whatever other processes committed so far; the last seq delivered."""
+        return await self._writer.catch_up()
+
+    @property
+    def delivered(self) -> int | None:
+        """Following: the last seq the listeners were given."""
+        return self._writer.delivered
+
+    async def _read_range(self, after: int, upto: int | None, limit: int) -> list[Recorded]:
+        sql = f"{_SELECT} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+        async with self._connection("catch-up") as conn:
+            rows = await conn.fetch(sql, after, upto if upto is not None else 2**63 - 1, limit)
+        return [_recorded(r) for r in rows]
+
+    def _on_hint(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        self.hints += 1
+        try:
+            seq = int(payload)
+        except ValueError:
+            seq = None
+        delivered = self._writer.delivered
+        if seq is None or delivered is None or seq > delivered:
+            self._writer.request_catch_up()
+
+    async def _follow(self) -> None:
+        """LISTEN on a dedicated connection (reconnecting) and poll every ``poll_s``."""
+        lost = asyncio.Event()
+        while not self._follow_stop.is_set():
+            if self._listen_conn is None or self._listen_conn.is_closed():
+                self._listen_conn = None
+                lost.clear()  # set again only by the next connection's loss
+                try:
+                    conn = await asyncpg.connect(self._dsn, timeout=self._pool_args["timeout"],
+                                                 server_settings={"search_path": self.schema})
+                    try:
+                        conn.add_termination_listener(lambda _c: lost.set())
+                        await conn.add_listener(self.channel, self._on_hint)
+                    except BaseException:
+                        conn.terminate()
+                        raise
+                    self._listen_conn = conn
+                    self._writer.request_catch_up()  # whatever was committed while not listening
+                except _DRIVER_ERRORS as exc:
+                    log.warning("journal: cannot LISTEN for commit hints (%s); polling", exc)
+            stop = asyncio.ensure_future(self._follow_stop.wait())
+            gone = asyncio.ensure_future(lost.wait())
+            try:
+                await asyncio.wait((stop, gone), timeout=self.poll_s, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+                gone.cancel()
+            self._writer.request_catch_up()  # the poll: a lost hint costs at most poll_s
+
+    async def _stop_following(self) -> None:
+        task, self._follow_task = self._follow_task, None
+        if task is not None:
+            self._follow_stop.set()
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        conn, self._listen_conn = self._listen_conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), timeout=2)
+            except (asyncio.TimeoutError, *_DRIVER_ERRORS):
+                conn.terminate()
+
+    # ------------------------------------------------------------ reading
 
     async def read_stream(self, stream: str, from_version: int = 1) -> list[Recorded]:
         sql = f"{_SELECT} WHERE stream = $1 AND version >= $2 ORDER BY version"
