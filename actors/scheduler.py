@@ -255,6 +255,15 @@ class Scheduler:
     def client_by_telegram(self, telegram_id: int) -> Client | None:
         return self._clients.by_telegram_client(telegram_id)
 
+    async def client_by_telegram_caught_up(self, telegram_id: int) -> Client | None:
+        """``client_by_telegram``, once more after a catch-up if unknown (signed up on another
+        process a moment ago)."""
+        client = self.client_by_telegram(telegram_id)
+        if client is None and self._runtime.follower is not None:
+            await self._runtime.catch_up()
+            client = self.client_by_telegram(telegram_id)
+        return client
+
     def client_by_phone(self, phone: str) -> Client | None:
         return self._clients.by_phone_client(phone)
 

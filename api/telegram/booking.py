@@ -73,7 +73,7 @@ async def _authenticate() -> None:
     endpoint = request.endpoint
     if endpoint == REGISTER:
         return
-    client = ctx.scheduler.client_by_telegram(user.id)
+    client = await ctx.scheduler.client_by_telegram_caught_up(user.id)
     if client is None:
         raise ApiError(403, "forbidden", "tma.share_phone")
     g.client = client

@@ -238,3 +238,19 @@ async def test_one_phone_signing_up_on_both_processes_gives_one_profile(cluster:
     for node in c.nodes:
         phones = [cl.phone for cl in node.h.z.scheduler.clients()]
         assert len(phones) == len(set(phones)) == 20
+
+
+async def test_a_client_who_signed_up_on_a_a_moment_ago_books_on_b_at_once(cluster: Cluster) -> None:
+    c = cluster
+    salon = await _salon(c)
+    async with httpx.AsyncClient(base_url=c.a.url, timeout=TIMEOUT) as a, \
+            httpx.AsyncClient(base_url=c.b.url, timeout=TIMEOUT) as b:
+        for i in range(20):
+            tg = 80_000 + i
+            r = await a.post("/api/v1/clients/auth", json={"phone": phone_of(tg)}, headers=tma(c.a.h, tg))
+            assert r.status_code == 201, r.text
+            body = _body(salon, MONDAY + timedelta(days=1 + i // 18), f"{9 + (i % 18) // 2:02d}:00", staff=i % 2)
+            r = await b.post("/api/v1/appointments", json=body, headers=tma(c.b.h, tg))
+            assert r.status_code == 201, (i, r.text)
+            r = await b.get("/api/v1/appointments/my", headers=tma(c.b.h, tg))
+            assert [x["id"] for x in r.json()["items"]] == [r.json()["items"][0]["id"]], r.text
