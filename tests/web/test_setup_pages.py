@@ -112,6 +112,18 @@ async def add_service(page: Any, name: str, price: str, duration: str, buffer: s
     await page.locator(".services-page tr", has_text=name).wait_for()
 
 
+async def add_manager(page: Any, login: str, branch_id: str, password: str) -> None:
+    """A manager of one branch, created on the accounts page."""
+    await page.goto("/#/users")
+    await page.click("[data-action=add-user]")
+    dialog = page.locator("dialog.sheet[open]")
+    await dialog.locator("input[name=login]").fill(login)
+    await dialog.locator(f"input[name=branch][value='{branch_id}']").check()
+    await dialog.locator("input[name=password]").fill(password)
+    await dialog.locator("button[type=submit]").click()
+    await page.locator(f'.users-page tr[data-login="{login}"]').wait_for()
+
+
 async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
     await sign_in(page)
     branch_id = await new_branch(page)
@@ -218,14 +230,7 @@ async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
     assert again["exceptions"] == maria["exceptions"] and again["schedule"] == maria["schedule"]
 
     # A manager account for the new branch.
-    await page.goto("/#/users")
-    await page.click("[data-action=add-user]")
-    dialog = page.locator("dialog.sheet[open]")
-    await dialog.locator("input[name=login]").fill("arbat")
-    await dialog.locator(f"input[name=branch][value='{branch_id}']").check()
-    await dialog.locator("input[name=password]").fill("arbat-password-1")
-    await dialog.locator("button[type=submit]").click()
-    await page.locator('.users-page tr[data-login="arbat"]').wait_for()
+    await add_manager(page, "arbat", branch_id, "arbat-password-1")
     users = {u["login"]: u for u in (await api_get(site, "/admin/users"))["items"]}
     assert users["arbat"] == {"id": "arbat", "login": "arbat", "role": "manager", "branch_ids": [branch_id], "disabled": False}
     r = await site.api.post("/api/v1/auth/login", json={"login": "arbat", "password": "arbat-password-1"})

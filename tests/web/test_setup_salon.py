@@ -16,7 +16,7 @@ from typing import Any
 
 from tests.web.conftest import sign_in
 from tests.web.site import SESSION_LOOP, Site, artifact
-from tests.web.test_setup_pages import add_service, api_get, fill_interval, new_branch
+from tests.web.test_setup_pages import add_manager, add_service, api_get, fill_interval, new_branch
 
 pytestmark = SESSION_LOOP
 
@@ -79,14 +79,7 @@ async def test_a_salon_set_up_from_nothing_takes_its_first_booking(page: Any, si
     await page.goto("/#/branches")
     await page.locator(".branch-card", has_text="Салон на Арбате").wait_for()
     await shoot(page, "setup-branches")
-    await page.goto("/#/users")
-    await page.click("[data-action=add-user]")
-    dialog = page.locator("dialog.sheet[open]")
-    await dialog.locator("input[name=login]").fill("arbat")
-    await dialog.locator(f"input[name=branch][value='{branch_id}']").check()
-    await dialog.locator("input[name=password]").fill("arbat-password-1")
-    await dialog.locator("button[type=submit]").click()
-    await page.locator('.users-page tr[data-login="arbat"]').wait_for()
+    await add_manager(page, "arbat", branch_id, "arbat-password-1")
     await shoot(page, "setup-users")
     masters = {s["name"]: s["id"] for s in (await api_get(site, "/admin/staff", branch_id=branch_id))["items"]}
     assert set(masters) == {"Мария Кузнецова", "Ольга Смирнова"}
