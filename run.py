@@ -2,6 +2,7 @@
 
     python run.py                 serve (Hypercorn, ZAPIS_HOST:ZAPIS_PORT)
     python run.py --demo          create the demo salon if missing, then serve
+    python run.py --workers N     N serving processes on one port (PostgreSQL only; ``serve_workers``)
     python run.py create-user --login L --role admin|manager [--branches all|id,id] --password-stdin
     python run.py set-password --login L --password-stdin
     python run.py replay [--until ISO]
