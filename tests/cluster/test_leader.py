@@ -5,7 +5,9 @@ processes, each with the real in-process bot (``run.build``) talking to its
 own fake Bot API server, so a message shows which process sent it. Every
 status change (here: a cancellation) gives exactly one message; when the leader's app closes, or
 its election connection is cut, the other takes over within about two
-seconds and later changes, and reminders, still go out once.
+seconds and later changes, and reminders, still go out once. Only the
+leader polls Telegram and saves snapshots; a former leader that wakes up
+stands down at its next mark (the ledger's expected version).
 """
 
 from __future__ import annotations
@@ -229,3 +231,16 @@ async def test_a_former_leader_stands_down_at_its_next_mark(tmp_path: Path) -> N
             assert len(env.session.sent(ANNA)) == 2  # the cancellations (booked before the bot started)
     finally:
         await h.stop()
+
+
+async def test_only_the_leader_saves_snapshots(cluster: list[tuple[Harness, FakeTelegram]]) -> None:
+    (a, _), (b, _) = cluster
+    for h, _ in cluster:
+        h.overrides.update(bot_mode="off", snapshot_every=5)
+    await a.start()
+    await b.start()
+    assert (a.z.runtime.snapshot_every, a.z.runtime.snapshot_on_stop) == (5, True)
+    assert (b.z.runtime.snapshot_every, b.z.runtime.snapshot_on_stop) == (0, False)
+    await a.stop()
+    await asyncio.wait_for(leadership(b).acquired(), TAKEOVER_S)
+    assert (b.z.runtime.snapshot_every, b.z.runtime.snapshot_on_stop) == (5, True)
