@@ -3,7 +3,8 @@
     python -m bench.floor                            # PostgreSQL (throwaway schema), 3 cycles × 5 s
     python -m bench.floor --backend sqlite --seconds 3 --repeat 5
     python -m bench.floor --loop asyncio             # both servers on plain asyncio (uvloop if importable otherwise)
-    python -m bench.floor --profile var/floor        # py-spy the zapis server in its phases (speedscope files)
+    python -m bench.floor --profile var/floor        # py-spy each phase's server (collapsed stacks)
+    python -m bench.floor --top var/floor/healthz-*.txt    # the heaviest functions in such files
 
 Two server processes, each **one Hypercorn worker configured by
 ``run.hypercorn_config``** (zapis's settings: read timeout, header limits,
@@ -237,8 +238,7 @@ async def measure(args: argparse.Namespace, ports: dict[str, int], pids: dict[st
         row: dict[str, dict[str, Any]] = {}
         for name in args.phases:
             call, server = calls[name]
-            spy = profile(pids[server], args.profile, f"{name}-{cycle}", args.seconds + args.warmup) \
-                if name != "bare" else None
+            spy = profile(pids[server], args.profile, f"{name}-{cycle}", args.seconds + args.warmup)
             # Fresh connections per phase: Hypercorn closes keep-alive connections idle for 5 s.
             conns = [Http(ports[server]) for _ in range(args.clients)]
             await asyncio.gather(*(c.open() for c in conns))
@@ -332,7 +332,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto",
                         help="the servers' event loop (auto: as run.py, uvloop when importable)")
     parser.add_argument("--phases", default=",".join(PHASES), help="subset of bare,healthz,available (bare always)")
-    parser.add_argument("--profile", type=Path, default=None, help="directory for py-spy speedscope files")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="directory for py-spy collapsed stacks of each phase's server (<phase>-<cycle>.txt)")
+    parser.add_argument("--top", type=Path, nargs="+", default=None,
+                        help="only print the heaviest functions of these collapsed-stack files, then exit")
     parser.add_argument("--serve", choices=["bare", "zapis"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--info", help=argparse.SUPPRESS)
@@ -349,7 +352,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     parsed = parse()
-    if parsed.serve:
+    if parsed.top:
+        top(parsed.top)
+    elif parsed.serve:
         serve(parsed)
     else:
         run_loop(main(parsed), parsed.loop)
