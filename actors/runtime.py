@@ -80,6 +80,7 @@ class Runtime:
         # A journal other processes may share (PostgreSQL): followed from start() on.
         self.follower: Follower | None = journal if isinstance(journal, Follower) else None
         self.foreign = 0  # records of other processes applied
+        self._stopping = False
         # Registered before anyone else's listener: committed states are current
         # before a socket frame is built from them.
         journal.add_listener(self._on_commit)
@@ -115,6 +116,7 @@ class Runtime:
         return [*self.branches.values(), self.clients, self.catalogue, self.users]
 
     async def stop(self) -> None:
+        self._stopping = True  # no new actor for a branch opened elsewhere from now on
         actors = self.all_actors()
         await asyncio.gather(*(a.stop() for a in actors))
         if self._snapshotting is not None:
@@ -167,6 +169,9 @@ class Runtime:
 
     async def refresh_users(self) -> None:
         """Pick up accounts another process (``run.py create-user``) journaled since start-up."""
+        if self.follower is not None:  # in seq order, with everything else other processes wrote
+            await self.catch_up()
+            return
         records = await self.journal.read_stream(USERS, self.users.version + 1)
         if records:
             await self.users.ask(Absorb(lambda state: fold(records, {USERS: state})[USERS]))
@@ -184,7 +189,7 @@ class Runtime:
             branch_id = branch_id_of(rec.stream)
             if not rec.local:
                 self.foreign += 1
-                if actor is None and branch_id is not None:  # a branch another process opened
+                if actor is None and branch_id is not None and not self._stopping:  # opened elsewhere
                     actor = self.branches[branch_id] = self._actor(rec.stream, None, decide_branch)
             if actor is None:
                 continue

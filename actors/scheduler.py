@@ -24,13 +24,14 @@ Rules that span streams live here, not in handlers:
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
@@ -124,7 +125,32 @@ class SlotBooking:
     staff_id: str | None = None
 
 
+P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def known_after_catch_up(
+        command: Callable[Concatenate[Scheduler, P], Awaitable[R]]) -> Callable[Concatenate[Scheduler, P], Awaitable[R]]:
+    """A command that meets an unknown id (404) runs once more after a catch-up.
+
+    With several processes the id may have been made on another one a moment
+    ago (a hold, an appointment, a branch, a client, a service, a staff
+    member): the catch-up applies every record committed so far, then the
+    command runs again. A ``NotFound`` is raised before any event of its
+    decision is appended, so running the command again changes nothing
+    twice. With one process the 404 stands at once.
+    """
+    @functools.wraps(command)
+    async def run(self: Scheduler, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await command(self, *args, **kwargs)
+        except NotFound:
+            if self._runtime.follower is None:
+                raise
+        await self._runtime.catch_up()
+        return await command(self, *args, **kwargs)
+
+    return run
 
 
 class KeyedLocks:
@@ -333,34 +359,13 @@ class Scheduler:
             raise NotFound("appointment.not_found")
         return appt
 
-    async def _unknown_caught_up(self, find: Callable[[], R]) -> R:
-        """``find()``; on NotFound, once more after applying other processes' commits.
-
-        An id made on another process a moment ago (a hold, an appointment, a
-        branch) is known here as soon as its record is read; with one process
-        the catch-up is a no-op and the 404 stands.
-        """
-        try:
-            return find()
-        except NotFound:
-            if self._runtime.follower is None:
-                raise
-        await self._runtime.catch_up()
-        return find()
-
-    async def _appointment_caught_up(self, appointment_id: str) -> Appointment:
-        return await self._unknown_caught_up(lambda: self.find_appointment(appointment_id))
-
     async def _hold_actor_caught_up(self, hold_id: str) -> BranchActor | None:
-        def find() -> BranchActor:
+        """``_hold_actor``, once more after a catch-up if unknown (held on another process)."""
+        actor = self._hold_actor(hold_id)
+        if actor is None and self._runtime.follower is not None:
+            await self._runtime.catch_up()
             actor = self._hold_actor(hold_id)
-            if actor is None:
-                raise NotFound("hold.not_found")
-            return actor
-        try:
-            return await self._unknown_caught_up(find)
-        except NotFound:
-            return None
+        return actor
 
     def appointment_in(self, branch_id: str, appointment_id: str) -> Appointment | None:
         """An appointment of a known branch, as committed (None if it is not there)."""
@@ -456,11 +461,12 @@ class Scheduler:
             RegisterClient(self._runtime.new_id(), telegram_id, phone, name[:200]), Registered,
             f"telegram:{telegram_id}")
 
+    @known_after_catch_up
     async def hold(self, client_id: str, branch_id: str, service_id: str, start: int,
                    staff_id: str | None = None, key: str | None = None) -> Hold:
         """Hold a slot for the hold TTL; replaces the client's other hold in this branch."""
-        service, actor = await self._unknown_caught_up(
-            lambda: (self.offered(branch_id, service_id), self._runtime.branch(branch_id)))
+        service = self.offered(branch_id, service_id)
+        actor = self._runtime.branch(branch_id)
         digest = request_hash("POST /slots/hold", {
             "branch_id": branch_id, "service_id": service_id, "start": start, "staff_id": staff_id}) if key else None
         async with self._one_at_a_time(client_id, key):
@@ -472,12 +478,14 @@ class Scheduler:
             raise HoldExpired("hold.key_expired")
         return held.hold
 
+    @known_after_catch_up
     async def release_hold(self, client_id: str, hold_id: str) -> None:
-        actor = await self._hold_actor_caught_up(hold_id)
+        actor = self._hold_actor(hold_id)
         if actor is None:
             raise NotFound("hold.not_found")
         await actor.ask(ReleaseHold(hold_id, client_id), f"client:{client_id}")
 
+    @known_after_catch_up
     async def book_hold(self, client_id: str, hold_id: str, comment: str = "", key: str | None = None) -> Appointment:
         """Book the client's live hold (409 ``hold_expired`` when it is gone)."""
         digest = request_hash("POST /appointments", {"hold_id": hold_id, "comment": comment}) if key else None
@@ -491,11 +499,12 @@ class Scheduler:
                 idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
         return booked.appointment
 
+    @known_after_catch_up
     async def book_slot(self, client_id: str, slot: SlotBooking, comment: str = "",
                         key: str | None = None) -> Appointment:
         """Book a service at a start without a hold (the client rules apply)."""
-        service, actor = await self._unknown_caught_up(
-            lambda: (self.offered(slot.branch_id, slot.service_id), self._runtime.branch(slot.branch_id)))
+        service = self.offered(slot.branch_id, slot.service_id)
+        actor = self._runtime.branch(slot.branch_id)
         digest = request_hash("POST /appointments", {
             "branch_id": slot.branch_id, "service_id": slot.service_id, "start": slot.start,
             "staff_id": slot.staff_id, "comment": comment}) if key else None
@@ -506,10 +515,11 @@ class Scheduler:
                 staff_id=slot.staff_id, idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
         return booked.appointment
 
+    @known_after_catch_up
     async def cancel_as_client(self, client_id: str, appointment_id: str) -> Appointment:
         """The client cancels their own appointment (404 if it is not theirs; a merged
         duplicate's appointment is theirs)."""
-        appt = await self._appointment_caught_up(appointment_id)
+        appt = self.find_appointment(appointment_id)
         owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             CancelAsClient(appointment_id, owner), Appointment, f"client:{client_id}")
@@ -537,18 +547,21 @@ class Scheduler:
 
     # ============================================================ commands: managers
 
+    @known_after_catch_up
     async def change_status(self, appointment_id: str, status: Status, version: int | None, who: str) -> Appointment:
         """Move a card to any column; the same status again is a no-op (no event)."""
-        appt = await self._appointment_caught_up(appointment_id)
+        appt = self.find_appointment(appointment_id)
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             ChangeStatus(appointment_id, status, version), Appointment, who)
 
+    @known_after_catch_up
     async def reschedule(self, appointment_id: str, start: int, staff_id: str | None, version: int | None,
                          who: str) -> Appointment:
-        appt = await self._appointment_caught_up(appointment_id)
+        appt = self.find_appointment(appointment_id)
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             Reschedule(appointment_id, start, staff_id, version), Appointment, who)
 
+    @known_after_catch_up
     async def manual_booking(self, *, branch_id: str, service_id: str, start: int, staff_id: str | None,
                              phone: str, name: str, status: Status = Status.CONFIRMED, comment: str = "",
                              who: str) -> Appointment:
@@ -560,8 +573,8 @@ class Scheduler:
         """
         if status is Status.CANCELLED:
             raise InvalidInput("booking.cancelled_start")
-        service, actor = await self._unknown_caught_up(
-            lambda: (self.offered(branch_id, service_id), self._runtime.branch(branch_id)))
+        service = self.offered(branch_id, service_id)
+        actor = self._runtime.branch(branch_id)
         known = self.client_by_phone(phone)
         booking = BookSlot(
             appointment_id=self._runtime.new_id(), client_id=known.id if known else self._runtime.new_id(),
@@ -575,10 +588,12 @@ class Scheduler:
         booked = await actor.request(booking, Booked, who)
         return booked.appointment
 
+    @known_after_catch_up
     async def update_client(self, client_id: str, changes: dict[str, Any], who: str) -> Client:
         """Edit a client card (409 ``client_conflict`` for another client's phone)."""
         return await self._runtime.clients.request(UpdateClient(client_id, changes), Client, who)
 
+    @known_after_catch_up
     async def merge_clients(self, into_id: str, from_id: str, who: str) -> Client:
         """Fold a duplicate profile into this one; the duplicate's id answers 404 afterwards."""
         return await self._runtime.clients.request(MergeClients(into_id, from_id), Client, who)
@@ -593,9 +608,11 @@ class Scheduler:
     async def open_branch(self, branch: Branch, who: str) -> Branch:
         return await self._runtime.open_branch(branch, who)
 
+    @known_after_catch_up
     async def update_branch(self, branch_id: str, changes: dict[str, Any], who: str) -> Branch:
         return await self._runtime.branch(branch_id).request(UpdateBranch(changes), Branch, who)
 
+    @known_after_catch_up
     async def close_branch(self, branch_id: str, who: str) -> None:
         await self._runtime.branch(branch_id).ask(CloseBranch(), who)
 
@@ -608,15 +625,18 @@ class Scheduler:
                 raise InvalidInput("branch.unknown", branch=bid) from None
         return tuple(dict.fromkeys(branch_ids))
 
+    @known_after_catch_up
     async def add_service(self, service: Service, who: str) -> Service:
         return await self._runtime.catalogue.request(
             AddService(replace(service, branch_ids=self.known_branches(service.branch_ids))), Service, who)
 
+    @known_after_catch_up
     async def update_service(self, service_id: str, changes: dict[str, Any], who: str) -> Service:
         if "branch_ids" in changes:
             changes = {**changes, "branch_ids": self.known_branches(changes["branch_ids"])}
         return await self._runtime.catalogue.request(UpdateService(service_id, changes), Service, who)
 
+    @known_after_catch_up
     async def remove_service(self, service_id: str, who: str) -> None:
         await self._runtime.catalogue.ask(RemoveService(service_id), who)
 
@@ -630,17 +650,20 @@ class Scheduler:
                 raise InvalidInput("service.not_offered_id", service=sid)
         return tuple(dict.fromkeys(service_ids))
 
+    @known_after_catch_up
     async def add_staff(self, staff: Staff, who: str) -> Staff:
         actor = self._runtime.branch(staff.branch_id)
         staff = replace(staff, service_ids=self.offered_here(staff.branch_id, staff.service_ids))
         return await actor.request(AddStaff(staff), Staff, who)
 
+    @known_after_catch_up
     async def update_staff(self, staff_id: str, changes: dict[str, Any], who: str) -> Staff:
         staff = self.staff_member(staff_id)
         if "service_ids" in changes:
             changes = {**changes, "service_ids": self.offered_here(staff.branch_id, changes["service_ids"])}
         return await self._runtime.branch(staff.branch_id).request(UpdateStaff(staff_id, changes), Staff, who)
 
+    @known_after_catch_up
     async def remove_staff(self, staff_id: str, who: str) -> None:
         staff = self.staff_member(staff_id)
         await self._runtime.branch(staff.branch_id).ask(RemoveStaff(staff_id), who)
@@ -651,6 +674,7 @@ class Scheduler:
             branches = self.known_branches(branches)
         return await self._runtime.users.request(CreateUser(login, role, branches, password_hash), User, who)
 
+    @known_after_catch_up
     async def update_user(self, change: UpdateUser, who: str) -> User:
         """Change an account; a real change ends its sessions (tokens and sockets)."""
         if change.branches is not None and change.branches != ("*",):

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -44,13 +45,13 @@ async def follower(url: str, schema: str, n: int) -> None:
     done = asyncio.Event()
     out: list[str] = []
 
-    def listener(records: list[Recorded]) -> None:  # type: ignore[type-arg]
+    def listener(records: Sequence[Recorded]) -> None:
         now = time.time()
         out.extend(f"{rec.seq} {now:.6f}" for rec in records)
         if records[-1].seq >= n:
             done.set()
 
-    journal.add_listener(listener)  # type: ignore[arg-type]
+    journal.add_listener(listener)
     journal.follow(0)
     print("ready", flush=True)
     await asyncio.wait_for(done.wait(), 120)

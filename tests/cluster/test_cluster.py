@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from storage.group import GroupWriter
 from tests.client.kit import MONDAY, at, phone_of, tma
 from tests.cluster.conftest import Cluster, Node
 from tests.dashboard.helpers import feed
@@ -254,3 +256,48 @@ async def test_a_client_who_signed_up_on_a_a_moment_ago_books_on_b_at_once(clust
             assert r.status_code == 201, (i, r.text)
             r = await b.get("/api/v1/appointments/my", headers=tma(c.b.h, tg))
             assert [x["id"] for x in r.json()["items"]] == [r.json()["items"][0]["id"]], r.text
+
+
+async def test_an_account_and_a_branch_made_on_a_work_on_b_at_once(cluster: Cluster) -> None:
+    c = cluster
+    salon = await _salon(c)
+    async with httpx.AsyncClient(base_url=c.b.url, timeout=TIMEOUT) as b:
+        for i in range(5):
+            await c.a.h.user(f"manager{i}", "manager", (salon.branch_id,))
+            r = await b.post("/api/v1/auth/login", json={"login": f"manager{i}", "password": "password-123"})
+            assert r.status_code == 200, (i, r.text)
+            r = await c.a.client.post("/api/v1/admin/branches", headers=salon.headers,
+                                      json={"name": f"Филиал {i}", "timezone": "Europe/Moscow"})
+            assert r.status_code == 201
+            branch_id = (await r.get_json())["id"]
+            r = await b.patch(f"/api/v1/admin/branches/{branch_id}", headers=salon.headers,
+                              json={"address": "ул. Ленина, 1"})
+            assert r.status_code == 200, (i, r.text)
+    await c.settle()
+    for node in c.nodes:
+        assert len(node.h.z.scheduler.open_branches()) == 6
+        assert node.h.z.scheduler.branch(branch_id).address == "ул. Ленина, 1"
+
+
+async def test_a_process_that_heard_nothing_decides_against_the_journal_not_its_stale_state(
+        cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No process hears a hint or a poll any more (as if B had been paused): B's next booking
+    still cannot double-book, and B catches up by losing the race."""
+    c = cluster
+    salon = await _salon(c)
+    await _register(c, [90_000, 90_001])
+    monkeypatch.setattr(GroupWriter, "request_catch_up", lambda self: None)
+    token = await c.a.h.user()
+    async with feed(c.b.url, token) as fb, \
+            httpx.AsyncClient(base_url=c.a.url, timeout=TIMEOUT) as a, \
+            httpx.AsyncClient(base_url=c.b.url, timeout=TIMEOUT) as b:
+        body = _body(salon, MONDAY + timedelta(days=1), "12:00")
+        first = await a.post("/api/v1/appointments", json=body, headers=tma(c.a.h, 90_000))
+        assert first.status_code == 201, first.text
+        assert first.json()["id"] not in _appointments(c.b, salon)  # B has not heard of it
+        second = await b.post("/api/v1/appointments", json=body, headers=tma(c.b.h, 90_001))
+        assert second.status_code == 409 and second.json()["code"] == "slot_unavailable", second.text
+        assert set(_appointments(c.b, salon)) == {first.json()["id"]}  # caught up by the lost race
+        assert c.b.h.z.runtime.branch(salon.branch_id).retries == 1
+        event = await fb.event(TIMEOUT)  # and B's sockets got A's event through the same path
+        assert (event["type"], event["appointment"]["id"]) == ("appointment.created", first.json()["id"])
