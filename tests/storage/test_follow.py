@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from storage.journal import ConcurrencyConflict, Follower, NewEvent, Recorded
+from storage.journal import ConcurrencyConflict, Follower, JournalUnavailable, NewEvent, Recorded
 from storage.postgres import PostgresJournal
-from tests.pg import fresh_pg_schema
+from tests.pg import TcpProxy, fresh_pg_schema, with_host_port
 
 AT = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 TIMEOUT = 10.0
@@ -144,3 +144,38 @@ async def test_many_writers_interleaved_every_follower_sees_one_order(pg_url: st
         finally:
             for journal in journals:
                 await journal.close()
+
+
+async def test_after_a_database_outage_the_follower_converges_in_order(pg_url: str) -> None:
+    """A's database connection goes away (its LISTEN connection too) while B keeps writing."""
+    proxy = TcpProxy.for_url(pg_url)
+    await proxy.start()
+    async with fresh_pg_schema(pg_url) as schema:
+        a = PostgresJournal(with_host_port(pg_url, "127.0.0.1", proxy.port), schema=schema, poll_s=0.2,
+                            connect_timeout_s=1)
+        b = PostgresJournal(pg_url, schema=schema, poll_s=60)
+        await a.open()
+        await b.open()
+        seen = Seen()
+        a.add_listener(seen)
+        a.follow(0)
+        try:
+            await b.append("x", 0, [ev(1)])
+            await seen.until(1)
+            await proxy.stop()  # A is cut off from the database
+            with pytest.raises(JournalUnavailable):
+                await a.catch_up()
+            for i in range(1, 4):
+                await b.append("x", i, [ev(i + 1)])
+            await proxy.start()  # back: A's pool and LISTEN connection reconnect by themselves
+            await seen.until(4)
+            await b.append("x", 4, [ev(5)])
+            await seen.until(5)
+            mine = await a.append("y", 0, [ev(6)])
+            assert mine[0].seq == 6
+            seen.assert_in_order()
+            assert len(seen.records) == 6
+        finally:
+            await a.close()
+            await b.close()
+            await proxy.stop()
