@@ -330,8 +330,9 @@ def report(args: argparse.Namespace, thr: dict[str, Any], fan: dict[str, Any], c
               f"= **{1000 * retries / max(1, booked):.1f} per 1,000 bookings**; 503: {unavailable}; "
               f"other answers: { {k: v for r in runs for k, v in r['statuses'].items() if k not in (201, 503)} }")
     wake = thr["wakeups"]
-    print(f"B paused (SIGSTOP) during each 1-process phase, then continued: caught up with A in "
-          f"{', '.join(f'{w * 1000:.0f}' for w in wake)} ms")
+    if wake:
+        print(f"B paused (SIGSTOP) during each 1-process phase, then continued: caught up with A in "
+              f"{', '.join(f'{w * 1000:.0f}' for w in wake)} ms")
     if fan:
         print(f"\nfan-out: {args.sockets} sockets on B, {args.bookings} bookings on A one after another; "
               f"sockets closed early: {fan['closed_early']}")
