@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
+from actors.availability_cache import AvailabilityCache, Entry, Stable
 from actors.core.board import BranchCut, cut, window
 from actors.core.branch_decide import decide
 from actors.core.branch_state import BranchState, client_appointment_ids
@@ -69,7 +71,7 @@ from actors.core.messages import (
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 from actors.core.reports import kpis
 from actors.core.schedule import check_range, local_date, zone
-from actors.core.slots import Slot, candidates, free_slots, manager_slots
+from actors.core.slots import Slot, blocking_holds, candidates, free_slots, manager_slots, next_start_after
 from actors.deciders import Booked, Held, Registered
 from actors.runtime import BranchActor, Runtime, load_states
 from actors.streams import CATALOGUE, CLIENTS, branch_stream
@@ -196,6 +198,7 @@ class Scheduler:
         self._clock = clock
         self._hold_ttl_s = hold_ttl_s
         self.keys = KeyedLocks()
+        self._availability: AvailabilityCache[FreeTimes] = AvailabilityCache()
 
     # ============================================================ queries
 
@@ -326,17 +329,16 @@ class Scheduler:
                    staff_id: str | None = None) -> FreeTimes:
         """A client's free slots: the grid, minimum notice and horizon apply; the client's own
         live hold never hides its slot; other clients' holds do."""
+        return self.availability(client_id, branch_id, service_id, first, last, staff_id).value
+
+    def availability(self, client_id: str, branch_id: str, service_id: str, first: date, last: date,
+                     staff_id: str | None = None) -> Entry[FreeTimes]:
+        """``free_slots`` as a cache entry (``actors/availability_cache.py``): the same answer an
+        uncached computation gives now, with room for the caller's rendering of it."""
         check_range(first, last, MAX_SLOT_DAYS)
         state, service = self._offered_in(branch_id, service_id, staff_id)
-        now = self._clock.now()
-        assert state.branch is not None
-        # Only local days that can hold a slot (today … the horizon) are computed; the
-        # others answer ``free: 0``, which keeps far dates away from date arithmetic.
-        tz = zone(state.branch.timezone)
-        lo = max(first, local_date(int(now), tz))
-        hi = min(last, local_date(int(now + state.branch.horizon_days * 86400), tz))
-        slots = free_slots(state, service, lo, hi, now, staff_id=staff_id, client_id=client_id) if lo <= hi else []
-        return FreeTimes(state.branch.timezone, first, last, slots)
+        return cached_free_times(self._availability, state, service, first, last, self._clock.now(),
+                                 staff_id, client_id)
 
     def manager_slots(self, branch_id: str, service_id: str, first: date, last: date,
                       staff_id: str | None = None) -> FreeTimes:
@@ -687,6 +689,46 @@ class Scheduler:
 
     def new_id(self) -> str:
         return self._runtime.new_id()
+
+
+def client_free_times(state: BranchState, service: Service, first: date, last: date, now: float,
+                      staff_id: str | None, client_id: str | None) -> FreeTimes:
+    """A client's free slots of ``service`` on local days ``first..last``, computed (no cache)."""
+    assert state.branch is not None
+    # Only local days that can hold a slot (today … the horizon) are computed; the
+    # others answer ``free: 0``, which keeps far dates away from date arithmetic.
+    tz = zone(state.branch.timezone)
+    lo = max(first, local_date(int(now), tz))
+    hi = min(last, local_date(int(now + state.branch.horizon_days * 86400), tz))
+    slots = free_slots(state, service, lo, hi, now, staff_id=staff_id, client_id=client_id) if lo <= hi else []
+    return FreeTimes(state.branch.timezone, first, last, slots)
+
+
+def stable_span(state: BranchState, service: Service, free: FreeTimes, now: float,
+                staff_id: str | None, client_id: str | None) -> Stable:
+    """For which later ``now`` time alone leaves ``free`` (computed at ``now``) unchanged."""
+    b = state.branch
+    assert b is not None
+    notice_s, horizon_s = b.min_notice_min * 60, b.horizon_days * 86400
+    first_start = free.slots[0].start if free.slots else math.inf  # sorted by start
+    nxt = next_start_after(state, service, free.first, free.last, now + horizon_s, staff_id)
+    holds = blocking_holds(state, now, client_id)
+    return Stable(now, notice_s, horizon_s, first_start, math.inf if nxt is None else nxt,
+                  min((h.expires_at for h in holds), default=math.inf))
+
+
+def cached_free_times(cache: AvailabilityCache[FreeTimes], state: BranchState, service: Service,
+                      first: date, last: date, now: float, staff_id: str | None,
+                      client_id: str) -> Entry[FreeTimes]:
+    """``client_free_times`` through ``cache``: a hit only where it equals a fresh computation."""
+    assert state.branch is not None
+    key = (state.branch.id, service.id, service.duration_min, service.buffer_min, first, last, staff_id,
+           state.hold_of_client.get(client_id))
+    entry = cache.get(key, state, now)
+    if entry is None:
+        free = client_free_times(state, service, first, last, now, staff_id, client_id)
+        entry = cache.put(key, state, stable_span(state, service, free, now, staff_id, client_id), free)
+    return entry
 
 
 def card_of(a: Appointment, branch: BranchState, clients: ClientsState, catalogue: CatalogueState) -> Card:

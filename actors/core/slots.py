@@ -212,3 +212,31 @@ def manager_slots(
     ]
     out.sort(key=lambda s: (s.start, s.staff_id))
     return out
+
+
+def next_start_after(
+    state: BranchState, service: Service, first: date, last: date, after: float, staff_id: str | None = None,
+) -> Instant | None:
+    """The earliest grid start later than ``after`` on local days ``first..last`` where
+    ``service`` fits in a candidate's working span, free or not (None: there is none).
+
+    Once ``now + horizon`` reaches it, ``free_slots`` may answer one more slot; before
+    that, a later ``now`` adds none (the availability cache's horizon bound).
+    """
+    assert state.branch is not None
+    tz, step = zone(state.branch.timezone), state.branch.slot_step_min * 60
+    duration = service.duration_min * 60
+    floor_after = math.floor(after)  # an integer start is later than ``after`` iff later than this
+    staff = candidates(state, service, staff_id)
+    start_day = max(first, local_date(floor_after, tz))
+    for day in days(start_day, last):
+        best: Instant | None = None
+        for member in staff:
+            for span_start, span_end in working_spans(member, day, tz):
+                k = (floor_after - span_start) // step + 1 if floor_after >= span_start else 0
+                t = span_start + k * step
+                if t + duration <= span_end and (best is None or t < best):
+                    best = t
+        if best is not None:
+            return best  # spans of a local day lie inside it: later days start later
+    return None

@@ -19,6 +19,7 @@ day, then the fewest booked minutes, then the smallest id.
 
 from __future__ import annotations
 
+import orjson
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response, security_scheme_blueprint, tag_blueprint
 
@@ -117,8 +118,11 @@ async def available(query_args: SlotsQuery) -> Response:
     """
     q = query_args
     first, last = date_range(q.date_from, q.date_to, MAX_SLOT_DAYS)
-    free = app_context().scheduler.free_slots(_client().id, q.branch_id, q.service_id, first, last, q.staff_id)
-    return json_response(slots_json(free))
+    answer = app_context().scheduler.availability(_client().id, q.branch_id, q.service_id, first, last, q.staff_id)
+    body = answer.body
+    if body is None:  # rendered once per cached answer (the JSON depends on the answer alone)
+        body = answer.body = orjson.dumps(slots_json(answer.value))
+    return Response(body, content_type="application/json")
 
 
 @bp.post("/slots/hold")
