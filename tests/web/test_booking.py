@@ -3,6 +3,7 @@ time from the free slots, the booking made and shown on the board."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.web.conftest import sign_in
@@ -18,6 +19,12 @@ async def open_form(page: Any) -> Any:
     await dialog.wait_for()
     await page.wait_for_function("() => document.querySelector('#booking select[name=time]').options.length > 0")
     return dialog
+
+
+async def choose_service(dialog: Any, service_id: str) -> None:
+    """Pick a service and wait for its free times (the time list is busy while they load)."""
+    await dialog.locator("select[name=service]").select_option(service_id)
+    await dialog.locator("select[name=time]:not([aria-busy])").wait_for(state="attached")
 
 
 async def test_the_phone_is_formatted_as_typed(page: Any, site: Site) -> None:
@@ -51,7 +58,7 @@ async def test_the_form_books_a_known_client_at_a_free_time(page: Any, site: Sit
     assert await known.inner_text() == "Клиент из базы: Ольга Петрова, +7 (916) 123-45-67"
     assert await dialog.locator("input[name=name]").input_value() == "Ольга Петрова"
 
-    await dialog.locator("select[name=service]").select_option(site.services["Мужская стрижка"])
+    await choose_service(dialog, site.services["Мужская стрижка"])
     await dialog.locator("select[name=staff]").select_option(site.staff["Анна Смирнова"])
     times = await dialog.locator("select[name=time] option").all_inner_texts()
     # From the server's now (09:00) on the 15-minute grid; 10:00–11:00 is Olga's first visit.
@@ -82,7 +89,7 @@ async def test_a_new_client_with_any_master(page: Any, site: Site) -> None:
     dialog = await open_form(page)
     await dialog.locator("input[name=phone]").press_sequentially("9057770011")
     await dialog.locator("input[name=name]").fill("Новый Клиент")
-    await dialog.locator("select[name=service]").select_option(site.services["Стрижка чёлки"])
+    await choose_service(dialog, site.services["Стрижка чёлки"])
     assert await dialog.locator("select[name=staff]").input_value() == ""  # «Любой свободный»
     await dialog.locator("select[name=time]").select_option(label="12:30")
     await dialog.locator("button[type=submit]").click()
@@ -144,3 +151,40 @@ async def test_a_branch_without_services_or_masters_says_what_to_add(page: Any, 
     await hint.wait_for(state="hidden")
     await page.wait_for_function("() => document.querySelector('#booking select[name=time]').options.length > 0")
     assert await dialog.locator("button[type=submit]").is_enabled()
+
+
+async def test_a_late_answer_for_the_first_service_does_not_replace_the_chosen_ones_times(page: Any, site: Site) -> None:
+    """On a slow line the free times asked for the form's first service arrive after those of the
+    service the manager chose next: the form keeps showing the chosen service's times."""
+    await site.manual(at("10:00"), phone="+79161234567", name="Ольга Петрова")
+    chosen_answered = asyncio.Event()
+    stale_done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    held: list[Any] = []
+
+    async def slow_first(route: Any) -> None:
+        if not held:  # the form's first question (its default service): answer it last
+            held.append(route.request)
+            await chosen_answered.wait()
+            await route.continue_()
+            return
+        response = await route.fetch()
+        await route.fulfill(response=response)
+        chosen_answered.set()
+
+    def finished(request: Any) -> None:
+        if held and request is held[0] and not stale_done.done():
+            stale_done.set_result(None)
+
+    page.on("requestfinished", finished)
+    await page.route("**/api/v1/dashboard/slots?*", slow_first)
+    await sign_in(page)
+    await page.click("#new-booking")
+    dialog = page.locator("dialog#booking")
+    await dialog.locator("select[name=time][aria-busy]").wait_for(state="attached")  # the first question is out
+    await choose_service(dialog, site.services["Мужская стрижка"])
+    await asyncio.wait_for(stale_done, timeout=10)
+    for _ in range(2):  # the page has had frames to handle the late answer
+        await page.evaluate("() => new Promise((done) => requestAnimationFrame(done))")
+    await dialog.locator("select[name=staff]").select_option(site.staff["Анна Смирнова"])
+    times = await dialog.locator("select[name=time] option").all_inner_texts()
+    assert times[:4] == ["09:00", "09:15", "11:00", "11:15"]  # Мужская стрижка: 45 min fit before 10:00

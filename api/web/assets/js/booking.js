@@ -121,11 +121,22 @@ export function openBooking(prefill = {}) {
     }
   }
 
+  // Only the newest question's answer is shown: on a slow line the answer for the service
+  // chosen first may arrive after the one for the service chosen next.
+  let asked = 0;
   async function loadSlots() {
     if (!f.service.value || !f.day.value) return;
-    const data = await api("/dashboard/slots", {
-      query: { branch_id: f.branch.value, service_id: f.service.value, date_from: f.day.value, date_to: f.day.value },
-    });
+    const ticket = ++asked;
+    f.time.setAttribute("aria-busy", "true");
+    let data;
+    try {
+      data = await api("/dashboard/slots", {
+        query: { branch_id: f.branch.value, service_id: f.service.value, date_from: f.day.value, date_to: f.day.value },
+      });
+    } finally {
+      if (ticket === asked) f.time.removeAttribute("aria-busy");
+    }
+    if (ticket !== asked) return;
     slots = data.slots;
     const nobody = !data.staff.length;
     missing(staffHint, nobody ? "Эту услугу в филиале пока не делает ни один мастер." : "",
