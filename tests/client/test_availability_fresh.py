@@ -3,15 +3,21 @@
 Each step asks twice first (the second answer comes from the cache), then
 changes one thing — a booking, a hold, a cancel, a master's schedule, the
 clock passing the minimum notice, a hold expiring — and the next answer must
-already show it (SQLite and PostgreSQL).
+already show it (SQLite and PostgreSQL). With two processes on one
+PostgreSQL, another process's booking reaches this one's committed state
+through the runtime's commit listener, and the next answer here shows it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.client.kit import at, instant, salon_with_clients, slot_body, slots, start, tma
+from storage.postgres import PostgresJournal
+from tests.client.kit import TOKEN, at, instant, register, salon_with_clients, slot_body, slots, start, tma
 from tests.harness import Harness
+from tests.pg import fresh_pg_schema, require_pg_url
+from tests.seed import seed_salon
 
 A, B = 1001, 1002
 
@@ -77,3 +83,25 @@ async def test_each_change_shows_in_the_next_answer(harness: Harness) -> None:
     assert (at("14:00"), second) not in pairs(await slots(client, harness, A, salon))
     harness.clock.advance(1)
     assert (at("14:00"), second) in pairs(await slots(client, harness, A, salon))
+
+
+async def test_another_processs_booking_shows_in_the_next_answer(tmp_path: Path) -> None:
+    url = require_pg_url()
+    async with fresh_pg_schema(url) as schema:
+        nodes = [Harness(lambda: PostgresJournal(url, schema=schema, poll_s=30.0), tmp_path / name,
+                         overrides={"telegram_bot_token": TOKEN}) for name in ("a", "b")]
+        try:
+            a, b = [await h.start() for h in nodes]
+            salon = await seed_salon(nodes[0], a)
+            await register(a, nodes[0], A)
+            await register(b, nodes[1], B)
+            first = salon.staff[0]
+            for _ in range(2):  # cached on A
+                assert (at("12:00"), first) in pairs(await slots(a, nodes[0], A, salon))
+            r = await b.post("/api/v1/appointments", headers=tma(nodes[1], B), json=slot_body(salon, at("12:00")))
+            assert r.status_code == 201, await r.get_data(as_text=True)
+            await nodes[0].z.runtime.catch_up()  # what the commit hint or the poll does on A
+            assert (at("12:00"), first) not in pairs(await slots(a, nodes[0], A, salon))
+        finally:
+            for h in nodes:
+                await h.stop()
