@@ -16,6 +16,7 @@ after tomorrow (Moscow) on.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -359,6 +360,7 @@ async def test_a_process_killed_while_32_clients_book_through_nginx(env: Env) ->
             slots = [body(b, d, h, st) for d in days for h in range(9, 18) for st in range(4)]
             answers: list[tuple[int, str | None]] = []
             broken: dict[str, str] = {}  # request id -> the error the client saw
+            reads: Counter[int] = Counter()
             logged = len(e.c.nginx.access_log())
             stop = asyncio.Event()
             enough = asyncio.Event()
@@ -366,12 +368,20 @@ async def test_a_process_killed_while_32_clients_book_through_nginx(env: Env) ->
             rng = random.Random(cycle)
 
             async def one_client(u: int) -> None:
-                while not stop.is_set():
-                    request = f"{cycle}-{u}-{len(answers)}"
+                for n in itertools.count():
+                    if stop.is_set():
+                        return
+                    request = f"{cycle}-{u}-{n}"
+                    headers = {**tma(u), "X-Request-Id": request}
                     try:
-                        r = await http.post("/api/v1/appointments", json=rng.choice(slots),
-                                            headers={**tma(u), "X-Request-Id": request})
-                        answers.append((r.status_code, r.json().get("id") if r.status_code == 201 else None))
+                        if n % 4 == 3:  # a read now and then: nginx may send it on after a failure
+                            r = await http.get("/api/v1/slots/available", headers=headers, params={
+                                "branch_id": b.id, "service_id": b.service, "date_from": days[0].isoformat(),
+                                "date_to": days[1].isoformat()})
+                            reads[r.status_code] += 1
+                        else:
+                            r = await http.post("/api/v1/appointments", json=rng.choice(slots), headers=headers)
+                            answers.append((r.status_code, r.json().get("id") if r.status_code == 201 else None))
                     except httpx.TransportError as exc:  # nginx cut the answer off: its process died mid-way
                         broken[request] = repr(exc)
                         answers.append((0, None))
@@ -389,6 +399,7 @@ async def test_a_process_killed_while_32_clients_book_through_nginx(env: Env) ->
 
             statuses = Counter(status for status, _ in answers)
             assert set(statuses) <= {0, 201, 409, 502, 503}, statuses
+            assert set(reads) == {200}, reads  # reads are never lost: nginx sends them on
             lines = e.c.nginx.access_log()[logged:]
             killed = f"127.0.0.1:{victim.port}"
             # A 502, or an answer cut off (the client sees the connection closed), only for a
@@ -399,7 +410,8 @@ async def test_a_process_killed_while_32_clients_book_through_nginx(env: Env) ->
             assert len(failed) == statuses[502] + statuses[0], (failed, broken)
             assert all(_last_upstream(line) == killed for line in failed), failed
             retried = sum(len(_upstreams(line)) > 1 for line in lines)
-            report.append(f"cycle {cycle}: {dict(statuses)} (0: cut off), retried by nginx {retried}")
+            report.append(f"cycle {cycle}: bookings {dict(statuses)} (0: cut off), reads {dict(reads)}, "
+                          f"retried by nginx {retried}")
             acknowledged |= {i for status, i in answers if status == 201 and i is not None}
 
             await asyncio.to_thread(_restart, victim)
