@@ -302,10 +302,9 @@ def process_cluster(folder: Path, n: int = 3, **settings: str) -> Iterator[Proce
             [sys.executable, "run.py", "create-user", "--login", ADMIN_LOGIN, "--role", "admin", "--password-stdin"],
             cwd=ROOT, env=env, input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=60)
         assert made.returncode == 0, made
-        servers = [Server(name, free_port(), {**env, "ZAPIS_PORT": ""}, folder)
-                   for name in "abcdefgh"[:n]]
-        for s in servers:
-            s.env["ZAPIS_PORT"] = str(s.port)
+        ports = [free_port() for _ in range(n)]
+        servers = [Server(name, port, {**env, "ZAPIS_PORT": str(port)}, folder)
+                   for name, port in zip("abcdefgh", ports)]
         nginx = Nginx(binary, folder / "nginx", free_port())
         try:
             for s in servers:

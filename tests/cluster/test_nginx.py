@@ -36,8 +36,7 @@ import websockets
 
 from actors.streams import branch_stream
 from api.telegram.initdata import sign_init_data
-from tests.cluster.processes import (ADMIN_LOGIN, ADMIN_PASSWORD, BOT_TOKEN, ProcessCluster, Server,
-                                     process_cluster, wait_until)
+from tests.cluster.processes import ADMIN_LOGIN, ADMIN_PASSWORD, BOT_TOKEN, ProcessCluster, Server, process_cluster
 from tests.dashboard.helpers import feed
 from tests.pg import REQUIRE_VARIABLE
 from tests.seed import EVERY_DAY_9_TO_18
