@@ -43,7 +43,7 @@ from actors.core.branch_state import BranchState, client_appointment_ids
 from actors.core.catalogue import CatalogueState
 from actors.core.clients import ClientsState, client_matcher
 from actors.core.clock import Clock
-from actors.core.errors import HoldExpired, IdempotencyKeyReused, InvalidInput, NotFound
+from actors.core.errors import HoldExpired, IdempotencyKeyReused, InvalidInput, NotFound, UnknownReference
 from actors.core.import_plan import ImportPlan, ImportRow
 from actors.core.messages import (
     AddService,
@@ -133,7 +133,7 @@ R = TypeVar("R")
 
 def known_after_catch_up(
         command: Callable[Concatenate[Scheduler, P], Awaitable[R]]) -> Callable[Concatenate[Scheduler, P], Awaitable[R]]:
-    """A command that meets an unknown id (404) runs once more after a catch-up.
+    """A command that meets an unknown id (404, or a body naming one) runs once more after a catch-up.
 
     With several processes the id may have been made on another one a moment
     ago (a hold, an appointment, a branch, a client, a service, a staff
@@ -146,7 +146,7 @@ def known_after_catch_up(
     async def run(self: Scheduler, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await command(self, *args, **kwargs)
-        except NotFound:
+        except (NotFound, UnknownReference):
             if self._runtime.follower is None:
                 raise
         await self._runtime.catch_up()
@@ -624,7 +624,7 @@ class Scheduler:
             try:
                 self._branch_state(bid)
             except NotFound:
-                raise InvalidInput("branch.unknown", branch=bid) from None
+                raise UnknownReference("branch.unknown", branch=bid) from None
         return tuple(dict.fromkeys(branch_ids))
 
     @known_after_catch_up
@@ -647,7 +647,7 @@ class Scheduler:
         for sid in service_ids:
             svc = self._catalogue.services.get(sid)
             if svc is None or not svc.active:
-                raise InvalidInput("service.unknown", service=sid)
+                raise UnknownReference("service.unknown", service=sid)
             if branch_id not in svc.branch_ids:
                 raise InvalidInput("service.not_offered_id", service=sid)
         return tuple(dict.fromkeys(service_ids))
@@ -670,6 +670,7 @@ class Scheduler:
         staff = self.staff_member(staff_id)
         await self._runtime.branch(staff.branch_id).ask(RemoveStaff(staff_id), who)
 
+    @known_after_catch_up
     async def create_user(self, login: str, role: str, branches: tuple[str, ...], password_hash: str,
                           who: str) -> User:
         if branches != ("*",):

@@ -65,6 +65,11 @@ class InvalidInput(DomainError):
     code = "validation_error"
 
 
+class UnknownReference(InvalidInput):
+    """A body names an id (a branch, a service) nobody knows here: 400 — unless another
+    process made it a moment ago, which a catch-up finds (the application layer retries once)."""
+
+
 class SlotUnavailable(DomainError):
     code = "slot_unavailable"
 

@@ -279,6 +279,29 @@ async def test_an_account_and_a_branch_made_on_a_work_on_b_at_once(cluster: Clus
         assert node.h.z.scheduler.branch(branch_id).address == "ул. Ленина, 1"
 
 
+async def test_a_service_made_on_a_is_given_to_a_master_on_b_at_once(
+        cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body naming an id made on another process a moment ago (not a 404 path: the id is in
+    the body) catches up once before it is refused as unknown. No hint is heard, so only the
+    catch-up on demand can find the service."""
+    c = cluster
+    salon = await _salon(c)
+    monkeypatch.setattr(GroupWriter, "request_catch_up", lambda self: None)
+    async with httpx.AsyncClient(base_url=c.b.url, timeout=TIMEOUT) as b:
+        for i in range(5):
+            r = await c.a.client.post("/api/v1/admin/services", headers=salon.headers, json={
+                "name": f"Услуга {i}", "price": "1000", "duration_min": 30, "branch_ids": [salon.branch_id]})
+            assert r.status_code == 201
+            service_id = (await r.get_json())["id"]
+            r = await b.post("/api/v1/admin/staff", headers=salon.headers, json={
+                "branch_id": salon.branch_id, "name": f"Мастер {i}", "service_ids": [service_id],
+                "schedule": {"mon": [["09:00", "18:00"]]}})
+            assert r.status_code == 201, (i, r.text)
+        r = await b.post("/api/v1/admin/staff", headers=salon.headers, json={
+            "branch_id": salon.branch_id, "name": "Никто", "service_ids": ["no-such-service"], "schedule": {}})
+        assert r.status_code == 400 and r.json()["code"] == "validation_error"
+
+
 async def test_a_process_that_heard_nothing_decides_against_the_journal_not_its_stale_state(
         cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
     """No process hears a hint or a poll any more (as if B had been paused): B's next booking
