@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from storage.postgres import PostgresJournal
@@ -81,3 +82,14 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             await stack.aclose()
             for h in harnesses:
                 await h.stop()
+
+
+def one_winner(responses: list[httpx.Response]) -> httpx.Response:
+    """The one 201 of a race; every other answer a 409 ``slot_unavailable``."""
+    won = [r for r in responses if r.status_code == 201]
+    lost = [r for r in responses if r.status_code == 409]
+    assert len(won) + len(lost) == len(responses), [(r.status_code, r.text) for r in responses
+                                                     if r.status_code not in (201, 409)]
+    assert all(r.json()["code"] == "slot_unavailable" for r in lost), [r.json() for r in lost]
+    assert len(won) == 1, [r.text for r in won]
+    return won[0]

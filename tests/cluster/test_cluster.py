@@ -17,7 +17,7 @@ import pytest
 
 from storage.group import GroupWriter
 from tests.client.kit import MONDAY, at, phone_of, tma
-from tests.cluster.conftest import Cluster, Node
+from tests.cluster.conftest import Cluster, Node, one_winner
 from tests.dashboard.helpers import feed
 from tests.seed import Salon, seed_salon
 
@@ -71,16 +71,6 @@ async def _journal_created(node: Node) -> list[Any]:
     return [rec async for rec in node.journal.read_all(0) if rec.type == "appointment.created"]
 
 
-def _one_winner(responses: list[httpx.Response]) -> httpx.Response:
-    won = [r for r in responses if r.status_code == 201]
-    lost = [r for r in responses if r.status_code == 409]
-    assert len(won) + len(lost) == len(responses), [(r.status_code, r.text) for r in responses
-                                                     if r.status_code not in (201, 409)]
-    assert all(r.json()["code"] == "slot_unavailable" for r in lost), [r.json() for r in lost]
-    assert len(won) == 1, [r.text for r in won]
-    return won[0]
-
-
 async def test_fifty_clients_book_one_slot_over_two_processes_one_wins_each_round(cluster: Cluster) -> None:
     c = cluster
     salon = await _salon(c)
@@ -94,7 +84,7 @@ async def test_fifty_clients_book_one_slot_over_two_processes_one_wins_each_roun
             body = _body(salon, day, f"{9 + rnd % 9:02d}:00")
             responses = await _fire([(https[i % 2], "/api/v1/appointments", body, tma(c.a.h, u))
                                      for i, u in enumerate(users)])
-            won = _one_winner(responses).json()
+            won = one_winner(responses).json()
             winners[won["id"]] = body["start"]
     finally:
         for http in https:
@@ -208,7 +198,7 @@ async def test_manual_bookings_race_client_bookings_across_processes(cluster: Cl
             calls = [(https[rnd % 2], "/api/v1/appointments/manual", manual, salon.headers)]
             calls += [(https[i % 2], "/api/v1/appointments", body, tma(c.a.h, u)) for i, u in enumerate(users)]
             calls.append((https[(rnd + 1) % 2], "/api/v1/appointments/manual", manual, salon.headers))
-            _one_winner(await _fire(calls))
+            one_winner(await _fire(calls))
     finally:
         for http in https:
             await http.aclose()

@@ -36,6 +36,7 @@ import websockets
 
 from actors.streams import branch_stream
 from api.telegram.initdata import sign_init_data
+from tests.cluster.conftest import one_winner
 from tests.cluster.processes import ADMIN_LOGIN, ADMIN_PASSWORD, BOT_TOKEN, ProcessCluster, Server, process_cluster
 from tests.dashboard.helpers import feed
 from tests.pg import REQUIRE_VARIABLE
@@ -150,16 +151,6 @@ async def fire(calls: list[tuple[httpx.AsyncClient, str, dict[str, Any], dict[st
     tasks = [asyncio.create_task(one(*call)) for call in calls]
     go.set()
     return await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT * 2)
-
-
-def one_winner(responses: list[httpx.Response]) -> httpx.Response:
-    won = [r for r in responses if r.status_code == 201]
-    lost = [r for r in responses if r.status_code == 409]
-    assert len(won) + len(lost) == len(responses), [(r.status_code, r.text) for r in responses
-                                                     if r.status_code not in (201, 409)]
-    assert all(r.json()["code"] == "slot_unavailable" for r in lost), [r.json() for r in lost]
-    assert len(won) == 1, [r.text for r in won]
-    return won[0]
 
 
 async def journal(e: Env, branch: Branch, *types: str, base: str | None = None) -> list[dict[str, Any]]:

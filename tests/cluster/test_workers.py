@@ -16,16 +16,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from tests.harness import JWT_SECRET, free_port
-from tests.pg import require_pg_url
+from tests.cluster.processes import fresh_database, status_of, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0  # two whole servers starting on a busy machine
@@ -52,23 +49,8 @@ def test_sqlite_refuses_more_than_one_worker(tmp_path: Path) -> None:
 @pytest.fixture
 def database() -> Iterator[str]:
     """The URL of a new, empty database (dropped afterwards)."""
-    url = require_pg_url()
-    name = f"zapis_workers_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    import asyncio
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path="/" + name))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database() as url:
+        yield url
 
 
 def children(pid: int) -> set[int]:
@@ -90,25 +72,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_until(what: str, check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def get(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().status
-    except OSError:
-        return 0
-    finally:
-        conn.close()
 
 
 def socket_inode(server_port: int, client_port: int) -> str | None:
@@ -154,7 +117,7 @@ def test_two_workers_serve_one_port_are_restarted_and_stop_on_sigterm(tmp_path: 
     try:
         wait_until("two workers", lambda: len(children(server.pid)) == 2, START_TIMEOUT_S)
         workers = children(server.pid)
-        wait_until("/readyz", lambda: get(port, "/readyz") == 200, START_TIMEOUT_S)
+        wait_until("/readyz", lambda: status_of(port, "/readyz") == 200, START_TIMEOUT_S)
         seen: set[int] = set()
         deadline = time.monotonic() + START_TIMEOUT_S
         while seen != workers:  # both workers take connections from the one port
@@ -165,7 +128,7 @@ def test_two_workers_serve_one_port_are_restarted_and_stop_on_sigterm(tmp_path: 
 
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        assert get(port, "/healthz") == 200  # the other worker answers meanwhile
+        assert status_of(port, "/healthz") == 200  # the other worker answers meanwhile
         wait_until("a new worker", lambda: len(children(server.pid) - {victim}) == 2, START_TIMEOUT_S)
         replacement = (children(server.pid) - workers).pop()
         wait_until("the new worker serving", lambda: answered_by(port, {replacement}) == replacement,
@@ -177,7 +140,7 @@ def test_two_workers_serve_one_port_are_restarted_and_stop_on_sigterm(tmp_path: 
         assert server.wait(timeout=20) == 0
         assert time.monotonic() - started < 10
         assert not any(alive(pid) for pid in everyone)
-        assert get(port, "/healthz") == 0  # the port is closed
+        assert status_of(port, "/healthz") == 0  # the port is closed
     finally:
         if server.poll() is None:
             for pid in children(server.pid):
