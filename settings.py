@@ -51,6 +51,7 @@ class Settings:
     ws_queue_max: int = 1000  # frames a socket may fall behind before it is closed (4008)
     ws_ping_interval_s: float = 20.0  # heartbeat of dashboard sockets (app and protocol pings)
     workers: int = 1  # serving processes (`run.py --workers N`); above 1 needs PostgreSQL
+    trusted_proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is believed (api/proxied.py)
 
     @property
     def sqlite_path(self) -> Path:
@@ -140,4 +141,5 @@ class Settings:
             ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),
             ws_ping_interval_s=float(integer("WS_PING_INTERVAL_S", int(d.ws_ping_interval_s)) or 1),
             workers=integer("WORKERS", d.workers),
+            trusted_proxy_hops=integer("TRUSTED_PROXY_HOPS", d.trusted_proxy_hops),
         )

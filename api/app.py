@@ -23,7 +23,7 @@ from werkzeug.datastructures import Headers
 
 from api.admin import catalogue as admin_catalogue
 from api.admin import imports, journal, reports, users
-from api import drain, health
+from api import drain, health, proxied
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking
 from api.telegram import catalogue as public_catalogue
@@ -225,4 +225,5 @@ def create_app(
     # Outermost: an answer given before the body arrived ends after it; every
     # HTTP answer gets the security headers it does not set itself.
     drain.mount(app, SECURITY_HEADERS)
+    proxied.mount(app, z.settings.trusted_proxy_hops)  # the client's address behind nginx, before any limit
     return app

@@ -57,6 +57,30 @@ async def test_one_address_spraying_many_logins_is_cut_off(harness: Harness) -> 
     assert r.status_code == 200
 
 
+async def _login_via_proxy(w: World, login: str, forwarded: str) -> Any:
+    """A sign-in through nginx at 10.0.0.5, which appends the address it received from."""
+    return await w.client.post("/api/v1/auth/login", json={"login": login, "password": "password-1"},
+                               headers={"X-Forwarded-For": forwarded}, scope_base={"client": ("10.0.0.5", 40000)})
+
+
+async def test_behind_a_trusted_proxy_each_client_address_has_its_own_sign_in_budget(harness: Harness) -> None:
+    w = await build_world(harness, logins_per_minute=LOGINS, trusted_proxy_hops=1)
+    for n in range(LOGINS):
+        # The client's own claim (the leftmost value) is not believed: only the proxy's entry counts.
+        await problem(await _login_via_proxy(w, f"user-{n}", f"192.0.2.{n}, 203.0.113.7"), 401, "unauthorized")
+    await problem(await _login_via_proxy(w, "someone", "203.0.113.7"), 429, "rate_limited")
+    r = await _login_via_proxy(w, "someone", "198.51.100.9")  # another client behind the same proxy
+    await problem(r, 401, "unauthorized")
+
+
+async def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(harness: Harness) -> None:
+    w = await build_world(harness, logins_per_minute=LOGINS)
+    for n in range(LOGINS):
+        await problem(await _login_via_proxy(w, f"user-{n}", f"198.51.100.{n}"), 401, "unauthorized")
+    # A new X-Forwarded-For on each attempt buys nothing: the connection's address is what counts.
+    await problem(await _login_via_proxy(w, "someone", "198.51.100.200"), 429, "rate_limited")
+
+
 async def test_an_unknown_login_looks_and_costs_like_a_wrong_password(harness: Harness) -> None:
     w = await build_world(harness, logins_per_minute=0)
     checks: list[str] = []
