@@ -177,14 +177,22 @@ def board_request(info: dict[str, Any]) -> tuple[str, str]:
             f"Authorization: Bearer {b['token']}\r\n")
 
 
+def client_auth(info: dict[str, Any], tg_id: int) -> str:
+    """The ``Authorization`` header line of the bench client ``tg_id`` (fresh initData)."""
+    return f"Authorization: tma {sign_init_data(info['token'], {'id': tg_id, 'first_name': 'B'}, int(time.time()))}\r\n"
+
+
+def slots_path(info: dict[str, Any]) -> str:
+    """The availability request every bench asks: one day of the seeded branch and service."""
+    s = info["slots"]
+    return (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
+            f"&date_from={s['date']}&date_to={s['date']}")
+
+
 def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]], Call]]:
     tz = ZoneInfo(info["tz"])
-    now = int(time.time())
-    auth = [f"Authorization: tma {sign_init_data(info['token'], {'id': tg, 'first_name': 'B'}, now)}\r\n"
-            for tg in info["tg_ids"]]
-    s = info["slots"]
-    slots_path = (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
-                  f"&date_from={s['date']}&date_to={s['date']}")
+    auth = [client_auth(info, tg) for tg in info["tg_ids"]]
+    availability = slots_path(info)
     board_path, board_auth = board_request(info)
     d, c = info["distinct"], info["contended"]
     counter = itertools.count()
@@ -193,7 +201,7 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
         return (await conn.call("GET", "/api/v1/hello", ""))[0]
 
     async def available(conn: Http, i: int) -> int:
-        status, body = await conn.call("GET", slots_path, auth[i])
+        status, body = await conn.call("GET", availability, auth[i])
         assert status == 200 and b'"slots"' in body, body[:200]
         return status
 

@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.booking import Http, _iso, closed_loop, free_port, percentile, phases, wait_for
+from bench.booking import Http, _iso, client_auth, closed_loop, free_port, percentile, phases, wait_for
 from bench.wsclient import LeanSocket, open_socket
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/benchdb"
@@ -189,11 +189,8 @@ def spread(info: dict[str, Any]) -> Any:
     processes, the connections to A book one branch and those to B the other)."""
     from zoneinfo import ZoneInfo
 
-    from api.telegram.initdata import sign_init_data
-
-    tz, now = ZoneInfo(info["tz"]), int(time.time())
-    auth = [f"Authorization: tma {sign_init_data(info['token'], {'id': tg, 'first_name': 'B'}, now)}\r\n"
-            for tg in info["tg_ids"]]
+    tz = ZoneInfo(info["tz"])
+    auth = [client_auth(info, tg) for tg in info["tg_ids"]]
     branches = [info["distinct"], info["distinct2"]]
     counters = [itertools.count(), itertools.count()]
 
@@ -229,12 +226,10 @@ async def fanout(args: argparse.Namespace, a: Server, b: Server, info: dict[str,
     """Sockets on B, bookings on A one after another; latency of each frame."""
     from zoneinfo import ZoneInfo
 
-    from api.telegram.initdata import sign_init_data
-
     loop = asyncio.get_running_loop()
     f = info["fanout"]
     tz = ZoneInfo(info["tz"])
-    auth = f"Authorization: tma {sign_init_data(info['token'], {'id': info['tg_ids'][0], 'first_name': 'B'}, int(time.time()))}\r\n"
+    auth = client_auth(info, info["tg_ids"][0])
     counts = [0]
     arrived = asyncio.Event()
     target = [args.sockets]

@@ -44,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -204,16 +203,11 @@ async def checks(port: int, slots_path: str) -> list[str]:
 
 async def measure(args: argparse.Namespace, ports: dict[str, int], pids: dict[str, int],
                   info: dict[str, Any]) -> dict[str, Any]:
-    from api.telegram.initdata import sign_init_data
-    from bench.booking import Http, closed_loop
+    from bench.booking import Http, client_auth, closed_loop, slots_path
 
-    now = int(time.time())
-    auth = [f"Authorization: tma {sign_init_data(info['token'], {'id': tg, 'first_name': 'B'}, now)}\r\n"
-            for tg in info["tg_ids"]]
-    s = info["slots"]
-    slots_path = (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
-                  f"&date_from={s['date']}&date_to={s['date']}")
-    missing = await checks(ports["zapis"], slots_path)
+    auth = [client_auth(info, tg) for tg in info["tg_ids"]]
+    availability = slots_path(info)
+    missing = await checks(ports["zapis"], availability)
     if missing:
         raise SystemExit("the zapis server dropped a check: " + "; ".join(missing))
 
@@ -228,7 +222,7 @@ async def measure(args: argparse.Namespace, ports: dict[str, int], pids: dict[st
         return status
 
     async def available(conn: Http, i: int) -> int:
-        status, body = await conn.call("GET", slots_path, auth[i % len(auth)])
+        status, body = await conn.call("GET", availability, auth[i % len(auth)])
         assert status == 200 and b'"slots"' in body, body[:200]
         return status
 
