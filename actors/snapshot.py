@@ -18,7 +18,7 @@ from actors.core.users import UsersState
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
-SCHEMA = 1
+SCHEMA = 2  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price
 
 State = BranchState | ClientsState | CatalogueState | UsersState
 
@@ -51,7 +51,9 @@ def encode_state(state: State) -> dict[str, Any]:
                 "kind": "branch", "v": state.version,
                 "branch": _row(state.branch, _BRANCH) if state.branch else None,
                 "staff": [[s.id, s.branch_id, s.name, list(s.service_ids), _spans(s.schedule),
-                           _spans(s.exceptions), s.active] for s in state.staff.values()],
+                           _spans(s.exceptions), s.active,
+                           {k: list(v) for k, v in s.service_overrides.items()}]
+                          for s in state.staff.values()],
                 "appts": [_row(a, _APPT) for a in state.appointments.values()],
                 "holds": [_row(h, _HOLD) for h in state.holds.values()],
                 "idem": [[c, k, e.request_hash, e.result_id, e.at]
@@ -74,14 +76,18 @@ def decode_state(data: dict[str, Any]) -> State:
     if kind == "branch":
         st = BranchState(version=data["v"])
         st.branch = Branch(*data["branch"]) if data["branch"] else None
-        for sid, bid, name, svc, sched, exc, active in data["staff"]:
-            st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active)
-        status_at = _APPT.index("status")
+        for sid, bid, name, svc, sched, exc, active, own in data["staff"]:
+            st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active,
+                                  {k: (p, d) for k, (p, d) in own.items()})
+        status_at, ids_at = _APPT.index("status"), _APPT.index("service_ids")
         for row in data["appts"]:
             row[status_at] = _STATUS.get(row[status_at]) or Status(row[status_at])
+            row[ids_at] = tuple(row[ids_at])
             appt = Appointment(*row)
             st.appointments[appt.id] = appt
+        hold_ids_at = _HOLD.index("service_ids")
         for row in data["holds"]:
+            row[hold_ids_at] = tuple(row[hold_ids_at])
             hold = Hold(*row)
             st.holds[hold.id] = hold
         st.idempotency = {(c, k): IdempotencyEntry(h, r, at) for c, k, h, r, at in data["idem"]}

@@ -52,6 +52,7 @@ from actors.core.messages import (
 )
 from actors.core.model import FINAL, OCCUPYING, Appointment, Instant, Service, Staff, Status
 from actors.core.schedule import local_date, zone
+from actors.core.visits import encode_overrides
 from actors.core.slots import (
     blocking_holds,
     bookable_window,
@@ -96,7 +97,8 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
             return [BranchClosed()] if state.branch and state.branch.active else []
         case AddStaff():
             s = command.staff
-            return [StaffAdded(s.id, s.name, list(s.service_ids), _enc(s.schedule), _enc(s.exceptions))]
+            return [StaffAdded(s.id, s.name, list(s.service_ids), _enc(s.schedule), _enc(s.exceptions),
+                               encode_overrides(s.service_overrides) or None)]
         case UpdateStaff():
             _staff(state, command.staff_id)
             changes = dict(command.changes)
@@ -105,6 +107,8 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
                     changes[key] = _enc(changes[key])
             if "service_ids" in changes:
                 changes["service_ids"] = list(changes["service_ids"])
+            if "service_overrides" in changes:
+                changes["service_overrides"] = encode_overrides(changes["service_overrides"])
             return [StaffUpdated(command.staff_id, changes)] if changes else []
         case RemoveStaff():
             _staff(state, command.staff_id)

@@ -70,6 +70,11 @@ def _intervals(raw: dict[str, Any]) -> dict[str, tuple[Interval, ...]]:
     return {k: tuple((int(a), int(b)) for a, b in v) for k, v in raw.items()}
 
 
+def _overrides(raw: dict[str, Any]) -> dict[str, tuple[str | None, int | None]]:
+    """A master's own prices/durations as journaled: service_id -> [price, duration_min]."""
+    return {k: (v[0], None if v[1] is None else int(v[1])) for k, v in raw.items()}
+
+
 def _occupy(state: BranchState, appt: Appointment) -> None:
     if appt.occupying:
         bisect.insort(state.busy.setdefault(appt.staff_id, []), (appt.start, appt.block_end, appt.id))
@@ -111,7 +116,8 @@ def _put(state: BranchState, appt: Appointment) -> None:
 # ``evolve`` runs for every event of a replay: these build the next version of
 # an appointment directly (``dataclasses.replace`` costs several times more).
 _APPOINTMENT_FIELDS = ("id", "branch_id", "client_id", "service_id", "staff_id", "start", "end",
-                       "block_end", "status", "source", "comment", "created_at", "updated_at", "version")
+                       "block_end", "status", "source", "comment", "created_at", "updated_at", "version",
+                       "service_ids", "total_price")
 if tuple(f.name for f in fields(Appointment)) != _APPOINTMENT_FIELDS:
     raise RuntimeError("Appointment's fields changed: update _restatus and _moved in branch_state.py")
 _STATUS: dict[str, Status] = {s.value: s for s in Status}
@@ -119,13 +125,15 @@ _STATUS: dict[str, Status] = {s.value: s for s in Status}
 
 def _restatus(a: Appointment, status: Status, at: float) -> Appointment:
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, a.staff_id, a.start, a.end,
-                       a.block_end, status, a.source, a.comment, a.created_at, at, a.version + 1)
+                       a.block_end, status, a.source, a.comment, a.created_at, at, a.version + 1,
+                       a.service_ids, a.total_price)
 
 
 def _moved(a: Appointment, staff_id: str, start: Instant, end: Instant, block_end: Instant,
            at: float) -> Appointment:
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, staff_id, start, end,
-                       block_end, a.status, a.source, a.comment, a.created_at, at, a.version + 1)
+                       block_end, a.status, a.source, a.comment, a.created_at, at, a.version + 1,
+                       a.service_ids, a.total_price)
 
 
 def evolve(state: BranchState, event: Event) -> BranchState:
@@ -139,7 +147,7 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 event.client_id, event.service_id, event.staff_id,
                 event.start, event.end, event.block_end,
                 _STATUS.get(event.status) or Status(event.status), event.source, event.comment,
-                event.at, event.at, 1,
+                event.at, event.at, 1, tuple(event.service_ids or ()), event.total_price or "",
             ))
             if state.of_client is not None:
                 state.of_client[event.client_id] = (*state.of_client.get(event.client_id, ()), event.appointment_id)
@@ -161,7 +169,8 @@ def evolve(state: BranchState, event: Event) -> BranchState:
             state.holds[event.hold_id] = Hold(
                 id=event.hold_id, client_id=event.client_id, service_id=event.service_id,
                 staff_id=event.staff_id, start=event.start, end=event.end,
-                block_end=event.block_end, expires_at=event.expires_at)
+                block_end=event.block_end, expires_at=event.expires_at,
+                service_ids=tuple(event.service_ids or ()), total_price=event.total_price or "")
             state.hold_of_client[event.client_id] = event.hold_id
             if event.idempotency_key and event.request_hash:
                 state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
@@ -172,7 +181,8 @@ def evolve(state: BranchState, event: Event) -> BranchState:
             state.staff[event.staff_id] = Staff(
                 id=event.staff_id, branch_id=state.branch.id if state.branch else "",
                 name=event.name, service_ids=tuple(event.service_ids),
-                schedule=_intervals(event.schedule), exceptions=_intervals(event.exceptions))
+                schedule=_intervals(event.schedule), exceptions=_intervals(event.exceptions),
+                service_overrides=_overrides(event.service_overrides or {}))
         case StaffUpdated():
             changes = dict(event.changes)
             for key in ("schedule", "exceptions"):
@@ -180,6 +190,8 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                     changes[key] = _intervals(changes[key])
             if "service_ids" in changes:
                 changes["service_ids"] = tuple(changes["service_ids"])
+            if "service_overrides" in changes:
+                changes["service_overrides"] = _overrides(changes["service_overrides"])
             state.staff[event.staff_id] = replace(state.staff[event.staff_id], **changes)
         case StaffRemoved():
             state.staff[event.staff_id] = replace(state.staff[event.staff_id], active=False)

@@ -53,6 +53,7 @@ class StaffAdded(Event):
     service_ids: list[str]
     schedule: dict[str, list[list[int]]]  # weekday -> [[start_min, end_min], ...]
     exceptions: dict[str, list[list[int]]]  # ISO date -> intervals
+    service_overrides: dict[str, list[Any]] | None = None  # service_id -> [price|None, duration_min|None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ class SlotHeld(Event):
     at: float
     idempotency_key: str | None = None
     request_hash: str | None = None
+    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
+    total_price: str | None = None  # the visit's price with the master's own prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,8 @@ class AppointmentBooked(Event):
     hold_id: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
+    total_price: str | None = None  # the visit's price with the master's own prices
 
 
 @dataclass(frozen=True, slots=True)

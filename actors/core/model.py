@@ -61,6 +61,8 @@ class Staff:
     schedule: dict[str, tuple[Interval, ...]]  # weekday name -> intervals
     exceptions: dict[str, tuple[Interval, ...]] = field(default_factory=dict)  # ISO date -> intervals
     active: bool = True
+    # service_id -> (own price or None, own duration_min or None): the master's values (SPEC §9.2)
+    service_overrides: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +93,16 @@ class Appointment:
     created_at: float
     updated_at: float
     version: int
+    service_ids: tuple[str, ...] = ()  # every service of the visit in order; () means (service_id,)
+    total_price: str = ""  # decimal string fixed at booking; "" (old events): the catalogue's price
 
     @property
     def occupying(self) -> bool:
         return self.status in OCCUPYING
+
+    @property
+    def services_of_visit(self) -> tuple[str, ...]:
+        return self.service_ids or (self.service_id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,8 @@ class Hold:
     end: Instant
     block_end: Instant
     expires_at: float
+    service_ids: tuple[str, ...] = ()  # as Appointment's
+    total_price: str = ""
 
     def live(self, now: float) -> bool:
         return now < self.expires_at
