@@ -31,9 +31,11 @@ from actors.core.messages import (
     CancelAsClient,
     ChangeStatus,
     CloseBranch,
+    ConfirmVisit,
     CreateUser,
     FindOrCreateClient,
     ImportClients,
+    LeaveFeedback,
     MergeClients,
     HoldSlot,
     OpenBranch,
@@ -42,6 +44,7 @@ from actors.core.messages import (
     RemoveService,
     RemoveStaff,
     Reschedule,
+    RescheduleAsClient,
     UpdateBranch,
     UpdateClient,
     UpdateService,
@@ -85,7 +88,8 @@ def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
                     hold_id = state.idempotency[(msg.client_id, msg.idempotency_key)].result_id
                 return Held(state.holds.get(hold_id), bool(events))
             return Decision(events, held)
-        case ChangeStatus() | Reschedule() | CancelAsClient():
+        case (ChangeStatus() | Reschedule() | CancelAsClient() | RescheduleAsClient() | ConfirmVisit()
+              | LeaveFeedback()):
             return Decision(events, lambda: state.appointments[msg.appointment_id])
         case AddStaff():
             return Decision(events, lambda: state.staff[msg.staff.id])

@@ -52,16 +52,19 @@ from actors.core.messages import (
     CancelAsClient,
     ChangeStatus,
     CloseBranch,
+    ConfirmVisit,
     CreateUser,
     FindOrCreateClient,
     HoldSlot,
     ImportClients,
+    LeaveFeedback,
     MergeClients,
     RegisterClient,
     ReleaseHold,
     RemoveService,
     RemoveStaff,
     Reschedule,
+    RescheduleAsClient,
     UpdateBranch,
     UpdateClient,
     UpdateService,
@@ -525,6 +528,37 @@ class Scheduler:
         owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             CancelAsClient(appointment_id, owner), Appointment, f"client:{client_id}")
+
+    # The client's journey (SPEC §9.3; rules in ``actors/core/journey.py``): like a cancel, the
+    # visit must be the client's own (a merged duplicate's counts), else 404.
+
+    @known_after_catch_up
+    async def reschedule_as_client(self, client_id: str, appointment_id: str, start: int,
+                                   staff_id: str | None = None) -> Appointment:
+        """Move the client's visit to a free start (the client rules); back to «Новые»."""
+        appt, owner = self._own_visit(client_id, appointment_id)
+        return await self._runtime.branch(appt.branch_id).request(
+            RescheduleAsClient(appointment_id, owner, start, staff_id), Appointment, f"client:{client_id}")
+
+    @known_after_catch_up
+    async def confirm_visit(self, client_id: str, appointment_id: str) -> Appointment:
+        """«Приду»: the appointment gets ``client_confirmed_at`` (a repeat changes nothing)."""
+        appt, owner = self._own_visit(client_id, appointment_id)
+        return await self._runtime.branch(appt.branch_id, include_closed=True).request(
+            ConfirmVisit(appointment_id, owner), Appointment, f"client:{client_id}")
+
+    @known_after_catch_up
+    async def leave_feedback(self, client_id: str, appointment_id: str, rating: int, comment: str) -> Appointment:
+        """Rate a done visit, once."""
+        appt, owner = self._own_visit(client_id, appointment_id)
+        return await self._runtime.branch(appt.branch_id, include_closed=True).request(
+            LeaveFeedback(appointment_id, owner, rating, comment), Appointment, f"client:{client_id}")
+
+    def _own_visit(self, client_id: str, appointment_id: str) -> tuple[Appointment, str]:
+        """The appointment and the client id it was booked under, if it is this client's."""
+        appt = self.find_appointment(appointment_id)
+        owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
+        return appt, owner
 
     def _hold_actor(self, hold_id: str) -> BranchActor | None:
         """The open branch that holds ``hold_id`` (live or not yet forgotten)."""

@@ -18,7 +18,8 @@ from actors.core.users import UsersState
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
-SCHEMA = 2  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price
+SCHEMA = 3  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
+# Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min
 
 State = BranchState | ClientsState | CatalogueState | UsersState
 
@@ -80,9 +81,12 @@ def decode_state(data: dict[str, Any]) -> State:
             st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active,
                                   {k: (p, d) for k, (p, d) in own.items()})
         status_at, ids_at = _APPT.index("status"), _APPT.index("service_ids")
+        feedback_at = _APPT.index("feedback")
         for row in data["appts"]:
             row[status_at] = _STATUS.get(row[status_at]) or Status(row[status_at])
             row[ids_at] = tuple(row[ids_at])
+            if row[feedback_at] is not None:  # msgpack turns the (rating, comment) tuple into a list
+                row[feedback_at] = tuple(row[feedback_at])
             appt = Appointment(*row)
             st.appointments[appt.id] = appt
         hold_ids_at = _HOLD.index("service_ids")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from actors.core import journey
 from actors.core.branch_state import BranchState
 from actors.core.errors import (
     HoldExpired,
@@ -34,13 +35,16 @@ from actors.core.messages import (
     ChangeStatus,
     CloseBranch,
     Command,
+    ConfirmVisit,
     Event,
     HoldReleased,
     HoldSlot,
+    LeaveFeedback,
     OpenBranch,
     ReleaseHold,
     RemoveStaff,
     Reschedule,
+    RescheduleAsClient,
     Rescheduled,
     SlotHeld,
     StaffAdded,
@@ -79,6 +83,12 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
             return _reschedule(state, command, now)
         case CancelAsClient():
             return _cancel_as_client(state, command, now)
+        case RescheduleAsClient():
+            return journey.reschedule_as_client(state, command, now)
+        case ConfirmVisit():
+            return journey.confirm_visit(state, command, now)
+        case LeaveFeedback():
+            return journey.leave_feedback(state, command, now)
         case ReleaseHold():
             hold = state.holds.get(command.hold_id)
             if hold is None or hold.client_id != command.client_id or not hold.live(now):
@@ -89,7 +99,8 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
                 raise InvalidInput("branch.exists")
             b = command.branch
             return [BranchOpened(b.id, b.name, b.timezone, b.address, b.slot_step_min,
-                                 b.horizon_days, b.min_notice_min, b.cancel_notice_min)]
+                                 b.horizon_days, b.min_notice_min, b.cancel_notice_min,
+                                 b.reschedule_notice_min)]
         case UpdateBranch():
             changes = {k: v for k, v in command.changes.items() if getattr(state.branch, k) != v}
             return [BranchUpdated(changes)] if changes else []

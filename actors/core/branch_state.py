@@ -19,6 +19,7 @@ from actors.core.messages import (
     BranchUpdated,
     CancelledByClient,
     Event,
+    FeedbackLeft,
     HoldReleased,
     Rescheduled,
     SlotHeld,
@@ -26,6 +27,7 @@ from actors.core.messages import (
     StaffRemoved,
     StaffUpdated,
     StatusChanged,
+    VisitConfirmed,
 )
 from actors.core.model import Appointment, Branch, Hold, Instant, Interval, Staff, Status
 
@@ -117,7 +119,7 @@ def _put(state: BranchState, appt: Appointment) -> None:
 # an appointment directly (``dataclasses.replace`` costs several times more).
 _APPOINTMENT_FIELDS = ("id", "branch_id", "client_id", "service_id", "staff_id", "start", "end",
                        "block_end", "status", "source", "comment", "created_at", "updated_at", "version",
-                       "service_ids", "total_price")
+                       "service_ids", "total_price", "client_confirmed_at", "feedback")
 if tuple(f.name for f in fields(Appointment)) != _APPOINTMENT_FIELDS:
     raise RuntimeError("Appointment's fields changed: update _restatus and _moved in branch_state.py")
 _STATUS: dict[str, Status] = {s.value: s for s in Status}
@@ -126,14 +128,18 @@ _STATUS: dict[str, Status] = {s.value: s for s in Status}
 def _restatus(a: Appointment, status: Status, at: float) -> Appointment:
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, a.staff_id, a.start, a.end,
                        a.block_end, status, a.source, a.comment, a.created_at, at, a.version + 1,
-                       a.service_ids, a.total_price)
+                       a.service_ids, a.total_price, a.client_confirmed_at, a.feedback)
 
 
 def _moved(a: Appointment, staff_id: str, start: Instant, end: Instant, block_end: Instant,
-           at: float) -> Appointment:
+           at: float, by_client: bool) -> Appointment:
+    """A new time or master; the client's «Приду» was for the old start, and a client's own move
+    goes back to «Новые» for the salon to confirm (SPEC §9.3)."""
+    confirmed = a.client_confirmed_at if start == a.start else None
+    status = Status.NEW if by_client else a.status
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, staff_id, start, end,
-                       block_end, a.status, a.source, a.comment, a.created_at, at, a.version + 1,
-                       a.service_ids, a.total_price)
+                       block_end, status, a.source, a.comment, a.created_at, at, a.version + 1,
+                       a.service_ids, a.total_price, confirmed, a.feedback)
 
 
 def evolve(state: BranchState, event: Event) -> BranchState:
@@ -159,7 +165,15 @@ def evolve(state: BranchState, event: Event) -> BranchState:
             _put(state, _restatus(appt, _STATUS.get(event.status) or Status(event.status), event.at))
         case Rescheduled():
             appt = state.appointments[event.appointment_id]
-            _put(state, _moved(appt, event.staff_id, event.start, event.end, event.block_end, event.at))
+            _put(state, _moved(appt, event.staff_id, event.start, event.end, event.block_end, event.at,
+                               event.by == "client"))
+        case VisitConfirmed():
+            appt = state.appointments[event.appointment_id]
+            _put(state, replace(appt, client_confirmed_at=event.at, updated_at=event.at, version=appt.version + 1))
+        case FeedbackLeft():
+            appt = state.appointments[event.appointment_id]
+            _put(state, replace(appt, feedback=(event.rating, event.comment), updated_at=event.at,
+                                version=appt.version + 1))
         case CancelledByClient():
             appt = state.appointments[event.appointment_id]
             _put(state, _restatus(appt, Status.CANCELLED, event.at))
@@ -200,7 +214,7 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 id=event.branch_id, name=event.name, timezone=event.timezone,
                 address=event.address, slot_step_min=event.slot_step_min,
                 horizon_days=event.horizon_days, min_notice_min=event.min_notice_min,
-                cancel_notice_min=event.cancel_notice_min)
+                cancel_notice_min=event.cancel_notice_min, reschedule_notice_min=event.reschedule_notice_min)
         case BranchUpdated():
             assert state.branch is not None
             state.branch = replace(state.branch, **event.changes)

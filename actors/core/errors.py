@@ -8,6 +8,8 @@
     ├── SlotUnavailable       the time is taken, held, off the grid or outside hours
     ├── HoldExpired           the hold is gone or no longer live
     ├── InvalidTransition     the appointment's status does not allow it
+    ├── TooLate               a client's change closer to the visit than the branch allows
+    ├── FeedbackExists        the visit was rated already
     ├── VersionConflict       the caller's ``version`` is stale
     ├── ClientConflict        the phone/telegram_id belongs to another client
     ├── IdempotencyKeyReused  same key, different request
@@ -80,6 +82,14 @@ class HoldExpired(DomainError):
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
+
+
+class TooLate(DomainError):
+    code = "too_late"
+
+
+class FeedbackExists(DomainError):
+    code = "feedback_exists"
 
 
 class VersionConflict(DomainError):

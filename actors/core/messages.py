@@ -32,6 +32,7 @@ class BranchOpened(Event):
     horizon_days: int
     min_notice_min: int
     cancel_notice_min: int
+    reschedule_notice_min: int | None = None  # None: cancel_notice_min
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +133,31 @@ class Rescheduled(Event):
     end: int
     block_end: int
     at: float
+    by: str = "manager"  # "client": the client moved it (back to «Новые»)
 
 
 @dataclass(frozen=True, slots=True)
 class CancelledByClient(Event):
     TYPE: ClassVar[str] = "appointment.cancelled"
     appointment_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class VisitConfirmed(Event):
+    """The client pressed «Приду» in the reminder."""
+
+    TYPE: ClassVar[str] = "appointment.visit_confirmed"
+    appointment_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackLeft(Event):
+    TYPE: ClassVar[str] = "appointment.feedback"
+    appointment_id: str
+    rating: int  # 1..5
+    comment: str
     at: float
 
 
@@ -232,7 +252,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         BranchOpened, BranchUpdated, BranchClosed, StaffAdded, StaffUpdated, StaffRemoved,
         SlotHeld, HoldReleased, AppointmentBooked, StatusChanged, Rescheduled,
-        CancelledByClient, ServiceAdded, ServiceUpdated, ServiceRemoved,
+        CancelledByClient, VisitConfirmed, FeedbackLeft, ServiceAdded, ServiceUpdated, ServiceRemoved,
         ClientRegistered, ClientUpdated, ClientsImported, ClientsMerged, UserCreated, UserUpdated,
     )
 }
@@ -345,6 +365,30 @@ class Reschedule(Command):
 class CancelAsClient(Command):
     appointment_id: str
     client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RescheduleAsClient(Command):
+    """The client moves their own visit (``staff_id`` None: the same master)."""
+
+    appointment_id: str
+    client_id: str
+    start: int
+    staff_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmVisit(Command):
+    appointment_id: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveFeedback(Command):
+    appointment_id: str
+    client_id: str
+    rating: int
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,12 @@ class Branch:
     min_notice_min: int = 60
     cancel_notice_min: int = 120
     active: bool = True
+    reschedule_notice_min: int | None = None  # a client's reschedule; None: cancel_notice_min
+
+    @property
+    def reschedule_notice(self) -> int:
+        """Minutes before the old start until which a client may reschedule."""
+        return self.cancel_notice_min if self.reschedule_notice_min is None else self.reschedule_notice_min
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,8 @@ class Appointment:
     version: int
     service_ids: tuple[str, ...] = ()  # every service of the visit in order; () means (service_id,)
     total_price: str = ""  # decimal string fixed at booking; "" (old events): the catalogue's price
+    client_confirmed_at: float | None = None  # the client pressed «Приду» (SPEC §9.3)
+    feedback: tuple[int, str] | None = None  # (rating 1..5, comment) after a done visit
 
     @property
     def occupying(self) -> bool:
