@@ -440,7 +440,7 @@ class Scheduler:
             chosen = [self._branch_state(b, include_closed=True) for b in branch_ids]
         else:
             chosen = [a.committed for bid, a in self._runtime.branches.items() if sees(bid)]
-        return kpis(chosen, self._branch_states(), first, last)
+        return kpis(chosen, self._branch_states(), first, last, self._catalogue.services)
 
     # ------------------------------------------------------------ committed states, read-only
 

@@ -16,16 +16,20 @@ Percentages are rounded to one decimal. ``by_day`` has one row per local
 date of the period: ``new_requests`` by creation date, and by start date
 ``appointments`` with its split ``open``, ``done``, ``cancelled``,
 ``no_show``; so each column of rows sums to the total of the same name.
+The owners' figures (revenue, average check, no-show rate, sources, masters:
+``actors/core/report_money.py``) join the totals, and each day row gets its
+``revenue`` per currency (summing to ``revenue``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from actors.core.branch_state import BranchState
-from actors.core.model import Status
+from actors.core.model import Service, Status
+from actors.core.report_money import owner_figures
 from actors.core.schedule import zone
 
 
@@ -46,7 +50,9 @@ def first_done_starts(all_branches: Iterable[BranchState]) -> dict[str, int]:
     return first
 
 
-def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], first: date, last: date) -> dict[str, Any]:
+def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], first: date, last: date,
+         services: Mapping[str, Service] | None = None) -> dict[str, Any]:
+    branches = list(branches)
     earliest_done = first_done_starts(all_branches)
     days = {first + timedelta(days=i): {"new_requests": 0, "appointments": 0, "open": 0, "done": 0,
                                         "cancelled": 0, "no_show": 0}
@@ -84,6 +90,8 @@ def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], f
             elif appt.status is Status.NO_SHOW:
                 no_show += 1
                 days[started]["no_show"] += 1
+    owners = owner_figures(branches, services or {}, first, last)
+    day_revenue = owners.pop("day_revenue")
     return {
         "new_requests": new_requests,
         "appointments": appointments,
@@ -94,5 +102,7 @@ def kpis(branches: Iterable[BranchState], all_branches: Iterable[BranchState], f
         "no_show": no_show,
         "repeat_visits": repeat_visits,
         "repeat_clients_pct": _pct(len(repeat_clients), len(done_clients)),
-        "by_day": [{"date": d.isoformat(), **counts} for d, counts in days.items()],
+        **owners,
+        "by_day": [{"date": d.isoformat(), **counts, "revenue": day_revenue.get(d.isoformat(), {})}
+                   for d, counts in days.items()],
     }

@@ -15,6 +15,7 @@ FIELDS: dict[str, str] = {
     "name": "Имя", "timezone": "Часовой пояс", "address": "Адрес",
     "slot_step_min": "Шаг записи, мин", "horizon_days": "Запись открыта на, дней",
     "min_notice_min": "Запись не позже чем за, мин", "cancel_notice_min": "Отмена не позже чем за, мин",
+    "reschedule_notice_min": "Перенос не позже чем за, мин", "rating": "Оценка",
     "price": "Цена", "currency": "Валюта", "duration_min": "Длительность, мин",
     "buffer_min": "Перерыв после услуги, мин", "branch_ids": "Филиалы", "active": "Активна",
     "date": "Дата", "date_from": "Дата с", "date_to": "Дата по", "intervals": "Часы работы",
@@ -26,7 +27,7 @@ FIELDS: dict[str, str] = {
     "hold_id": "Бронь", "q": "Поиск", "limit": "Сколько показать", "cursor": "Страница",
     "as_of": "На момент", "after_seq": "После события", "stream": "Раздел журнала",
     "telegram_id": "Telegram ID", "idempotency_key": "Idempotency-Key", "file": "Файл",
-    "dry_run": "Проверка", "mapping": "Сопоставление колонок",
+    "dry_run": "Проверка", "mapping": "Сопоставление колонок", "format": "Формат",
     "client_id": "Клиент", "appointment_id": "Запись", "type": "Тип события",
     "mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс",
 }

@@ -1,0 +1,159 @@
+"""Tables as downloadable files: ``.xlsx`` (openpyxl) and ``.csv`` for Russian Excel.
+
+A file is a list of ``Table`` (one sheet each in ``.xlsx``). A cell's Python
+type says what it is, in both formats:
+
+- ``int`` — a whole number; ``Decimal`` — money (``#,##0.00``); ``float`` — a
+  number with two decimals (a rating, a percentage); ``Share`` — a ratio 0..1
+  shown as a percentage in ``.xlsx`` (``0.0%``), the ratio itself in ``.csv``;
+- ``date`` / ``datetime`` (naive, already local) — real dates in ``.xlsx``;
+- ``str`` — text; ``None`` — an empty cell.
+
+``.csv`` is what Russian Excel opens with a double click: UTF-8 with a BOM
+(else Cyrillic comes out garbled), ``;`` between fields (the list separator of
+the Russian locale, where ``,`` is the decimal mark), decimal commas, dates as
+``ДД.ММ.ГГГГ``, CRLF line ends. Several tables in one ``.csv`` follow one
+another, each under a line with its title, with an empty line between them.
+Text that Excel would take for a formula (starting with ``=``, ``+``, ``-``,
+``@``) gets a leading apostrophe in both formats: the files carry client
+names and notes, which anyone can type (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+Value = str | int | float | Decimal | date | datetime | None
+Format = Literal["csv", "xlsx"]
+MIME: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MAX_WIDTH = 60
+
+
+class Share(float):
+    """A ratio 0..1 (utilization, conversion): a percentage in a spreadsheet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    title: str  # the sheet's name (at most 31 characters) and the CSV section's title
+    headers: tuple[str, ...]
+    rows: list[tuple[Value, ...]] = field(default_factory=list)
+
+
+def _safe_text(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+# ------------------------------------------------------------ csv
+
+
+def _csv_cell(value: Value) -> str:
+    match value:
+        case None:
+            return ""
+        case bool():
+            return "да" if value else "нет"
+        case datetime():
+            return value.strftime("%d.%m.%Y %H:%M")
+        case date():
+            return value.strftime("%d.%m.%Y")
+        case Decimal():
+            return f"{value:.2f}".replace(".", ",")
+        case Share():
+            return f"{float(value):g}".replace(".", ",")
+        case float():
+            return f"{value:g}".replace(".", ",")
+        case int():
+            return str(value)
+    return _safe_text(str(value))
+
+
+def to_csv(tables: Sequence[Table], *, titles: bool = True) -> bytes:
+    """The tables one after another (``titles=False`` for a single plain table)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for i, table in enumerate(tables):
+        if i:
+            writer.writerow([])
+        if titles:
+            writer.writerow([table.title])
+        writer.writerow(table.headers)
+        writer.writerows([_csv_cell(v) for v in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# ------------------------------------------------------------ xlsx
+
+_FORMATS: tuple[tuple[type, str], ...] = (
+    (datetime, "DD.MM.YYYY HH:MM"), (date, "DD.MM.YYYY"), (Decimal, "#,##0.00"),
+    (Share, "0.0%"), (float, "0.00"), (int, "0"),
+)
+
+
+def _shown_width(value: Value) -> int:
+    """About how many characters the cell shows (for the column's width)."""
+    match value:
+        case None:
+            return 0
+        case datetime():
+            return 16
+        case date():
+            return 10
+        case Decimal():
+            return len(f"{value:,.2f}")
+        case Share():
+            return 6
+        case float():
+            return len(f"{value:.2f}")
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def to_xlsx(tables: Sequence[Table]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    bold = Font(bold=True)
+    for table in tables:
+        sheet = book.create_sheet(table.title[:31])
+        sheet.append(list(table.headers))
+        for cell in sheet[1]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths = [len(h) for h in table.headers]
+        for row in table.rows:
+            sheet.append([_safe_text(v) if isinstance(v, str) else v for v in row])
+            for i, value in enumerate(row):
+                widths[i] = max(widths[i], _shown_width(value))
+        for column, cells in enumerate(sheet.iter_cols(min_row=2, max_col=len(table.headers)), 1):
+            for cell, value in zip(cells, (row[column - 1] for row in table.rows)):
+                number_format = next((f for kind, f in _FORMATS if isinstance(value, kind)), None)
+                if number_format is not None and not isinstance(value, bool):
+                    cell.number_format = number_format
+        for i, width in enumerate(widths, 1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, width + 2)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render(tables: Sequence[Table], fmt: Format, *, titles: bool = True) -> bytes:
+    return to_xlsx(tables) if fmt == "xlsx" else to_csv(tables, titles=titles)
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """Headers that make a browser save the body as ``filename`` (ASCII)."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
