@@ -21,6 +21,16 @@ class SettingsError(ValueError):
     """A ``ZAPIS_*`` variable has a value that cannot be used."""
 
 
+def public_url(raw: str | None) -> str | None:
+    """``ZAPIS_PUBLIC_URL`` without its trailing slash; an absolute http(s) URL or nothing."""
+    if raw is None:
+        return None
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", raw):
+        raise SettingsError(f"ZAPIS_PUBLIC_URL must be an absolute http(s) URL such as https://zapis.example.com, "
+                            f"got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = field(default=None, repr=False)  # None: SQLite; may hold a password
@@ -52,6 +62,8 @@ class Settings:
     ws_ping_interval_s: float = 20.0  # heartbeat of dashboard sockets (app and protocol pings)
     workers: int = 1  # serving processes (`run.py --workers N`); above 1 needs PostgreSQL
     trusted_proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is believed (api/proxied.py)
+    public_url: str | None = None  # the server's address outside (calendar-feed URLs); None: the request's
+    metrics_token: str | None = field(default=None, repr=False)  # GET /metrics needs it as a bearer token
 
     @property
     def sqlite_path(self) -> Path:
@@ -142,4 +154,6 @@ class Settings:
             ws_ping_interval_s=float(integer("WS_PING_INTERVAL_S", int(d.ws_ping_interval_s)) or 1),
             workers=integer("WORKERS", d.workers),
             trusted_proxy_hops=integer("TRUSTED_PROXY_HOPS", d.trusted_proxy_hops),
+            public_url=public_url(get("PUBLIC_URL")),
+            metrics_token=get("METRICS_TOKEN"),
         )

@@ -19,7 +19,7 @@ from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
 SCHEMA = 3  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
-# Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min
+# Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min, Staff.feed_token_hash
 
 State = BranchState | ClientsState | CatalogueState | UsersState
 
@@ -53,7 +53,7 @@ def encode_state(state: State) -> dict[str, Any]:
                 "branch": _row(state.branch, _BRANCH) if state.branch else None,
                 "staff": [[s.id, s.branch_id, s.name, list(s.service_ids), _spans(s.schedule),
                            _spans(s.exceptions), s.active,
-                           {k: list(v) for k, v in s.service_overrides.items()}]
+                           {k: list(v) for k, v in s.service_overrides.items()}, s.feed_token_hash]
                           for s in state.staff.values()],
                 "appts": [_row(a, _APPT) for a in state.appointments.values()],
                 "holds": [_row(h, _HOLD) for h in state.holds.values()],
@@ -77,9 +77,9 @@ def decode_state(data: dict[str, Any]) -> State:
     if kind == "branch":
         st = BranchState(version=data["v"])
         st.branch = Branch(*data["branch"]) if data["branch"] else None
-        for sid, bid, name, svc, sched, exc, active, own in data["staff"]:
+        for sid, bid, name, svc, sched, exc, active, own, *feed in data["staff"]:  # 8 fields before feed_token_hash
             st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active,
-                                  {k: (p, d) for k, (p, d) in own.items()})
+                                  {k: (p, d) for k, (p, d) in own.items()}, *feed)
         status_at, ids_at = _APPT.index("status"), _APPT.index("service_ids")
         feedback_at = _APPT.index("feedback")
         for row in data["appts"]:

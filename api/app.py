@@ -22,8 +22,9 @@ from quart_schema import QuartSchema
 from werkzeug.datastructures import Headers
 
 from api.admin import catalogue as admin_catalogue
+from api.admin import feeds as admin_feeds
 from api.admin import imports, journal, reports, users
-from api import drain, health, proxied
+from api import drain, feeds, health, proxied
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking
 from api.telegram import catalogue as public_catalogue
@@ -170,7 +171,8 @@ def create_app(
     register_error_handlers(app)
     # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
     for bp in (health.bp, public_catalogue.bp, booking.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
-               admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints):
+               admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints,
+               admin_feeds.bp, feeds.bp):
         app.register_blueprint(bp)
 
     limit = z.settings.max_body_bytes

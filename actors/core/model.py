@@ -69,6 +69,8 @@ class Staff:
     active: bool = True
     # service_id -> (own price or None, own duration_min or None): the master's values (SPEC §9.2)
     service_overrides: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
+    # SHA-256 (hex) of the master's calendar-feed token; "" while no feed URL was issued (SPEC §9.4)
+    feed_token_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ _BRANCH_FIELDS = {"name": "название", "timezone": "часовой поя
                   "slot_step_min": "шаг записи", "horizon_days": "запись вперёд",
                   "min_notice_min": "запись не позже чем за", "cancel_notice_min": "отмена не позже чем за"}
 _STAFF_FIELDS = {"name": "имя", "service_ids": "услуги", "schedule": "недельный график",
-                 "exceptions": "особые дни"}
+                 "exceptions": "особые дни", "feed_token_hash": "новая ссылка на календарь (прежняя отключена)"}
 _SERVICE_FIELDS = {"name": "название", "price": "цена", "currency": "валюта", "duration_min": "длительность",
                    "buffer_min": "перерыв после", "branch_ids": "филиалы", "active": "доступность"}
 _CLIENT_FIELDS = {"name": "имя", "phone": "телефон", "email": "почта", "birthday": "день рождения",
