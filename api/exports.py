@@ -14,15 +14,19 @@ type says what it is, in both formats:
 the Russian locale, where ``,`` is the decimal mark), decimal commas, dates as
 ``ДД.ММ.ГГГГ``, CRLF line ends. Several tables in one ``.csv`` follow one
 another, each under a line with its title, with an empty line between them.
-Text that Excel would take for a formula (starting with ``=``, ``+``, ``-``,
-``@``) gets a leading apostrophe in both formats: the files carry client
-names and notes, which anyone can type (CSV injection).
+The files carry client names and notes, which anyone can type, so text that
+Excel would run as a formula gets a leading apostrophe (CSV injection): in
+``.csv`` text starting with ``=``, ``+``, ``-``, ``@`` unless it is only a
+number's characters (a phone ``+79161234567`` stays as it is), in ``.xlsx``
+text starting with ``=`` (openpyxl would write it as a formula; other text
+cells are never evaluated).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,6 +44,7 @@ MIME: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[+-]?\d[\d\s()-]*(;ext=\d+)?")  # a phone (with its extension), a signed number
 _MAX_WIDTH = 60
 
 
@@ -54,8 +59,13 @@ class Table:
     rows: list[tuple[Value, ...]] = field(default_factory=list)
 
 
-def _safe_text(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _safe_csv_text(text: str) -> str:
+    risky = text.startswith(_FORMULA_START) and not _NUMBER_LIKE.fullmatch(text)
+    return "'" + text if risky else text
+
+
+def _safe_xlsx_text(text: str) -> str:
+    return "'" + text if text.startswith("=") else text
 
 
 # ------------------------------------------------------------ csv
@@ -79,7 +89,7 @@ def _csv_cell(value: Value) -> str:
             return f"{value:g}".replace(".", ",")
         case int():
             return str(value)
-    return _safe_text(str(value))
+    return _safe_csv_text(str(value))
 
 
 def to_csv(tables: Sequence[Table], *, titles: bool = True) -> bytes:
@@ -134,7 +144,7 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths = [len(h) for h in table.headers]
         for row in table.rows:
-            sheet.append([_safe_text(v) if isinstance(v, str) else v for v in row])
+            sheet.append([_safe_xlsx_text(v) if isinstance(v, str) else v for v in row])
             for i, value in enumerate(row):
                 widths[i] = max(widths[i], _shown_width(value))
         for column, cells in enumerate(sheet.iter_cols(min_row=2, max_col=len(table.headers)), 1):

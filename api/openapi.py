@@ -50,6 +50,12 @@ NON_JSON: dict[tuple[str, str], dict[str, Any]] = {
                                         "415": _problem("Not a .csv, .xls or .xlsx file")},
 }
 
+# Operations that answer a file for format=csv|xlsx: their 200 has these media types too.
+DOWNLOADS = {("/api/v1/system/reports", "get"), ("/api/v1/clients/export", "get")}
+FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                  {"schema": {"type": "string", "format": "binary"}}}
+
 
 class ZapisOpenAPI(OpenAPIProvider):
     def build_request_body(self, model: Any, source: DataSource) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -65,6 +71,9 @@ class ZapisOpenAPI(OpenAPIProvider):
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
                 op["responses"] = {str(status): r for status, r in op["responses"].items()}  # quart-schema: ints
+                if (route, method) in DOWNLOADS:
+                    ok = op["responses"].setdefault("200", {"description": "The file"})
+                    ok.setdefault("content", {}).update(FILE_TYPES)
                 for status, response in NON_JSON.get((route, method), {}).items():
                     op["responses"].setdefault(status, response)
                 for status, text in ERRORS.items():

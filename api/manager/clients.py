@@ -13,9 +13,11 @@ this client's from then on; the duplicate's id answers 404).
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from quart import Blueprint, g
+from quart import Blueprint, Response, g
 from quart_schema import document_response, security_scheme_blueprint
 
 from actors.core.model import Appointment, Client
@@ -24,6 +26,8 @@ from actors.scheduler import ClientStats
 from api.auth import Principal
 from api.validated import validate_body, validate_query
 from api.context import app_context
+from api.exports import MIME, attachment, render
+from api.manager.client_export import ExportQuery, client_rows
 from api.manager.schemas import ClientDetail, ClientPage, ClientPatch, ClientsQuery, MergeIn
 from api.guards import current_user, who
 from api.params import keyset_page, parse_local_date
@@ -52,6 +56,19 @@ async def list_clients(query_args: ClientsQuery) -> dict[str, Any]:
     items, next_cursor = keyset_page(found, _key, (str, str),
                                      query_args.limit, query_args.cursor)
     return {"items": [client_json(c) for c in items], "next_cursor": next_cursor}
+
+
+@bp.get("/clients/export")
+@validate_query(ExportQuery)
+async def export_clients(query_args: ExportQuery) -> Response:
+    """The client base as a ``.csv`` or ``.xlsx`` file (``api/manager/client_export.py``)."""
+    ctx = app_context()
+    found = ctx.scheduler.search_clients(query_args.q or "", ctx.settings.default_region)
+    table = client_rows(found, ctx.scheduler, g.user.sees)
+    body = await asyncio.to_thread(render, [table], query_args.format, titles=False)
+    today = datetime.fromtimestamp(ctx.clock.now(), UTC).date()
+    name = f"clients-{today.isoformat()}.{query_args.format}"
+    return Response(body, content_type=MIME[query_args.format], headers=attachment(name))
 
 
 @bp.get("/clients/<client_id>")
