@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI commands stay fast
     from actors.runtime import Runtime
     from actors.scheduler import Scheduler
     from api.ratelimit import RateLimiter
+    from api.webhooks.kit import WebhookKit
     from bot.service import BotService
     from storage.journal import Journal
     from storage.leader import Leadership
@@ -84,6 +85,7 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
     if bot is not None:
         bot.notifier.leadership = shared.leadership  # one notifier (and its reminders) among processes
     ctx.bot = bot
+    ctx.webhooks = webhooks = build_webhooks(settings, journal, runtime, scheduler, clock, shared.leadership)
 
     async def _hub_start() -> None:
         hub.start()
@@ -100,7 +102,48 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
     if bot is not None:
         on_start.append(bot.start)
         on_stop.append(bot.stop)
-    return create_app(ctx, blueprints=bot_blueprints, on_start=tuple(on_start), on_stop=tuple(on_stop))
+    on_start.append(webhooks.start)
+    on_stop.append(webhooks.stop)
+    from api.webhooks.routes import bp as webhooks_bp
+
+    return create_app(ctx, blueprints=(*bot_blueprints, webhooks_bp), on_start=tuple(on_start),
+                      on_stop=tuple(on_stop))
+
+
+def build_webhooks(settings: Settings, journal: Journal, runtime: Runtime, scheduler: Scheduler, clock: Clock,
+                   leadership: Leadership) -> WebhookKit:
+    """Outgoing webhooks (SPEC §9.4): registrations in the journal, positions and attempts in a
+    store beside it (the journal's schema or file), the delivery worker in the leader only."""
+    from actors.webhooks import Webhooks
+    from api.manager.hub import APPOINTMENT_EVENTS, event_frame
+    from api.shapes import appointment_json
+    from api.webhooks.kit import WebhookKit
+    from api.webhooks.worker import Deliveries, Policy
+    from storage.journal import Recorded
+    from storage.sqlite import SqliteJournal
+    from storage.webhook_store import SqliteWebhookStore, WebhookStore
+
+    where = postgres_of(journal)
+    store: WebhookStore
+    if where is not None:
+        from storage.webhook_store_pg import PostgresWebhookStore
+
+        store = PostgresWebhookStore(*where)
+    else:  # the journal's own SQLite file (a journal of another kind, in tests: a file beside it)
+        store = SqliteWebhookStore(journal.path if isinstance(journal, SqliteJournal)
+                                   else settings.data_dir / "webhooks.sqlite3")
+
+    def frame(rec: Recorded, branch_id: str) -> str | None:  # the socket's frame, the appointment as now
+        appt = scheduler.appointment_in(branch_id, rec.data["appointment_id"])
+        return event_frame(rec, branch_id, appointment_json(appt, scheduler)) if appt is not None else None
+
+    policy = Policy(timeout_s=settings.webhook_timeout_s, backoff_s=settings.webhook_backoff_s,
+                    backoff_max_s=settings.webhook_backoff_max_s, allow_private=settings.webhook_allow_private)
+    registry = Webhooks(journal, clock, APPOINTMENT_EVENTS)
+    deliveries = Deliveries(journal, registry, store, frame, lambda: runtime.committed_seq, clock, policy,
+                            leadership=leadership)
+    runtime.add_listener(deliveries.on_commit)
+    return WebhookKit(registry, store, deliveries, policy)
 
 
 @dataclass

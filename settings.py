@@ -64,6 +64,10 @@ class Settings:
     trusted_proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is believed (api/proxied.py)
     public_url: str | None = None  # the server's address outside (calendar-feed URLs); None: the request's
     metrics_token: str | None = field(default=None, repr=False)  # GET /metrics needs it as a bearer token
+    webhook_allow_private: bool = False  # outgoing webhooks to http:// and private addresses (api/webhooks/urls.py)
+    webhook_timeout_s: float = 10.0  # one delivery attempt, start to end
+    webhook_backoff_s: float = 1.0  # the first retry's delay; doubling with jitter, for 24 h
+    webhook_backoff_max_s: float = 3600.0
 
     @property
     def sqlite_path(self) -> Path:
@@ -156,4 +160,6 @@ class Settings:
             trusted_proxy_hops=integer("TRUSTED_PROXY_HOPS", d.trusted_proxy_hops),
             public_url=public_url(get("PUBLIC_URL")),
             metrics_token=get("METRICS_TOKEN"),
+            webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE") in {"1", "true", "yes"},
+            webhook_timeout_s=float(integer("WEBHOOK_TIMEOUT_S", int(d.webhook_timeout_s)) or 1),
         )

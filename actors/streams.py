@@ -2,8 +2,9 @@
 
 Streams: ``branch:<id>`` (one per branch), ``catalogue`` (services),
 ``clients`` (client identity), ``users`` (manager accounts). Side streams
-(``notifier``: the bot's delivery checkpoints, ``bot/ledger.py``) are journaled
-bookkeeping of adapters, not actor state: ``fold`` skips them.
+(``notifier``: the bot's delivery checkpoints, ``bot/ledger.py``; ``webhooks``:
+webhook registrations, ``actors/webhooks.py``) are journaled by adapters and
+application services, not actor state: ``fold`` skips them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from storage.journal import Recorded
 CATALOGUE, CLIENTS, USERS = "catalogue", "clients", "users"
 BRANCH_PREFIX = "branch:"
 NOTIFIER = "notifier"
-SIDE_STREAMS = frozenset({NOTIFIER})
+WEBHOOKS = "webhooks"  # webhook registrations (actors/core/webhooks.py), folded where they are read
+SIDE_STREAMS = frozenset({NOTIFIER, WEBHOOKS})
 
 
 def branch_stream(branch_id: str) -> str:

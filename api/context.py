@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the interfaces' own pieces, built by run.py when configured
     from api.manager.hub import Hub
     from api.telegram.kit import TelegramKit
     from bot.service import BotService
+    from api.webhooks.kit import WebhookKit
     from storage.leader import Leadership
 
 
@@ -43,6 +44,7 @@ class AppContext:
     hub: Hub | None = None  # the dashboard's realtime fan-out (api/manager/hub.py)
     bot: BotService | None = None  # the in-process Telegram bot, when one runs
     leadership: Leadership | None = None  # whether this process runs the single senders (storage/leader.py)
+    webhooks: WebhookKit | None = None  # outgoing webhooks: registrations, deliveries (api/webhooks/)
 
 
 def app_context() -> AppContext:

@@ -49,7 +49,7 @@ from quart_schema import document_response, security_scheme_blueprint
 from actors.core.errors import NotFound
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff
 from actors.scheduler import Scheduler
-from actors.streams import SIDE_STREAMS, USERS, branch_id_of
+from actors.streams import SIDE_STREAMS, USERS, WEBHOOKS, branch_id_of
 from api.context import app_context
 from api.guards import admin_user
 from api.manager.schemas import JournalPage, JournalQuery
@@ -65,7 +65,9 @@ security_scheme_blueprint(bp, [{"bearer": []}])
 HIDDEN_STREAMS = frozenset({USERS})
 # Bookkeeping streams (the bot notifier's delivery marks): left out of the
 # unfiltered listing, shown when asked for by name (``stream=notifier``) or type.
-QUIET_STREAMS = SIDE_STREAMS
+# Webhook registrations are an admin's changes: listed (their secrets never).
+QUIET_STREAMS = SIDE_STREAMS - {WEBHOOKS}
+SECRET_FIELDS = {"webhook.created": "secret"}
 SCAN_LIMIT = 20_000  # events one request reads at most, matching or not
 LOOKBACK, LOOKBACKS = 500, 20  # a released hold's placement: how far back, for how many events
 UTC = ZoneInfo("UTC")
@@ -184,8 +186,12 @@ async def _find_released_holds(journal: Journal, texts: JournalTexts, records: l
 
 
 def _event_json(rec: Recorded, text: str) -> dict[str, Any]:
+    data = rec.data
+    hidden = SECRET_FIELDS.get(rec.type)
+    if hidden is not None and hidden in data:  # a webhook's signing key is shown once, at creation
+        data = {**data, hidden: "***"}
     return {"seq": rec.seq, "stream": rec.stream, "version": rec.version, "type": rec.type,
-            "at": utc_iso(rec.at.timestamp()), "actor": rec.actor, "data": rec.data, "text": text}
+            "at": utc_iso(rec.at.timestamp()), "actor": rec.actor, "data": data, "text": text}
 
 
 Check = Callable[[Recorded, str | None], bool]

@@ -120,6 +120,14 @@ class Subscriber:
         return self._frames.popleft() if self._frames else None
 
 
+def event_frame(rec: Recorded, branch_id: str, appointment: dict[str, Any]) -> str:
+    """The socket frame of an appointment event; a webhook's body is the same (api/webhooks/)."""
+    return orjson.dumps({
+        "type": rec.type, "seq": rec.seq, "branch_id": branch_id, "at": utc_iso(rec.at.timestamp()),
+        "appointment": appointment,
+    }).decode()
+
+
 def _settle(future: asyncio.Future[None] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
@@ -255,10 +263,7 @@ class Hub:
                 self.drop(sub, UNAUTHORIZED, "signed out: the account was changed; sign in again")
 
     def _frame(self, rec: Recorded, branch_id: str, appt: Appointment) -> str:
-        return orjson.dumps({
-            "type": rec.type, "seq": rec.seq, "branch_id": branch_id, "at": utc_iso(rec.at.timestamp()),
-            "appointment": self._view(appt),
-        }).decode()
+        return event_frame(rec, branch_id, self._view(appt))
 
     def ping(self) -> str:
         """A heartbeat frame; every event up to its ``seq`` has been sent before it."""

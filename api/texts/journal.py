@@ -41,6 +41,8 @@ TYPE_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                  ("branch.closed", "Закрыт филиал"))),
     ("Бот", (("notifier.sent", "Сообщение клиенту"), ("notifier.reminded", "Напоминание о визите"),
              ("notifier.checkpoint", "Отметка бота"))),
+    ("Вебхуки", (("webhook.created", "Добавлен вебхук"), ("webhook.deleted", "Удалён вебхук"),
+                 ("webhook.test_requested", "Тестовое событие вебхука"))),
 )
 TYPE_TITLES = {t: title for _, items in TYPE_GROUPS for t, title in items}
 
@@ -188,6 +190,8 @@ class JournalTexts:
             "clients.imported": self._imported, "user.created": self._user_created,
             "user.updated": self._user_updated, "notifier.sent": self._sent,
             "notifier.reminded": self._reminded, "notifier.checkpoint": self._checkpoint,
+            "webhook.created": self._webhook_created, "webhook.deleted": self._webhook_deleted,
+            "webhook.test_requested": self._webhook_test,
         }
 
     # ------------------------------------------------------------ entry point
@@ -489,3 +493,19 @@ class JournalTexts:
 
     def _checkpoint(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         return who.says(f"обработаны события до №{rec.data['seq']}")
+
+    # ------------------------------------------------------------ webhooks (the secret is never said)
+
+    def _webhook_created(self, rec: Recorded, who: _Who, bid: str | None) -> str:
+        d = rec.data
+        events = ("все события" if "*" in d["events"]
+                  else ", ".join(_q(TYPE_TITLES.get(t, t)) for t in d["events"]))
+        branches = ("все филиалы" if d.get("branch_ids") is None
+                    else ", ".join(self._branch_name(b) for b in d["branch_ids"]))
+        return who.says(f"добавлен вебхук {d['url']} — {events}; {branches}")
+
+    def _webhook_deleted(self, rec: Recorded, who: _Who, bid: str | None) -> str:
+        return who.says(f"удалён вебхук {rec.data['webhook_id']}")
+
+    def _webhook_test(self, rec: Recorded, who: _Who, bid: str | None) -> str:
+        return who.says(f"отправлено тестовое событие на вебхук {rec.data['webhook_id']}")
