@@ -7,6 +7,7 @@
     python run.py set-password --login L --password-stdin
     python run.py replay [--until ISO]
     python run.py bot             the Telegram bot alone, against a running server (ZAPIS_API_BASE_URL)
+    python run.py migrate --to postgresql://…   copy the SQLite journal into an empty PostgreSQL database
 """
 
 from __future__ import annotations
@@ -527,6 +528,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     rp = sub.add_parser("replay", help="rebuild all state from the journal and compare with the snapshot")
     rp.add_argument("--until", help="ISO instant: rebuild the state as it was then")
     sub.add_parser("bot", help="run the Telegram bot alone (polling) against a running server")
+    mg = sub.add_parser("migrate", help="copy the embedded SQLite journal into an empty PostgreSQL database")
+    mg.add_argument("--to", required=True, metavar="URL", help="the target, postgresql://user@host:port/db")
+    mg.add_argument("--without-snapshot", action="store_true",
+                    help="leave the snapshot behind (the server then replays the journal on its first start)")
     return parser.parse_args(argv)
 
 
@@ -580,6 +585,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print("error: --until needs a UTC offset, e.g. 2026-11-26T12:00:00+00:00", file=sys.stderr)
                 return 2
         return asyncio.run(replay(settings, until))
+    if args.command == "migrate":
+        from storage.migrate import migrate_command
+
+        return asyncio.run(migrate_command(settings.database_url, settings.sqlite_path, args.to,
+                                           with_snapshot=not args.without_snapshot))
     if args.command == "bot":
         problem = bot_problem(settings)
         if problem is not None:
