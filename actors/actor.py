@@ -167,6 +167,11 @@ class StreamActor(Generic[S]):
         """The committed stream version."""
         return self._committed.version
 
+    @property
+    def backlog(self) -> int:
+        """Messages waiting in the mailbox (``/metrics``)."""
+        return self._mailbox.qsize()
+
     def commit(self, rec: Recorded) -> Event | None:
         """Apply one committed record of this stream to the committed state (the runtime's
         commit listener calls this in ``seq`` order); the event applied, or None if known."""

@@ -24,7 +24,7 @@ from werkzeug.datastructures import Headers
 from api.admin import catalogue as admin_catalogue
 from api.admin import feeds as admin_feeds
 from api.admin import imports, journal, reports, users
-from api import drain, feeds, health, proxied
+from api import drain, feeds, health, metrics, proxied
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking
 from api.telegram import catalogue as public_catalogue
@@ -172,8 +172,9 @@ def create_app(
     # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
     for bp in (health.bp, public_catalogue.bp, booking.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
                admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints,
-               admin_feeds.bp, feeds.bp):
+               admin_feeds.bp, feeds.bp, metrics.bp):
         app.register_blueprint(bp)
+    metrics.install(app, z)  # GET /metrics; times every request Quart answers (api/metrics.py)
 
     limit = z.settings.max_body_bytes
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ class WriterStats:
     in_doubt: int = 0  # batches whose COMMIT lost its connection (resolved either way)
     foreign: int = 0  # other processes' records delivered to the listeners
     catch_ups: int = 0  # journal reads for other processes' records (gaps, hints, polls, requests)
+    # Told (seconds the commit took, the records it committed) after each batch this writer
+    # commits: the metrics' hook (api/metrics.py). Must be cheap and never raise.
+    on_batch: Callable[[float, list[Recorded]], None] | None = field(default=None, repr=False, compare=False)
 
 
 def _no_nul(value: str, what: str) -> str:
@@ -378,6 +382,7 @@ class GroupWriter:
     async def _commit(self, batch: list[PendingAppend]) -> None:
         if not batch:
             return
+        started = time.perf_counter()
         try:
             outcomes = await self.commit(batch)
         except asyncio.CancelledError:
@@ -399,6 +404,8 @@ class GroupWriter:
             return
         self.stats.batches += 1
         committed = [rec for outcome in outcomes if isinstance(outcome, list) for rec in outcome]
+        if self.stats.on_batch is not None:
+            self.stats.on_batch(time.perf_counter() - started, committed)
         if self.delivered is None:
             self._notify(committed)
         else:
