@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import shutil
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -30,6 +31,8 @@ from storage.journal import NewEvent
 from storage.migrate import MigrationFailed, migrate
 from storage.postgres import PostgresJournal, notify_channel
 from storage.sqlite import SqliteJournal
+from storage.webhook_store import DELIVERED, FAILED, GAVE_UP, Attempt, SqliteWebhookStore
+from storage.webhook_store_pg import PostgresWebhookStore
 from tests.client.kit import MONDAY, TOKEN, at, register, tma
 from tests.harness import T0, Harness
 from tests.reliability.databases import throwaway_database, with_database
@@ -190,6 +193,10 @@ async def small_journal(path: Path) -> int:
 
 async def test_refusals_are_one_clear_line_with_exit_code_2(tmp_path: Path, target: str, pg_url: str) -> None:
     await small_journal(tmp_path / "zapis.sqlite3")
+    (tmp_path / "newer").mkdir()
+    shutil.copy(tmp_path / "zapis.sqlite3", tmp_path / "newer" / "zapis.sqlite3")
+    with sqlite3.connect(tmp_path / "newer" / "zapis.sqlite3") as conn:
+        conn.execute("CREATE TABLE feeds_of_the_future (token TEXT)")
     (tmp_path / "garbage").mkdir()
     (tmp_path / "garbage" / "zapis.sqlite3").write_bytes(b"not a database at all" * 100)
     missing_db = with_database(pg_url, "zapis_migrate_no_such_database")
@@ -200,6 +207,7 @@ async def test_refusals_are_one_clear_line_with_exit_code_2(tmp_path: Path, targ
         (tmp_path, ("--to", missing_db), "", "does not exist"),
         (tmp_path / "empty", ("--to", target), "", "no SQLite journal"),
         (tmp_path / "garbage", ("--to", target), "", "is not a zapis journal"),
+        (tmp_path / "newer", ("--to", target), "", "tables migrate does not know how to copy: ['feeds_of_the_future']"),
         (tmp_path, ("--to", target), target, "ZAPIS_DATABASE_URL is set"),
     ]
     for data_dir, args, database_url, expected in cases:
@@ -275,6 +283,36 @@ async def test_a_damaged_snapshot_is_caught_and_can_be_left_behind(tmp_path: Pat
     assert code == 0 and "snapshot: none" in out, out + err
     events, last, snap = await target_facts(target)
     assert events == last > 0 and snap is None
+
+
+async def test_webhook_positions_and_attempts_come_along_and_new_attempts_number_after_them(
+        tmp_path: Path, target: str) -> None:
+    path = tmp_path / "zapis.sqlite3"
+    await small_journal(path)
+    t = T0.timestamp()
+    store = SqliteWebhookStore(path)
+    await store.open()
+    try:
+        for attempt in (Attempt("w1", 5, "appointment.created", 1, 500, "HTTP 500", 12, t, t, FAILED),
+                        Attempt("w1", 5, "appointment.created", 2, 200, "", 8, t + 30.5, t, DELIVERED),
+                        Attempt("w2", 7, "appointment.status_changed", 1, None, "timed out", 10_000, t, t, GAVE_UP)):
+            await store.record(attempt, advance=attempt.outcome != FAILED)
+        await store.advance("w3", 9)
+        expected = await store.positions(), [await store.attempts(w) for w in ("w1", "w2")]
+    finally:
+        await store.close()
+    report = await migrate(path, target, say=lambda _: None)
+    assert report.side_rows == {"webhook_positions": 3, "webhook_attempts": 3}
+    moved = PostgresWebhookStore(target, "public")
+    await moved.open()
+    try:
+        assert (await moved.positions(), [await moved.attempts(w) for w in ("w1", "w2")]) == expected
+        await moved.record(Attempt("w1", 9, "appointment.created", 1, 200, "", 5, t + 60, t + 60, DELIVERED),
+                           advance=True)
+        newest = await moved.attempts("w1", limit=1)  # newest first, by id: the serial goes on after the copied
+        assert newest[0].seq == 9 and (await moved.positions())["w1"] == 9
+    finally:
+        await moved.close()
 
 
 def test_the_help_lists_migrate() -> None:
