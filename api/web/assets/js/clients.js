@@ -2,10 +2,13 @@
 // a phone in any format, or 4+ digits of a phone — and paged with its cursor
 // («Показать ещё»). A row opens the client card (#/client/<id>). The search is
 // kept in the address (#/clients?q=…), so «Назад» from a card returns to it.
+// «Экспорт» saves the clients found (everyone, without a search) as Excel or CSV.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
+import { download, downloadButton } from "./download.js";
 import { phone } from "./format.js";
+import { toast } from "./toast.js";
 
 const PAGE = 50;
 const DEBOUNCE_MS = 300;
@@ -124,11 +127,20 @@ export function mount(view) {
   });
   more.addEventListener("click", () => load(true));
 
+  const save = (format, label) => downloadButton(label, "ghost", async () => {
+    await download("/clients/export", { format, q: search.value.trim() }, `clients.${format}`);
+    exporter.open = false;
+  }, (err) => toast(`Не удалось выгрузить клиентов: ${err.message}`, "error"));
+  const exporter = h("details", { class: "clients-export" }, h("summary", {}, "Экспорт"),
+    h("div", { class: "clients-export-menu" },
+      h("p", { class: "muted" }, "Найденные клиенты (без поиска — все) с числом визитов"),
+      save("xlsx", "Скачать Excel"), save("csv", "Скачать CSV")));
+
   view.append(h("section", { class: "clients-page" },
     h("div", { class: "toolbar" },
       h("h1", {}, "Клиенты"),
       h("label", { class: "clients-search", for: "clients-search" },
-        h("span", { class: "visually-hidden" }, "Поиск клиента"), search)),
+        h("span", { class: "visually-hidden" }, "Поиск клиента"), search), exporter),
     note, empty, table, h("div", { class: "clients-more-row" }, more)));
   load(false);
   if (matchMedia("(pointer: fine)").matches) search.focus(); // no keyboard popping up on a phone

@@ -4,11 +4,16 @@
 // «Записей в периоде» tile) and the line counts new requests by the day they
 // were made (its sum is «Новые заявки»). The period opens on this month, so
 // upcoming visits count; presets: the past 7 days, the next 7 days, this month.
+// Money (SPEC §9.4) comes first: revenue and average check per currency (done
+// visits at the price fixed at booking), the no-show rate, revenue by day, each
+// master's utilization (booked ÷ working minutes) and a table per master and
+// per source. «Скачать CSV» / «Скачать Excel» save the same report as a file.
 
 import { api } from "./api.js";
-import { ring, lines, stackedBars } from "./charts.js";
+import { ring, lines, shareBars, stackedBars } from "./charts.js";
 import { h, options } from "./dom.js";
-import { addDays, todayIn } from "./format.js";
+import { download, downloadButton } from "./download.js";
+import { addDays, money, todayIn } from "./format.js";
 import { prefs } from "./prefs.js";
 import { toast } from "./toast.js";
 
@@ -67,17 +72,93 @@ function tile([key, label, meaning], data) {
     h("div", { class: "kpi-meaning" }, meaning));
 }
 
+const SOURCES = { bot: "Телеграм-бот", manual: "Менеджер" };
+const pct = (ratio) => `${String(Math.round(ratio * 1000) / 10).replace(".", ",")}%`;
+const stars = (rating) => (rating === null ? "—" : String(rating).replace(".", ","));
+
+/** "195" → «3 ч 15 мин» */
+function duration(minutes) {
+  const hours = Math.floor(minutes / 60), rest = minutes % 60;
+  if (!hours) return `${rest} мин`;
+  return rest ? `${hours} ч ${rest} мин` : `${hours} ч`;
+}
+
+/** Amounts per currency, one line each; «0 ₽» when there are none. */
+function amounts(perCurrency) {
+  const entries = Object.entries(perCurrency || {});
+  if (!entries.length) return [h("span", { class: "amount" }, money("0"))];
+  return entries.map(([currency, value]) => h("span", { class: "amount", dataset: { currency } }, money(value, currency)));
+}
+
+function moneyTiles(data) {
+  const box = (key, label, meaning, ...value) => h("div", { class: "kpi", dataset: { kpi: key } },
+    h("div", { class: "kpi-value" }, ...value), h("div", { class: "kpi-label" }, label), h("div", { class: "kpi-meaning" }, meaning));
+  return h("div", { class: "kpis money-kpis" },
+    box("revenue", "Выручка", "Сумма выполненных визитов по цене на момент записи", ...amounts(data.revenue)),
+    box("average_check", "Средний чек", "Выручка ÷ число выполненных визитов", ...amounts(data.average_check)),
+    box("no_show_rate", "Доля неявок", "«Не пришли» ÷ («Выполнено» + «Не пришли»)", pct(data.no_show_rate || 0)));
+}
+
+function revenueCharts(data) {
+  const currencies = Object.keys(data.revenue || {});
+  return currencies.map((currency) => stackedBars(
+    (data.by_day || []).map((d) => ({ date: d.date, revenue: Number(d.revenue?.[currency] || 0) })),
+    [{ key: "revenue", label: "Выручка" }],
+    currencies.length > 1 ? `Выручка по дням, ${currency}` : "Выручка по дням",
+    "Столбик — выполненные визиты дня по цене на момент записи; сумма столбиков — «Выручка».",
+    { format: (v) => money(String(v), currency), key: `revenue-${currency}` }));
+}
+
+function utilization(data) {
+  const rows = data.by_staff || [];
+  if (!rows.length) return null;
+  return shareBars(rows.map((r) => ({
+    id: r.staff_id, label: r.name, value: r.utilization, note: `${duration(r.booked_min)} из ${duration(r.working_min)}`,
+  })), "Загрузка мастеров", "Занятое записями время ÷ рабочее время по графику за период (отменённые визиты не считаются).",
+  { key: "utilization", empty: "нет смен" });
+}
+
+function table(caption, head, rows, className) {
+  return h("div", { class: "table-scroll report-table-box" },
+    h("table", { class: ["report-table", className] },
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, head.map((text) => h("th", { scope: "col" }, text)))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) => (i === 0
+        ? h("th", { scope: "row" }, cell)
+        : h("td", { dataset: { label: head[i] } }, cell))))))));
+}
+
+function staffTable(data) {
+  const head = ["Мастер", "Выполнено", "Выручка", "Занято", "Рабочее время", "Загрузка", "Рейтинг"];
+  return table("По мастерам", head, (data.by_staff || []).map((r) => [
+    r.name, String(r.visits_done), h("span", { class: "amounts" }, ...amounts(r.revenue)), duration(r.booked_min),
+    duration(r.working_min), r.utilization === null ? "нет смен" : pct(r.utilization),
+    r.rating === null ? h("span", { class: "muted" }, "нет отзывов") : `${stars(r.rating)} из 5`,
+  ]), "staff-report");
+}
+
+function sourceTable(data) {
+  const head = ["Откуда запись", "Записей", "Выполнено", "Конверсия"];
+  return table("По источникам", head, Object.entries(data.by_source || {}).map(([key, v]) => [
+    SOURCES[key] || key, String(v.appointments), String(v.done), pct(v.conversion),
+  ]), "source-report");
+}
+
 function show(out, data) {
   const days = data.by_day || [];
   out.replaceChildren(
-    h("div", { class: "kpis" }, TILES.map((t) => tile(t, data))),
+    moneyTiles(data),
+    h("div", { class: "charts money-charts" }, revenueCharts(data), utilization(data)),
+    h("div", { class: "report-tables" }, staffTable(data), sourceTable(data)),
+    h("h2", { class: "report-section" }, "Записи"),
+    h("div", { class: "kpis count-kpis" }, TILES.map((t) => tile(t, data))),
     h("div", { class: "rings" },
       ring(data.completed_pct, "Доля выполненных", "«Выполнено» ÷ «Записей в периоде»", "completed_pct"),
       ring(data.repeat_clients_pct, "Клиенты с повторным визитом",
         "Из клиентов с выполненным визитом в эти дни — те, кто уже приходил раньше", "repeat_clients_pct")),
     h("div", { class: "charts" },
       stackedBars(days, DAY_SERIES, "Записи по дням (по дню визита)",
-        "Столбик — все записи дня, по статусу сейчас; сумма столбиков — «Записей в периоде»."),
+        "Столбик — все записи дня, по статусу сейчас; сумма столбиков — «Записей в периоде».", { key: "days" }),
       lines(days, [{ key: "new_requests", label: "Новые заявки" }], "Новые заявки по дням (по дню, когда записались)",
         "Точка — сколько записей сделали в этот день; сумма точек — «Новые заявки».")));
 }
@@ -133,9 +214,14 @@ export function mount(view) {
       run();
     });
   }
+  const save = (format, label) => downloadButton(label, "ghost download", () => download("/system/reports", {
+    branch_id: period.branch || null, date_from: period.from, date_to: period.to, format,
+  }, `report.${format}`), (err) => toast(`Не удалось скачать отчёт: ${err.message}`, "error"));
   view.append(h("section", { class: "reports-page" },
     h("div", { class: "toolbar" }, h("h1", {}, "Отчёты"), branch, presets,
-      h("div", { class: "range" }, h("label", {}, "с ", from), h("label", {}, " по ", to))),
+      h("div", { class: "range" }, h("label", {}, "с ", from), h("label", {}, " по ", to)),
+      h("div", { class: "downloads", role: "group", "aria-label": "Скачать отчёт за период" },
+        save("csv", "Скачать CSV"), save("xlsx", "Скачать Excel"))),
     out));
   mark();
   if (period.from && period.to) run();
