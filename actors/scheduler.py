@@ -75,11 +75,13 @@ from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff,
 from actors.core.reports import kpis
 from actors.core.schedule import check_range, local_date, zone
 from actors.core.slots import Slot, blocking_holds, candidates, free_slots, manager_slots, next_start_after
+from actors.core.visits import Visit, as_visit, check_overrides, check_visit_ids, with_overrides_checked
 from actors.deciders import Booked, Held, Registered
 from actors.runtime import BranchActor, Runtime, load_states
 from actors.streams import CATALOGUE, CLIENTS, branch_stream
 
 MAX_SLOT_DAYS = 31  # one availability request spans at most this many local days
+ServiceIds = str | tuple[str, ...]  # one service, or a visit's services in order (SPEC §9.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ class Card(NamedTuple):
     client: Client | None
     service: Service | None
     staff: Staff | None
+    services: tuple[Service, ...] = ()  # every service of the visit that the catalogue knows, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ class SlotBooking:
     """A client's booking by service and start (no hold)."""
 
     branch_id: str
-    service_id: str
+    service_id: ServiceIds
     start: int
     staff_id: str | None = None
 
@@ -262,6 +265,16 @@ class Scheduler:
                 raise NotFound("staff.not_in_branch")
         return state, service
 
+    def _visit_in(self, branch_id: str, service_ids: ServiceIds,
+                  staff_id: str | None = None) -> tuple[BranchState, Service | Visit]:
+        """``_offered_in`` for one service or a visit of several (each offered; none repeated)."""
+        if isinstance(service_ids, str):
+            return self._offered_in(branch_id, service_ids, staff_id)
+        check_visit_ids(service_ids)
+        state, first = self._offered_in(branch_id, service_ids[0], staff_id)
+        visit = (first, *(self._offered_in(branch_id, sid)[1] for sid in service_ids[1:]))
+        return state, visit if len(visit) > 1 else first
+
     def staff(self, branch_id: str | None = None) -> list[Staff]:
         """Active staff of one open branch, or of every open branch."""
         states = [self._branch_state(branch_id)] if branch_id else self._branch_states()
@@ -328,27 +341,27 @@ class Scheduler:
 
     # ------------------------------------------------------------ availability
 
-    def free_slots(self, client_id: str, branch_id: str, service_id: str, first: date, last: date,
+    def free_slots(self, client_id: str, branch_id: str, service_id: ServiceIds, first: date, last: date,
                    staff_id: str | None = None) -> FreeTimes:
         """A client's free slots: the grid, minimum notice and horizon apply; the client's own
         live hold never hides its slot; other clients' holds do."""
         return self.availability(client_id, branch_id, service_id, first, last, staff_id).value
 
-    def availability(self, client_id: str, branch_id: str, service_id: str, first: date, last: date,
+    def availability(self, client_id: str, branch_id: str, service_id: ServiceIds, first: date, last: date,
                      staff_id: str | None = None) -> Entry[FreeTimes]:
         """``free_slots`` as a cache entry (``actors/availability_cache.py``): the same answer an
         uncached computation gives now, with room for the caller's rendering of it."""
         check_range(first, last, MAX_SLOT_DAYS)
-        state, service = self._offered_in(branch_id, service_id, staff_id)
+        state, service = self._visit_in(branch_id, service_id, staff_id)
         return cached_free_times(self._availability, state, service, first, last, self._clock.now(),
                                  staff_id, client_id)
 
-    def manager_slots(self, branch_id: str, service_id: str, first: date, last: date,
+    def manager_slots(self, branch_id: str, service_id: ServiceIds, first: date, last: date,
                       staff_id: str | None = None) -> FreeTimes:
         """Free times for a manager's booking: working time, free of appointments and of every
         live hold, not in the past (grid, notice and horizon bind clients only)."""
         check_range(first, last, MAX_SLOT_DAYS)
-        state, service = self._offered_in(branch_id, service_id, staff_id)
+        state, service = self._visit_in(branch_id, service_id, staff_id)
         assert state.branch is not None
         slots = manager_slots(state, service, first, last, self._clock.now(), staff_id)
         staff = sorted(candidates(state, service, None), key=lambda s: (s.name, s.id))
@@ -467,18 +480,19 @@ class Scheduler:
             f"telegram:{telegram_id}")
 
     @known_after_catch_up
-    async def hold(self, client_id: str, branch_id: str, service_id: str, start: int,
+    async def hold(self, client_id: str, branch_id: str, service_id: ServiceIds, start: int,
                    staff_id: str | None = None, key: str | None = None) -> Hold:
         """Hold a slot for the hold TTL; replaces the client's other hold in this branch."""
-        service = self.offered(branch_id, service_id)
+        service = self._visit_in(branch_id, service_id)[1]
+        visit = as_visit(service)
         actor = self._runtime.branch(branch_id)
         digest = request_hash("POST /slots/hold", {
             "branch_id": branch_id, "service_id": service_id, "start": start, "staff_id": staff_id}) if key else None
         async with self._one_at_a_time(client_id, key):
             self._check_key_branch(client_id, key, branch_id)
             held = await actor.request(HoldSlot(
-                self._runtime.new_id(), client_id, service, start, staff_id, self._hold_ttl_s, key, digest),
-                Held, f"client:{client_id}")
+                self._runtime.new_id(), client_id, visit[0], start, staff_id, self._hold_ttl_s, key, digest,
+                visit if len(visit) > 1 else ()), Held, f"client:{client_id}")
         if held.hold is None or not held.hold.live(self._clock.now()):  # a replay of a hold that is gone
             raise HoldExpired("hold.key_expired")
         return held.hold
@@ -508,7 +522,8 @@ class Scheduler:
     async def book_slot(self, client_id: str, slot: SlotBooking, comment: str = "",
                         key: str | None = None) -> Appointment:
         """Book a service at a start without a hold (the client rules apply)."""
-        service = self.offered(slot.branch_id, slot.service_id)
+        visit = as_visit(self._visit_in(slot.branch_id, slot.service_id)[1])
+        service, more = visit[0], (visit if len(visit) > 1 else ())
         actor = self._runtime.branch(slot.branch_id)
         digest = request_hash("POST /appointments", {
             "branch_id": slot.branch_id, "service_id": slot.service_id, "start": slot.start,
@@ -517,7 +532,8 @@ class Scheduler:
             self._check_key_branch(client_id, key, slot.branch_id)
             booked = await actor.request(BookSlot(
                 self._runtime.new_id(), client_id, comment=comment, service=service, start=slot.start,
-                staff_id=slot.staff_id, idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
+                staff_id=slot.staff_id, idempotency_key=key, request_hash=digest, services=more),
+                Booked, f"client:{client_id}")
         return booked.appointment
 
     @known_after_catch_up
@@ -593,12 +609,15 @@ class Scheduler:
     @known_after_catch_up
     async def reschedule(self, appointment_id: str, start: int, staff_id: str | None, version: int | None,
                          who: str) -> Appointment:
+        """Another time or master; the same services (another master's own durations)."""
         appt = self.find_appointment(appointment_id)
+        known = tuple(s for sid in appt.services_of_visit if (s := self._catalogue.services.get(sid)))
+        services = known if len(known) == len(appt.services_of_visit) else ()
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
-            Reschedule(appointment_id, start, staff_id, version), Appointment, who)
+            Reschedule(appointment_id, start, staff_id, version, services), Appointment, who)
 
     @known_after_catch_up
-    async def manual_booking(self, *, branch_id: str, service_id: str, start: int, staff_id: str | None,
+    async def manual_booking(self, *, branch_id: str, service_id: ServiceIds, start: int, staff_id: str | None,
                              phone: str, name: str, status: Status = Status.CONFIRMED, comment: str = "",
                              who: str) -> Appointment:
         """A booking taken on the phone: the client is found by phone or created, then booked.
@@ -609,13 +628,13 @@ class Scheduler:
         """
         if status is Status.CANCELLED:
             raise InvalidInput("booking.cancelled_start")
-        service = self.offered(branch_id, service_id)
+        visit = as_visit(self._visit_in(branch_id, service_id)[1])
         actor = self._runtime.branch(branch_id)
         known = self.client_by_phone(phone)
         booking = BookSlot(
             appointment_id=self._runtime.new_id(), client_id=known.id if known else self._runtime.new_id(),
-            source="manual", status=status, comment=comment, service=service, start=start,
-            staff_id=staff_id, by_manager=True)
+            source="manual", status=status, comment=comment, service=visit[0], start=start,
+            staff_id=staff_id, by_manager=True, services=visit if len(visit) > 1 else ())
         if known is None:
             decide(actor.committed, booking, self._clock.now())  # raises what the booking would
             registered = await self._runtime.clients.request(
@@ -690,6 +709,7 @@ class Scheduler:
     async def add_staff(self, staff: Staff, who: str) -> Staff:
         actor = self._runtime.branch(staff.branch_id)
         staff = replace(staff, service_ids=self.offered_here(staff.branch_id, staff.service_ids))
+        check_overrides(staff.service_overrides, staff.service_ids)
         return await actor.request(AddStaff(staff), Staff, who)
 
     @known_after_catch_up
@@ -697,6 +717,7 @@ class Scheduler:
         staff = self.staff_member(staff_id)
         if "service_ids" in changes:
             changes = {**changes, "service_ids": self.offered_here(staff.branch_id, changes["service_ids"])}
+        changes = with_overrides_checked(staff, changes)
         return await self._runtime.branch(staff.branch_id).request(UpdateStaff(staff_id, changes), Staff, who)
 
     @known_after_catch_up
@@ -726,7 +747,7 @@ class Scheduler:
         return self._runtime.new_id()
 
 
-def client_free_times(state: BranchState, service: Service, first: date, last: date, now: float,
+def client_free_times(state: BranchState, service: Service | Visit, first: date, last: date, now: float,
                       staff_id: str | None, client_id: str | None) -> FreeTimes:
     """A client's free slots of ``service`` on local days ``first..last``, computed (no cache)."""
     assert state.branch is not None
@@ -739,7 +760,7 @@ def client_free_times(state: BranchState, service: Service, first: date, last: d
     return FreeTimes(state.branch.timezone, first, last, slots)
 
 
-def stable_span(state: BranchState, service: Service, free: FreeTimes, now: float,
+def stable_span(state: BranchState, service: Service | Visit, free: FreeTimes, now: float,
                 staff_id: str | None, client_id: str | None) -> Stable:
     """For which later ``now`` time alone leaves ``free`` (computed at ``now``) unchanged."""
     b = state.branch
@@ -752,13 +773,13 @@ def stable_span(state: BranchState, service: Service, free: FreeTimes, now: floa
                   min((h.expires_at for h in holds), default=math.inf))
 
 
-def cached_free_times(cache: AvailabilityCache[FreeTimes], state: BranchState, service: Service,
+def cached_free_times(cache: AvailabilityCache[FreeTimes], state: BranchState, service: Service | Visit,
                       first: date, last: date, now: float, staff_id: str | None,
                       client_id: str) -> Entry[FreeTimes]:
     """``client_free_times`` through ``cache``: a hit only where it equals a fresh computation."""
     assert state.branch is not None
-    key = (state.branch.id, service.id, service.duration_min, service.buffer_min, first, last, staff_id,
-           state.hold_of_client.get(client_id))
+    key = (state.branch.id, tuple((s.id, s.duration_min, s.buffer_min) for s in as_visit(service)),
+           first, last, staff_id, state.hold_of_client.get(client_id))
     entry = cache.get(key, state, now)
     if entry is None:
         free = client_free_times(state, service, first, last, now, staff_id, client_id)
@@ -768,5 +789,7 @@ def cached_free_times(cache: AvailabilityCache[FreeTimes], state: BranchState, s
 
 def card_of(a: Appointment, branch: BranchState, clients: ClientsState, catalogue: CatalogueState) -> Card:
     """An appointment with its client (after merges), service and staff member from explicit states."""
+    services = catalogue.services
     return Card(a, branch.branch.timezone if branch.branch else "UTC", clients.current(a.client_id),
-                catalogue.services.get(a.service_id), branch.staff.get(a.staff_id))
+                services.get(a.service_id), branch.staff.get(a.staff_id),
+                tuple(s for sid in a.services_of_visit if (s := services.get(sid))))

@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from actors.core import errors as domain
 from actors.core.errors import Message
+from actors.core.visits import StaffLacksService
 from api.admin.import_files import errors as import_files
 from api.texts.language import Lang, language, render, validation_detail
 from storage.journal import ConcurrencyConflict, JournalInDoubt, JournalUnavailable
@@ -47,6 +48,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.IdempotencyKeyReused: 422,
     domain.Forbidden: 403,
     domain.ActorStopped: 503,
+    StaffLacksService: 409,
     import_files.UnsupportedFile: 415,
     import_files.FileTooLarge: 413,
     import_files.InvalidMapping: 400,

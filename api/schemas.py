@@ -153,12 +153,29 @@ class ExceptionIn(RequestModel):
     intervals: Intervals = []
 
 
+class OverrideIn(RequestModel):
+    """A master's own price and/or duration for a service they do (SPEC §9.2)."""
+
+    service_id: Id
+    price: Annotated[str, Field(max_length=20)] | None = None
+    duration_min: Annotated[StrictInt, Field(ge=5, le=1440)] | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, v: str | None) -> str | None:
+        return None if v is None else _price(v)
+
+
+Overrides = Annotated[list[OverrideIn], Field(max_length=1000)]
+
+
 class StaffIn(RequestModel):
     branch_id: Id
     name: Name
     service_ids: Annotated[list[Id], Field(max_length=1000)]
     schedule: dict[str, Intervals]
     exceptions: Annotated[list[ExceptionIn], Field(max_length=1000)] = []
+    service_overrides: Overrides = []
 
 
 class StaffPatch(RequestModel):
@@ -166,11 +183,18 @@ class StaffPatch(RequestModel):
     service_ids: Annotated[list[Id], Field(max_length=1000)] | None = None
     schedule: dict[str, Intervals] | None = None
     exceptions: Annotated[list[ExceptionIn], Field(max_length=1000)] | None = None
+    service_overrides: Overrides | None = None  # replaces the master's whole list
 
 
 class ExceptionOut(BaseModel):
     date: str
     intervals: list[list[str]]
+
+
+class OverrideOut(BaseModel):
+    service_id: str
+    price: str | None
+    duration_min: int | None
 
 
 class StaffOut(BaseModel):
@@ -180,6 +204,7 @@ class StaffOut(BaseModel):
     service_ids: list[str]
     schedule: dict[str, list[list[str]]]
     exceptions: list[ExceptionOut]
+    service_overrides: list[OverrideOut]
 
 
 class StaffList(BaseModel):
@@ -192,6 +217,7 @@ class StaffQuery(BaseModel):
 
 class ServicesQuery(BaseModel):
     branch_id: str | None = None
+    staff_id: str | None = None  # that master's services, with their own prices and durations
 
 
 # ------------------------------------------------------------ auth & system
@@ -243,6 +269,15 @@ class AppointmentStaff(BaseModel):
     name: str
 
 
+class VisitServiceOut(BaseModel):
+    """One service of the visit with the master's own price and duration."""
+
+    id: str
+    name: str
+    price: str
+    duration_min: int
+
+
 class AppointmentOut(BaseModel):
     """An appointment; times in the branch's timezone with offset (created/updated in UTC)."""
 
@@ -257,8 +292,10 @@ class AppointmentOut(BaseModel):
     updated_at: str
     version: int
     client: AppointmentClient
-    service: AppointmentService
+    service: AppointmentService  # the first service of the visit
     staff: AppointmentStaff
+    services: list[VisitServiceOut]  # every service of the visit, in order (SPEC §9.2)
+    total_price: str  # the visit's price, fixed at booking
 
 
 class ClientOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from actors.core.clock import utc
 from actors.core.model import Appointment, Branch, Client, Service, Staff
 from actors.scheduler import Card, Scheduler
 from actors.core.schedule import exceptions_to_json, schedule_to_json, zone
+from actors.core.visits import money, own_duration_min, own_price
 
 
 def local_iso(ts: float, tz_name: str) -> str:
@@ -41,7 +43,14 @@ def service_admin_json(s: Service) -> dict[str, Any]:
 
 def staff_json(s: Staff) -> dict[str, Any]:
     return {"id": s.id, "branch_id": s.branch_id, "name": s.name, "service_ids": list(s.service_ids),
-            "schedule": schedule_to_json(s.schedule), "exceptions": exceptions_to_json(s.exceptions)}
+            "schedule": schedule_to_json(s.schedule), "exceptions": exceptions_to_json(s.exceptions),
+            "service_overrides": overrides_json(s)}
+
+
+def overrides_json(s: Staff) -> list[dict[str, Any]]:
+    """A master's own prices and durations (SPEC §9.2), by service id."""
+    return [{"service_id": sid, "price": price, "duration_min": duration}
+            for sid, (price, duration) in sorted(s.service_overrides.items())]
 
 
 def client_json(c: Client) -> dict[str, Any]:
@@ -58,6 +67,10 @@ def appointment_json(a: Appointment, scheduler: Scheduler) -> dict[str, Any]:
 def card_json(card: Card) -> dict[str, Any]:
     """SPEC's appointment shape from a card (the live one, or a time-travel rebuild)."""
     a, tz, client, service, staff = card.appointment, card.timezone, card.client, card.service, card.staff
+    services = [{"id": s.id, "name": s.name, "price": own_price(staff, s),
+                 "duration_min": own_duration_min(staff, s) if staff else s.duration_min} for s in card.services]
+    if len(a.services_of_visit) == 1 and services:  # one service: its length is the visit's
+        services[0]["duration_min"] = (a.end - a.start) // 60
     return {
         "id": a.id, "branch_id": a.branch_id, "status": a.status.value,
         "start": local_iso(a.start, tz), "end": local_iso(a.end, tz),
@@ -68,10 +81,12 @@ def card_json(card: Card) -> dict[str, Any]:
                    "phone": client.phone if client else None,
                    "telegram_id": client.telegram_id if client else None},
         "service": {"id": a.service_id, "name": service.name if service else "",
-                    "price": service.price if service else "0.00",
+                    "price": services[0]["price"] if services else "0.00",
                     "currency": service.currency if service else "RUB",
-                    "duration_min": (a.end - a.start) // 60},
+                    "duration_min": services[0]["duration_min"] if services else (a.end - a.start) // 60},
         "staff": {"id": a.staff_id, "name": staff.name if staff else ""},
+        "services": services,
+        "total_price": a.total_price or money(Decimal(str(s["price"])) for s in services),
     }
 
 

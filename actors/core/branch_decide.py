@@ -56,7 +56,7 @@ from actors.core.messages import (
 )
 from actors.core.model import FINAL, OCCUPYING, Appointment, Instant, Service, Staff, Status
 from actors.core.schedule import local_date, zone
-from actors.core.visits import encode_overrides
+from actors.core.visits import Visit, as_visit, check_staff, encode_overrides, journaled_ids, visit_price, visit_span
 from actors.core.slots import (
     blocking_holds,
     bookable_window,
@@ -157,34 +157,38 @@ def _replayed(state: BranchState, client_id: str, key: str | None, request_hash:
     return True
 
 
-def _check_service(state: BranchState, service: Service) -> None:
+def _check_service(state: BranchState, service: Service | Visit) -> None:
     assert state.branch is not None
-    if not service.active or state.branch.id not in service.branch_ids:
-        raise NotFound("service.not_offered")
+    for svc in as_visit(service):
+        if not svc.active or state.branch.id not in svc.branch_ids:
+            raise NotFound("service.not_offered")
 
 
 def _pick_staff(
-    state: BranchState, service: Service, start: Instant, staff_id: str | None,
+    state: BranchState, service: Service | Visit, start: Instant, staff_id: str | None,
     now: float, client_id: str | None, *, grid: bool,
-) -> str:
-    """A staff member who can take ``service`` at ``start`` (SlotUnavailable if none)."""
+) -> Staff:
+    """A staff member who can take ``service`` (a visit: all of it) at ``start``, each with
+    their own length (SlotUnavailable if none)."""
     assert state.branch is not None
+    visit = as_visit(service)
     if staff_id is not None:
-        _staff(state, staff_id)
-    duration = service.duration_min * 60
-    block_end = start + (service.duration_min + service.buffer_min) * 60
+        named = _staff(state, staff_id)
+        if len(visit) > 1:
+            check_staff(named, visit)
     holds = blocking_holds(state, now, client_id)
-    fitting = [
-        s for s in candidates(state, service, staff_id)
-        if (on_grid(state, s, start, duration) if grid else in_working_time(state, s, start, duration))
-        and is_free(state, s.id, start, block_end, holds)
-    ]
+    fitting = []
+    for s in candidates(state, visit, staff_id):
+        duration, block = visit_span(s, visit)
+        if ((on_grid(state, s, start, duration) if grid else in_working_time(state, s, start, duration))
+                and is_free(state, s.id, start, start + block, holds)):
+            fitting.append(s)
     if not fitting:
         raise SlotUnavailable("slot.not_available")
     if len(fitting) == 1:  # e.g. the client named the staff member: no load to compare
-        return fitting[0].id
+        return fitting[0]
     day = local_date(start, zone(state.branch.timezone))
-    return min(fitting, key=lambda s: (*day_load(state, s.id, day), s.id)).id
+    return min(fitting, key=lambda s: (*day_load(state, s.id, day), s.id))
 
 
 def _client_window(state: BranchState, start: Instant, now: float) -> None:
@@ -196,14 +200,14 @@ def _client_window(state: BranchState, start: Instant, now: float) -> None:
 def _hold(state: BranchState, cmd: HoldSlot, now: float) -> list[Event]:
     if _replayed(state, cmd.client_id, cmd.idempotency_key, cmd.request_hash):
         return []
-    _check_service(state, cmd.service)
+    visit = cmd.services or (cmd.service,)
+    _check_service(state, visit)
     _client_window(state, cmd.start, now)
-    staff_id = _pick_staff(state, cmd.service, cmd.start, cmd.staff_id, now, cmd.client_id, grid=True)
-    svc = cmd.service
-    end = cmd.start + svc.duration_min * 60
-    return [SlotHeld(cmd.hold_id, cmd.client_id, svc.id, staff_id, cmd.start, end,
-                     end + svc.buffer_min * 60, now + cmd.ttl_s, now,
-                     cmd.idempotency_key, cmd.request_hash)]
+    staff = _pick_staff(state, visit, cmd.start, cmd.staff_id, now, cmd.client_id, grid=True)
+    duration, block = visit_span(staff, visit)
+    return [SlotHeld(cmd.hold_id, cmd.client_id, visit[0].id, staff.id, cmd.start, cmd.start + duration,
+                     cmd.start + block, now + cmd.ttl_s, now,
+                     cmd.idempotency_key, cmd.request_hash, journaled_ids(visit), visit_price(staff, visit))]
 
 
 def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
@@ -216,26 +220,29 @@ def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
             raise HoldExpired("hold.expired")
         service_id, staff_id, start, end, block_end = (
             hold.service_id, hold.staff_id, hold.start, hold.end, hold.block_end)
+        ids, price = list(hold.service_ids) or None, hold.total_price or None
     else:
         svc = cmd.service
         if svc is None or cmd.start is None:
             raise InvalidInput("booking.what")
-        _check_service(state, svc)
+        visit = cmd.services or (svc,)
+        _check_service(state, visit)
         if cmd.by_manager:
             if cmd.start < now:
                 raise SlotUnavailable("slot.past")
         else:
             _client_window(state, cmd.start, now)
-        staff_id = _pick_staff(state, svc, cmd.start, cmd.staff_id, now, cmd.client_id,
-                               grid=not cmd.by_manager)
-        service_id, start = svc.id, cmd.start
-        end = start + svc.duration_min * 60
-        block_end = end + svc.buffer_min * 60
+        staff = _pick_staff(state, visit, cmd.start, cmd.staff_id, now, cmd.client_id,
+                            grid=not cmd.by_manager)
+        duration, block = visit_span(staff, visit)
+        service_id, staff_id, start = visit[0].id, staff.id, cmd.start
+        end, block_end = start + duration, start + block
+        ids, price = journaled_ids(visit), visit_price(staff, visit)
         hold_id = _own_overlapping_hold(state, cmd.client_id, staff_id, start, block_end, now)
     return [AppointmentBooked(
         cmd.appointment_id, cmd.client_id, service_id, staff_id, start, end, block_end,
         cmd.status.value, cmd.source, cmd.comment, now, hold_id,
-        cmd.idempotency_key, cmd.request_hash)]
+        cmd.idempotency_key, cmd.request_hash, ids, price)]
 
 
 def _own_overlapping_hold(
@@ -277,11 +284,14 @@ def _reschedule(state: BranchState, cmd: Reschedule, now: float) -> list[Event]:
         raise InvalidTransition("transition.reschedule", status=appt.status.value)
     staff = _staff(state, cmd.staff_id or appt.staff_id)
     duration, buffer = appt.end - appt.start, appt.block_end - appt.end
+    if staff.id != appt.staff_id and cmd.services:  # another master: their own durations
+        duration, block = visit_span(staff, cmd.services)
+        buffer = block - duration
     if cmd.start < now:
         raise SlotUnavailable("slot.past")
     if not in_working_time(state, staff, cmd.start, duration):
         raise SlotUnavailable("slot.staff_off")
-    if appt.service_id not in staff.service_ids:
+    if any(sid not in staff.service_ids for sid in appt.services_of_visit):
         raise SlotUnavailable("slot.staff_service")
     holds = blocking_holds(state, now, None)  # every live hold, the client's own too
     block_end = cmd.start + duration + buffer

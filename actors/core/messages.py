@@ -86,6 +86,8 @@ class SlotHeld(Event):
     request_hash: str | None = None
     service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
     total_price: str | None = None  # the visit's price with the master's own prices
+    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
+    total_price: str | None = None  # the visit's price with the master's own prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class AppointmentBooked(Event):
     hold_id: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
+    total_price: str | None = None  # the visit's price with the master's own prices
     service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
     total_price: str | None = None  # the visit's price with the master's own prices
 
@@ -320,6 +324,7 @@ class HoldSlot(Command):
     ttl_s: int
     idempotency_key: str | None = None
     request_hash: str | None = None
+    services: tuple[Service, ...] = ()  # a visit of several services, ``service`` first (visits.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +349,7 @@ class BookSlot(Command):
     by_manager: bool = False  # managers book inside working hours, ignoring the grid and notice
     idempotency_key: str | None = None
     request_hash: str | None = None
+    services: tuple[Service, ...] = ()  # a visit of several services, ``service`` first (visits.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +365,7 @@ class Reschedule(Command):
     start: int
     staff_id: str | None = None
     version: int | None = None
+    services: tuple[Service, ...] = ()  # the visit's services: another master's own durations
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Free slots (SPEC §2), computed from a branch's state; pure functions.
 
 A slot is a start on the grid (each working span's start, then every slot
-step of real elapsed time) where the service's duration fits inside the
-span, and duration + buffer overlaps no occupying appointment (with its own
+step of real elapsed time) where the service's duration (a visit's summed
+durations, the master's own ones: ``visits.py``) fits inside the span, and duration + buffer overlaps no occupying appointment (with its own
 buffer) and no other client's live hold; not before now + minimum notice,
 not after now + horizon. Spans are per local day, compared as UTC instants,
 so DST days get their real length and no duplicate or missing slots.
@@ -19,6 +19,11 @@ from datetime import date
 from actors.core.branch_state import BranchState
 from actors.core.model import Hold, Instant, Service, Staff
 from actors.core.schedule import days, intervals_on, local_date, local_instant, working_spans, zone
+from actors.core.visits import as_visit, does_all, visit_span
+
+# A service, or a visit of several services in order (``actors/core/visits.py``): each master's
+# own durations give each master's own length, so every function here sizes per staff member.
+Wanted = Service | tuple[Service, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +71,15 @@ def is_free(
     return not any(h.staff_id == staff_id and h.start < block_end and start < h.block_end for h in holds)
 
 
-def performs(staff: Staff, service: Service) -> bool:
-    return staff.active and service.id in staff.service_ids
+def performs(staff: Staff, service: Wanted) -> bool:
+    return does_all(staff, as_visit(service))
 
 
-def candidates(state: BranchState, service: Service, staff_id: str | None) -> list[Staff]:
-    """Active staff who perform ``service`` (one, if ``staff_id`` names them), by id."""
-    staff = [s for s in state.staff.values() if performs(s, service)]
+def candidates(state: BranchState, service: Wanted, staff_id: str | None) -> list[Staff]:
+    """Active staff who perform ``service`` (every service of a visit; one, if ``staff_id``
+    names them), by id."""
+    visit = as_visit(service)
+    staff = [s for s in state.staff.values() if does_all(s, visit)]
     if staff_id is not None:
         staff = [s for s in staff if s.id == staff_id]
     return sorted(staff, key=lambda s: s.id)
@@ -98,7 +105,7 @@ def bookable_window(state: BranchState, now: float) -> tuple[float, float]:
 
 def free_slots(
     state: BranchState,
-    service: Service,
+    service: Wanted,
     first: date,
     last: date,
     now: float,
@@ -106,16 +113,18 @@ def free_slots(
     staff_id: str | None = None,
     client_id: str | None = None,
 ) -> list[Slot]:
-    """All free (start, staff) pairs for ``service`` on local days ``first..last``."""
+    """All free (start, staff) pairs for ``service`` on local days ``first..last``; each slot
+    ends at its master's own end (their durations)."""
     earliest, latest = bookable_window(state, now)
-    duration, block = service.duration_min * 60, (service.duration_min + service.buffer_min) * 60
+    visit = as_visit(service)
     assert state.branch is not None
     tz, step = zone(state.branch.timezone), state.branch.slot_step_min * 60
     holds = blocking_holds(state, now, client_id)
+    staff_sized = [(s, *visit_span(s, visit)) for s in candidates(state, visit, staff_id)]
     out: list[Slot] = []
     for day in days(first, last):
         wall: dict[int, Instant] = {}  # local minute → instant: staff share their hours' edges
-        for staff in candidates(state, service, staff_id):
+        for staff, duration, block in staff_sized:
             for a, b in intervals_on(staff, day):  # = working_spans(staff, day, tz), memoised
                 if a not in wall:
                     wall[a] = local_instant(day, a, tz)
@@ -197,16 +206,17 @@ def day_load(state: BranchState, staff_id: str, day: date) -> tuple[int, int]:
 
 
 def manager_slots(
-    state: BranchState, service: Service, first: date, last: date, now: float, staff_id: str | None = None,
+    state: BranchState, service: Wanted, first: date, last: date, now: float, staff_id: str | None = None,
 ) -> list[Slot]:
     """Free (start, staff) pairs on the grid for a manager: not past, free of appointments and
     of every live hold (the client's own included); notice and horizon bind clients only."""
-    duration, block = service.duration_min * 60, (service.duration_min + service.buffer_min) * 60
+    visit = as_visit(service)
     holds = blocking_holds(state, now, None)
+    sized = [(s, *visit_span(s, visit)) for s in candidates(state, visit, staff_id)]
     out = [
         Slot(t, t + duration, staff.id)
         for day in days(first, last)
-        for staff in candidates(state, service, staff_id)
+        for staff, duration, block in sized
         for t in grid_starts(state, staff, day, duration)
         if t >= now and is_free(state, staff.id, t, t + block, holds)
     ]
@@ -215,7 +225,7 @@ def manager_slots(
 
 
 def next_start_after(
-    state: BranchState, service: Service, first: date, last: date, after: float, staff_id: str | None = None,
+    state: BranchState, service: Wanted, first: date, last: date, after: float, staff_id: str | None = None,
 ) -> Instant | None:
     """The earliest grid start later than ``after`` on local days ``first..last`` where
     ``service`` fits in a candidate's working span, free or not (None: there is none).
@@ -225,13 +235,13 @@ def next_start_after(
     """
     assert state.branch is not None
     tz, step = zone(state.branch.timezone), state.branch.slot_step_min * 60
-    duration = service.duration_min * 60
+    visit = as_visit(service)
     floor_after = math.floor(after)  # an integer start is later than ``after`` iff later than this
-    staff = candidates(state, service, staff_id)
+    staff = [(s, visit_span(s, visit)[0]) for s in candidates(state, visit, staff_id)]
     start_day = max(first, local_date(floor_after, tz))
     for day in days(start_day, last):
         best: Instant | None = None
-        for member in staff:
+        for member, duration in staff:
             for span_start, span_end in working_spans(member, day, tz):
                 k = (floor_after - span_start) // step + 1 if floor_after >= span_start else 0
                 t = span_start + k * step

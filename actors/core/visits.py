@@ -13,16 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from actors.core.errors import DomainError
+from actors.core.errors import DomainError, InvalidInput
 from actors.core.model import Service, Staff
 
 Visit = tuple[Service, ...]  # the visit's services in order; never empty
+MAX_SERVICES = 10  # one visit holds at most this many services
 
 
 class StaffLacksService(DomainError):
     """The named master does not do one of the visit's services (409)."""
 
     code = "staff_lacks_service"
+
+
+def check_visit_ids(service_ids: Sequence[str]) -> None:
+    """A visit names 1..MAX_SERVICES services, none twice (400 otherwise)."""
+    if not 1 <= len(service_ids) <= MAX_SERVICES:
+        raise InvalidInput("visit.count", max=MAX_SERVICES)
+    if len(set(service_ids)) != len(service_ids):
+        raise InvalidInput("visit.repeated")
 
 
 def as_visit(service: Service | Sequence[Service]) -> Visit:
@@ -88,3 +97,28 @@ def price_range(staff: Sequence[Staff], service: Service) -> tuple[str, str]:
     if not prices:
         return service.price, service.price
     return money([min(prices)]), money([max(prices)])
+
+
+Overrides = Mapping[str, tuple[str | None, int | None]]
+
+
+def check_overrides(overrides: Overrides, service_ids: Sequence[str]) -> None:
+    """Own values only for services the master does (400 otherwise)."""
+    for sid in overrides:
+        if sid not in service_ids:
+            raise InvalidInput("override.not_done", service=sid)
+
+
+def with_overrides_checked(staff: Staff, changes: Mapping[str, object]) -> dict[str, object]:
+    """A staff change with its ``service_overrides`` checked against the master's services
+    after the change; a service the master stops doing takes its own values with it."""
+    out = dict(changes)
+    service_ids = out.get("service_ids", staff.service_ids)
+    assert isinstance(service_ids, tuple)
+    if "service_overrides" in out:
+        own = out["service_overrides"]
+        assert isinstance(own, dict)
+        check_overrides(own, service_ids)
+    elif any(sid not in service_ids for sid in staff.service_overrides):
+        out["service_overrides"] = {k: v for k, v in staff.service_overrides.items() if k in service_ids}
+    return out

@@ -33,6 +33,7 @@ from api.schemas import (
     StaffQuery,
 )
 from api.shapes import branch_json, service_admin_json, staff_json
+from api.visit_params import overrides_of
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 security_scheme_blueprint(bp, [{"bearer": []}])
@@ -146,7 +147,8 @@ async def create_staff(data: StaffIn) -> tuple[dict[str, Any], int]:
         id=scheduler.new_id(), branch_id=data.branch_id, name=data.name,
         service_ids=tuple(data.service_ids),
         schedule=parse_schedule(data.schedule),
-        exceptions=parse_exceptions([e.model_dump() for e in data.exceptions]))
+        exceptions=parse_exceptions([e.model_dump() for e in data.exceptions]),
+        service_overrides=overrides_of(data.service_overrides))
     return staff_json(await scheduler.add_staff(staff, by)), 201
 
 
@@ -177,6 +179,8 @@ async def patch_staff(staff_id: str, data: StaffPatch) -> dict[str, Any]:
         changes["schedule"] = parse_schedule(data.schedule)
     if data.exceptions is not None:
         changes["exceptions"] = parse_exceptions([e.model_dump() for e in data.exceptions])
+    if data.service_overrides is not None:
+        changes["service_overrides"] = overrides_of(data.service_overrides)
     return staff_json(await app_context().scheduler.update_staff(staff_id, changes, by))
 
 

@@ -25,6 +25,7 @@ from api.manager.schemas import ManualBookingIn, RescheduleIn, StatusIn
 from api.params import parse_instant
 from api.schemas import AppointmentOut
 from api.shapes import appointment_json
+from api.visit_params import one_of
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/v1/appointments")
 security_scheme_blueprint(bp, [{"bearer": []}])
@@ -77,7 +78,8 @@ async def manual_booking(data: ManualBookingIn) -> tuple[dict[str, Any], int]:
     ctx = app_context()
     _user().check_branch(data.branch_id)
     appt = await ctx.scheduler.manual_booking(
-        branch_id=data.branch_id, service_id=data.service_id, start=parse_instant(data.start, "start"),
+        branch_id=data.branch_id, service_id=one_of(data.service_id, data.service_ids),
+        start=parse_instant(data.start, "start"),
         staff_id=data.staff_id, phone=normalize_phone(data.client.phone, ctx.settings.default_region),
         name=data.client.name, status=data.status or Status.CONFIRMED, comment=data.comment, who=who())
     return appointment_json(appt, ctx.scheduler), 201

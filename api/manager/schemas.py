@@ -40,13 +40,16 @@ class ManualClientIn(RequestModel):
 
 
 class ManualBookingIn(RequestModel):
+    """``service_id``, or ``service_ids`` for a visit of several services (one of the two)."""
+
     branch_id: Id
-    service_id: Id
+    service_id: Id | None = None
     start: Instant
     staff_id: Id | None = None
     client: ManualClientIn
     comment: Annotated[str, Field(max_length=2000)] = ""
     status: Status | None = None
+    service_ids: Annotated[list[Id], Field(min_length=1, max_length=10)] | None = None
 
 
 # ------------------------------------------------------------ board

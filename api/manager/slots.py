@@ -28,6 +28,7 @@ from api.guards import current_user
 from api.params import date_range
 from api.telegram.render import slots_json
 from api.telegram.schemas import SlotsOut, SlotsQuery
+from api.visit_params import wanted
 
 bp = Blueprint("manager_slots", __name__, url_prefix="/api/v1/dashboard")
 security_scheme_blueprint(bp, [{"bearer": []}])
@@ -57,5 +58,5 @@ async def free_times(query_args: SlotsQuery) -> dict[str, Any]:
     q = query_args
     user.check_branch(q.branch_id)
     first, last = date_range(q.date_from, q.date_to, MAX_SLOT_DAYS)
-    free = app_context().scheduler.manager_slots(q.branch_id, q.service_id, first, last, q.staff_id)
+    free = app_context().scheduler.manager_slots(q.branch_id, wanted(q.service_id), first, last, q.staff_id)
     return {**slots_json(free), "staff": [{"id": s.id, "name": s.name} for s in free.staff]}

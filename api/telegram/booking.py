@@ -33,6 +33,7 @@ from api.schemas import AppointmentOut
 from api.shapes import appointment_json, client_json, json_response
 from api.telegram.initdata import InitDataInvalid, TelegramUser, parse_authorization
 from api.telegram.render import hold_json, slots_json
+from api.visit_params import one_of, wanted
 from api.telegram.schemas import (
     AppointmentPage,
     BookingIn,
@@ -118,7 +119,8 @@ async def available(query_args: SlotsQuery) -> Response:
     """
     q = query_args
     first, last = date_range(q.date_from, q.date_to, MAX_SLOT_DAYS)
-    answer = app_context().scheduler.availability(_client().id, q.branch_id, q.service_id, first, last, q.staff_id)
+    answer = app_context().scheduler.availability(_client().id, q.branch_id, wanted(q.service_id), first, last,
+                                                  q.staff_id)
     body = answer.body
     if body is None:  # rendered once per cached answer (the JSON depends on the answer alone)
         body = answer.body = orjson.dumps(slots_json(answer.value))
@@ -137,8 +139,8 @@ async def hold(data: HoldIn, headers: IdempotencyHeaders) -> Response:
     """
     scheduler = app_context().scheduler
     start = parse_instant(data.start)
-    held = await scheduler.hold(_client().id, data.branch_id, data.service_id, start, data.staff_id,
-                                headers.idempotency_key)
+    held = await scheduler.hold(_client().id, data.branch_id, one_of(data.service_id, data.service_ids), start,
+                                data.staff_id, headers.idempotency_key)
     return json_response(hold_json(held, scheduler.branch(data.branch_id).timezone), 201)
 
 
@@ -165,8 +167,9 @@ async def book(data: BookingIn, headers: IdempotencyHeaders) -> Response:
     if data.hold_id is not None:
         appointment = await scheduler.book_hold(client.id, data.hold_id, data.comment, key)
     else:
-        assert data.branch_id is not None and data.service_id is not None
-        slot = SlotBooking(data.branch_id, data.service_id, parse_instant(data.start), data.staff_id)
+        assert data.branch_id is not None
+        slot = SlotBooking(data.branch_id, one_of(data.service_id, data.service_ids), parse_instant(data.start),
+                           data.staff_id)
         appointment = await scheduler.book_slot(client.id, slot, data.comment, key)
     return json_response(appointment_json(appointment, scheduler), 201)
 

@@ -20,10 +20,11 @@ from quart import Blueprint
 from quart_schema import document_response
 
 from actors.core.errors import NotFound
+from actors.core.visits import own_duration_min, own_price
 from api.validated import validate_query
 from api.context import app_context
-from api.schemas import BranchList, BranchOut, ServiceList, ServiceOut, ServicesQuery
-from api.shapes import branch_json, service_json
+from api.schemas import BranchList, BranchOut, OverrideOut, ServiceList, ServiceOut, ServicesQuery
+from api.shapes import branch_json, overrides_json, service_json
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1")
 
@@ -37,6 +38,7 @@ class PublicStaffOut(BaseModel):
     name: str
     branch_id: str
     service_ids: list[str]
+    service_overrides: list[OverrideOut]  # the master's own prices and durations
 
 
 class PublicStaffList(BaseModel):
@@ -71,8 +73,8 @@ async def branch_card(branch_id: str) -> dict[str, Any]:
 
 def _staff_items(branch_id: str) -> list[dict[str, Any]]:
     staff = sorted(app_context().scheduler.staff(branch_id), key=lambda s: (s.name, s.id))
-    return [{"id": s.id, "name": s.name, "branch_id": s.branch_id, "service_ids": list(s.service_ids)}
-            for s in staff]
+    return [{"id": s.id, "name": s.name, "branch_id": s.branch_id, "service_ids": list(s.service_ids),
+             "service_overrides": overrides_json(s)} for s in staff]
 
 
 @bp.get("/services")
@@ -83,12 +85,17 @@ async def services(query_args: ServicesQuery) -> dict[str, Any]:
     open_ids = {b.id for b in scheduler.open_branches()}
     if query_args.branch_id is not None and query_args.branch_id not in open_ids:
         raise NotFound("branch.not_found")
+    master = scheduler.staff_member(query_args.staff_id, query_args.branch_id) if query_args.staff_id else None
     items = []
     for svc in scheduler.services():
         offered = [b for b in svc.branch_ids if b in open_ids]
         if not offered or (query_args.branch_id is not None and query_args.branch_id not in offered):
             continue
-        items.append({**service_json(svc), "branch_ids": offered})
+        if master is None:
+            items.append({**service_json(svc), "branch_ids": offered})
+        elif svc.id in master.service_ids and master.branch_id in offered:  # the master's own values
+            items.append({**service_json(svc), "branch_ids": [master.branch_id],
+                          "price": own_price(master, svc), "duration_min": own_duration_min(master, svc)})
     return {"items": items}
 
 

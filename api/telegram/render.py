@@ -14,7 +14,8 @@ from api.shapes import utc_iso
 def hold_json(hold: Hold, tz_name: str) -> dict[str, object]:
     times = LocalTimes(zone(tz_name))
     return {"hold_id": hold.id, "expires_at": utc_iso(hold.expires_at),
-            "start": times.iso(hold.start), "end": times.iso(hold.end), "staff_id": hold.staff_id}
+            "start": times.iso(hold.start), "end": times.iso(hold.end), "staff_id": hold.staff_id,
+            **({"service_ids": list(hold.service_ids), "total_price": hold.total_price} if hold.service_ids else {})}
 
 
 def slots_json(free: FreeTimes) -> dict[str, object]:

@@ -37,7 +37,9 @@ class ClientEnvelope(BaseModel):
 
 class SlotsQuery(BaseModel):
     branch_id: QueryId
-    service_id: QueryId
+    # repeated for a visit of several services, in order (SPEC §9.2)
+    service_id: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+                          Field(min_length=1, max_length=10, json_schema_extra=QUERY_REQUIRED)]
     date_from: Day
     date_to: Day
     staff_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -62,9 +64,15 @@ class SlotsOut(BaseModel):
     slots: list[SlotOut]
 
 
+ServiceIdList = Annotated[list[Id], Field(min_length=1, max_length=10)]
+
+
 class HoldIn(RequestModel):
+    """``service_id``, or ``service_ids`` for a visit of several services (one of the two)."""
+
     branch_id: Id
-    service_id: Id
+    service_id: Id | None = None
+    service_ids: ServiceIdList | None = None
     start: When
     staff_id: Id | None = None
 
@@ -100,14 +108,15 @@ class BookingIn(RequestModel):
     start: When | None = None
     staff_id: Id | None = None
     comment: Annotated[StrictStr, Field(max_length=1000)] = ""
+    service_ids: ServiceIdList | None = None  # instead of service_id: a visit of several services
 
     @model_validator(mode="after")
     def _one_way(self) -> "BookingIn":
-        by_slot = (self.branch_id, self.service_id, self.start, self.staff_id)
+        by_slot = (self.branch_id, self.service_id, self.start, self.staff_id, self.service_ids)
         if self.hold_id is not None:
             if any(v is not None for v in by_slot):
                 raise InvalidValue("booking.not_both")
-        elif self.branch_id is None or self.service_id is None or self.start is None:
+        elif self.branch_id is None or (self.service_id is None and self.service_ids is None) or self.start is None:
             raise InvalidValue("booking.hold_or_time")
         return self
 

@@ -9,7 +9,8 @@ from tests.harness import Harness
 
 A, B = 1001, 1002
 APPOINTMENT_KEYS = {"id", "branch_id", "status", "start", "end", "source", "comment", "created_at",
-                    "updated_at", "version", "client", "service", "staff"}
+                    "updated_at", "version", "client", "service", "staff",
+                    "services", "total_price"}
 
 
 async def _book(client: Any, h: Harness, who: int, body: dict[str, Any]) -> dict[str, Any]:
