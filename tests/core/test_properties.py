@@ -5,6 +5,10 @@
 - a client has at most one live hold, and booking with a live hold succeeds;
 - folding the emitted events into a fresh state reproduces the live state
   (what replay from the journal does), and so does a snapshot round trip.
+
+The commands include visits of several services and masters' own prices and
+durations changing in between (SPEC §9.2): a visit's block is the master's
+summed durations plus the last buffer, fixed at booking.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from actors.core.messages import (
     HoldSlot,
     ReleaseHold,
     Reschedule,
+    UpdateStaff,
 )
 from actors.core.model import Status
 from actors.snapshot import decode_state, encode_state
@@ -32,6 +37,7 @@ from tests.core.builders import at, branch_state, run, service
 TZ = "Europe/Moscow"
 CUT, COLOUR = service("cut", 60, 0), service("colour", 90, 15)
 SERVICES = {"cut": CUT, "colour": COLOUR}
+VISITS = {"cut": (CUT,), "colour": (COLOUR,), "cut+colour": (CUT, COLOUR), "colour+cut": (COLOUR, CUT)}
 DAY0 = at("2026-03-03T09:00", TZ)
 CLIENTS = ("c1", "c2")
 
@@ -39,7 +45,10 @@ CLIENTS = ("c1", "c2")
 starts = st.sampled_from([DAY0 + k * 1800 for k in range(10)] + [DAY0 + 86400 + k * 1800 for k in range(4)] + [DAY0 + 600])
 staff = st.sampled_from([None, "s1", "s2"])
 clients = st.sampled_from(CLIENTS)
-services = st.sampled_from(list(SERVICES))
+services = st.sampled_from(list(VISITS))
+own_values = st.dictionaries(st.sampled_from(list(SERVICES)),
+                             st.tuples(st.sampled_from([None, "250.00"]), st.sampled_from([None, 30, 45, 120])),
+                             max_size=2)
 refs = st.integers(0, 3)  # 0 = the newest appointment/hold seen so far, 1 the one before …
 
 commands = st.one_of(
@@ -52,7 +61,14 @@ commands = st.one_of(
     st.tuples(st.just("cancel"), refs, clients),
     st.tuples(st.just("release"), refs, clients),
     st.tuples(st.just("tick"), st.integers(1, 400)),
+    st.tuples(st.just("own"), st.sampled_from(["s1", "s2"]), own_values),
 )
+
+
+def _visit(name: str) -> dict[str, Any]:
+    """A command's service fields for a visit: one service, or several (``services``)."""
+    visit = VISITS[name]
+    return {"service": visit[0], "services": visit if len(visit) > 1 else ()}
 
 
 def _nth(items: list[str], i: int) -> str:
@@ -65,6 +81,9 @@ def check_invariants(state: BranchState, now: float) -> None:
             assert e1 <= s2, f"{a1} and {a2} overlap"
     occupying = [a for a in state.appointments.values() if a.occupying]
     assert sum(len(v) for v in state.busy.values()) == len(occupying)
+    for appt in state.appointments.values():  # only the last service's buffer follows a visit
+        assert appt.block_end - appt.end == SERVICES[appt.services_of_visit[-1]].buffer_min * 60
+        assert appt.end > appt.start and appt.total_price
     live = state.live_holds(now)
     for hold in live:
         for appt in occupying:
@@ -93,21 +112,25 @@ def test_any_command_sequence_keeps_the_calendar_consistent(script: list[tuple[A
         try:
             match step:
                 case ("hold", c, s, start, who):
-                    cmd: Any = HoldSlot(f"h{n}", c, SERVICES[s], start, who, ttl_s=300)
+                    cmd: Any = HoldSlot(f"h{n}", c, start=start, staff_id=who, ttl_s=300, **_visit(s))
                 case ("book_slot", c, s, start, who, manager):
-                    cmd = BookSlot(f"a{n}", c, service=SERVICES[s], start=start, staff_id=who, by_manager=manager)
+                    cmd = BookSlot(f"a{n}", c, start=start, staff_id=who, by_manager=manager, **_visit(s))
                 case ("book_like_hold", c, i, manager):
                     h = state.holds.get(_nth(holds, i))
-                    svc = SERVICES[h.service_id] if h else CUT
-                    cmd = BookSlot(f"a{n}", c, service=svc, start=h.start if h else DAY0,
-                                   staff_id=h.staff_id if h else None, by_manager=manager)
+                    name = "+".join(h.service_ids or (h.service_id,)) if h else "cut"
+                    cmd = BookSlot(f"a{n}", c, start=h.start if h else DAY0,
+                                   staff_id=h.staff_id if h else None, by_manager=manager, **_visit(name))
+                case ("own", who, values):
+                    cmd = UpdateStaff(who, {"service_overrides": values})
                 case ("book_hold", c, i):
                     cmd = BookSlot(f"a{n}", c, hold_id=_nth(holds, i))
                 case ("status", i, status, versioned):
                     appt = state.appointments.get(_nth(appts, i))
                     cmd = ChangeStatus(_nth(appts, i), status, appt.version if appt and versioned else None)
                 case ("reschedule", i, start, who):
-                    cmd = Reschedule(_nth(appts, i), start, who)
+                    appt = state.appointments.get(_nth(appts, i))
+                    visit = tuple(SERVICES[x] for x in appt.services_of_visit) if appt else ()
+                    cmd = Reschedule(_nth(appts, i), start, who, services=visit)
                 case ("cancel", i, c):
                     cmd = CancelAsClient(_nth(appts, i), c)
                 case ("release", i, c):
