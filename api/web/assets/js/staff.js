@@ -7,6 +7,7 @@
 
 import { api } from "./api.js";
 import { h, options } from "./dom.js";
+import { withCalendarButton } from "./feed-dialog.js";
 import { addDays, dayShort, todayIn } from "./format.js";
 import { prefs } from "./prefs.js";
 import { isAdmin } from "./session.js";
@@ -273,11 +274,11 @@ export function mount(view) {
         : emptyState(`В филиале «${branch.name}» ещё нет мастеров`, "Попросите администратора добавить мастеров."));
     } else {
       if (!admin) parts.push(h("p", { class: "muted page-note" }, "Часы работы на ближайшие 7 дней, с учётом выходных и отпусков."));
-      parts.push(h("div", { class: "setup-cards" }, staff.items.map((m) => masterCard(m, services, today,
+      parts.push(h("div", { class: "setup-cards" }, staff.items.map((m) => withCalendarButton(admin, m, masterCard(m, services, today,
         admin ? h("div", { class: "card-actions" },
           h("button", { type: "button", class: "ghost", dataset: { action: "edit" }, on: { click: () => edit(m) } }, "Изменить"),
           h("button", { type: "button", class: "ghost danger-text", dataset: { action: "delete" }, on: { click: () => remove(m) } }, "Удалить")) : null,
-        hours ? hours[m.id] : null))));
+        hours ? hours[m.id] : null)))));
     }
     content.removeAttribute("aria-busy");
     content.replaceChildren(...parts);
