@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Literal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -132,29 +133,43 @@ def _shown_width(value: Value) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+def _number_format(value: Value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return next((f for kind, f in _FORMATS if isinstance(value, kind)), None)
+
+
 def to_xlsx(tables: Sequence[Table]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    bold = Font(bold=True)
+    """Write-only (streamed) sheets: a formatted cell only where a number format is needed."""
+    book = Workbook(write_only=True)
     for table in tables:
         sheet = book.create_sheet(table.title[:31])
-        sheet.append(list(table.headers))
-        for cell in sheet[1]:
-            cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths = [len(h) for h in table.headers]
         for row in table.rows:
-            sheet.append([_safe_xlsx_text(v) if isinstance(v, str) else v for v in row])
             for i, value in enumerate(row):
                 widths[i] = max(widths[i], _shown_width(value))
-        for column, cells in enumerate(sheet.iter_cols(min_row=2, max_col=len(table.headers)), 1):
-            for cell, value in zip(cells, (row[column - 1] for row in table.rows)):
-                number_format = next((f for kind, f in _FORMATS if isinstance(value, kind)), None)
-                if number_format is not None and not isinstance(value, bool):
-                    cell.number_format = number_format
-        for i, width in enumerate(widths, 1):
+        for i, width in enumerate(widths, 1):  # before any row: a write-only sheet writes as it goes
             sheet.column_dimensions[get_column_letter(i)].width = min(_MAX_WIDTH, width + 2)
         sheet.freeze_panes = "A2"
+        header = []
+        for text in table.headers:
+            cell = WriteOnlyCell(sheet, text)
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            header.append(cell)
+        sheet.append(header)
+        for row in table.rows:
+            out_row: list[object] = []
+            for value in row:
+                if isinstance(value, str):
+                    out_row.append(_safe_xlsx_text(value))
+                elif (number_format := _number_format(value)) is not None:
+                    cell = WriteOnlyCell(sheet, value)
+                    cell.number_format = number_format
+                    out_row.append(cell)
+                else:
+                    out_row.append(value)
+            sheet.append(out_row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
