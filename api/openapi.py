@@ -48,6 +48,9 @@ NON_JSON: dict[tuple[str, str], dict[str, Any]] = {
     ("/docs/assets/{name}", "get"): ASSET,
     ("/api/v1/system/import", "post"): {"408": _problem("The upload took too long"),
                                         "415": _problem("Not a .csv, .xls or .xlsx file")},
+    ("/api/v1/feeds/{staff_id}/{token}.ics", "get"): {
+        "200": _file("text/calendar", "The master's visits as iCalendar (api/feeds.py)")},
+    ("/metrics", "get"): {"200": _file("text/plain", "This process's metrics, Prometheus text format 0.0.4")},
 }
 
 # Operations that answer a file for format=csv|xlsx: their 200 has these media types too.

@@ -209,3 +209,24 @@ async def test_a_url_issued_on_one_process_works_at_once_on_another(tmp_path: Pa
         finally:
             await b.stop()
             await a.stop()
+
+
+def test_first_name_of_a_full_name() -> None:
+    from api.feeds import first_name
+
+    assert first_name("Петрова Ирина Сергеевна") == "Ирина"  # «Фамилия Имя Отчество»
+    assert first_name("Ирина Сергеевна Петрова") == "Ирина"
+    assert first_name("Ирина Петрова") == "Ирина"
+    assert first_name("  Олег  ") == "Олег"
+    assert first_name("") == ""
+
+
+def test_the_window_follows_local_midnights_across_a_dst_change() -> None:
+    from actors.core.model import Branch
+    from api.feeds import window
+
+    berlin = Branch("b", "Berlin", "Europe/Berlin", horizon_days=2)
+    now = datetime(2026, 3, 30, 10, 0, tzinfo=UTC).timestamp()  # Monday after the spring change (29th)
+    first, last = window(berlin, now)
+    assert datetime.fromtimestamp(first, UTC) == datetime(2026, 3, 22, 23, 0, tzinfo=UTC)  # 23rd 00:00 CET
+    assert datetime.fromtimestamp(last, UTC) == datetime(2026, 4, 1, 22, 0, tzinfo=UTC)  # 2nd 00:00 CEST
