@@ -4,11 +4,15 @@ counts at, what a DST day's working time is, ratings, masters who left."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actors.core.model import Appointment, Service, Status
 from actors.core.report_money import owner_figures, visit_price, working_minutes
+from actors.core.schedule import days, working_spans, zone
 from tests.core.builders import at, branch_state
 
 TZ = "Europe/Moscow"
@@ -83,3 +87,19 @@ def test_a_removed_master_with_visits_in_the_period_keeps_a_row() -> None:
     got = owner_figures([state], SERVICES, DAY, DAY)
     assert [r["staff_id"] for r in got["by_staff"]] == ["s1", "s2"]
     assert owner_figures([state], SERVICES, date(2026, 3, 4), date(2026, 3, 4))["by_staff"][0]["staff_id"] == "s1"
+
+
+@settings(max_examples=60, deadline=None)
+@given(tz=st.sampled_from(("Europe/Moscow", "Europe/Berlin", "America/Santiago", "Australia/Lord_Howe",
+                           "America/New_York")),
+       start=st.integers(0, 330), span=st.integers(0, 40),
+       cuts=st.lists(st.integers(0, 96), min_size=2, max_size=6, unique=True))
+def test_the_fast_sum_equals_real_spans_every_day(tz: str, start: int, span: int, cuts: list[int]) -> None:
+    """Wall minutes on ordinary days, real spans on the clock-change days: the same as real spans always."""
+    marks = sorted(c * 15 for c in cuts)
+    hours = tuple((a, b) for a, b in zip(marks[::2], marks[1::2]) if b > a)
+    staff = branch_state(tz, hours=hours).staff["s1"]
+    first = date(2026, 1, 1) + timedelta(days=start)
+    last = first + timedelta(days=span)
+    real = sum((b - a) // 60 for day in days(first, last) for a, b in working_spans(staff, day, zone(tz)))
+    assert working_minutes(staff, tz, first, last) == real
