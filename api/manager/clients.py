@@ -8,7 +8,8 @@ existed when the listing began. ``GET /clients/{id}`` adds ``stats`` (visits
 done, no-shows, cancellations, money spent on done visits at today's
 catalogue prices, the last and the next visit); ``PATCH`` edits the card;
 ``POST /clients/{id}/merge`` folds a duplicate into it (its visits count as
-this client's from then on; the duplicate's id answers 404).
+this client's from then on; the duplicate's id answers 404). ``GET
+/clients/export?format=xlsx|csv`` is the same list as a file (``client_export.py``).
 """
 
 from __future__ import annotations
