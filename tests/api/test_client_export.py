@@ -96,6 +96,13 @@ async def test_csv_round_trip_and_the_callers_branches(harness: Harness) -> None
     rows = list(csv.reader(io.StringIO((await r.get_data()).decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 2 and rows[1][0] == "Анна Петрова"
     assert rows[1][8:] == ["0", "0", "0", "0,00", "", "05.03.2026 12:00"]
+    # a later catalogue price leaves what was spent at the price fixed at booking
+    svc = next(s for s in harness.z.scheduler.services() if s.name == "cut" and a in s.branch_ids)
+    r = await harness.client().patch(f"/api/v1/admin/services/{svc.id}", headers=headers, json={"price": "9999.00"})
+    assert r.status_code == 200, await r.get_data(as_text=True)
+    r = await export(harness, headers, format="csv", q="Анна")
+    rows = list(csv.reader(io.StringIO((await r.get_data()).decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][11] == "1500,00"
 
 
 async def test_bad_format_and_strangers(harness: Harness) -> None:
