@@ -5,8 +5,8 @@ filtered by SPEC's search rule (``actors/core/clients.py: client_matcher``).
 Pages are ordered by name (case folded), then id; the cursor is the last
 (name, id) of a page, so a page never repeats or skips a client that
 existed when the listing began. ``GET /clients/{id}`` adds ``stats`` (visits
-done, no-shows, cancellations, money spent on done visits at today's
-catalogue prices, the last and the next visit); ``PATCH`` edits the card;
+done, no-shows, cancellations, money spent on done visits at the prices
+fixed at booking, the last and the next visit); ``PATCH`` edits the card;
 ``POST /clients/{id}/merge`` folds a duplicate into it (its visits count as
 this client's from then on; the duplicate's id answers 404). ``GET
 /clients/export?format=xlsx|csv`` is the same list as a file (``client_export.py``).
