@@ -109,6 +109,16 @@ class Settings:
                 raise SettingsError(f"ZAPIS_{name} must not be negative")
             return value
 
+        def seconds(name: str, default: float) -> float:
+            raw = get(name)
+            try:
+                value = float(raw) if raw is not None else default
+            except ValueError:
+                raise SettingsError(f"ZAPIS_{name} must be a number of seconds, got {raw!r}") from None
+            if not 0 < value < 1e9:
+                raise SettingsError(f"ZAPIS_{name} must be positive")
+            return value
+
         token = get("TELEGRAM_BOT_TOKEN")
         mode = (get("BOT_MODE") or "polling").lower()
         if mode not in {"polling", "webhook", "off"}:
@@ -162,4 +172,6 @@ class Settings:
             metrics_token=get("METRICS_TOKEN"),
             webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE") in {"1", "true", "yes"},
             webhook_timeout_s=float(integer("WEBHOOK_TIMEOUT_S", int(d.webhook_timeout_s)) or 1),
+            webhook_backoff_s=seconds("WEBHOOK_BACKOFF_S", d.webhook_backoff_s),
+            webhook_backoff_max_s=seconds("WEBHOOK_BACKOFF_MAX_S", d.webhook_backoff_max_s),
         )

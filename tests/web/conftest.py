@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     h = Harness(lambda: SqliteJournal(tmp_path / "journal.sqlite3"), tmp_path, overrides={
         "telegram_bot_token": BOT_TOKEN, "bot_mode": "off", "admin_password": ADMIN_PASSWORD,
-        "ws_ping_interval_s": 0.5,
+        "ws_ping_interval_s": 0.5, "webhook_allow_private": True,  # webhooks to a receiver in the test
     })
     try:
         client, branch_id, services, staff, headers = await open_site(h)

@@ -22,7 +22,7 @@ pytestmark = SESSION_LOOP
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 PAGES = ["board", "calendar", "clients", "client", "import", "reports", "journal",
-         "branches", "services", "staff", "users"]
+         "branches", "services", "staff", "users", "webhooks"]
 SERIOUS = ("serious", "critical")
 
 

@@ -21,7 +21,8 @@ from tests.web.site import MONDAY, SESSION_LOOP, Site, artifact, at
 pytestmark = SESSION_LOOP
 
 WIDTHS = {1280: 800, 820: 1180, 390: 844}
-PAGES = ["board", "calendar", "clients", "import", "reports", "journal", "branches", "services", "staff", "users"]
+PAGES = ["board", "calendar", "clients", "import", "reports", "journal", "branches", "services", "staff", "users",
+         "webhooks"]
 CHECKED = ".column, .card, .board-tab, button, input, select, textarea, a, #nav a"
 
 # For each visible element: is any part of it outside what the person can reach?

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from actors.core.messages import BookSlot, RegisterClient
 from tests.harness import Harness
+from tests.pg import require_pg_url
+from tests.reliability.databases import throwaway_database
+from tests.reliability.server import Backend
 from tests.seed import Salon, seed_salon
 from tests.webhooks.receiver import Receiver
 
@@ -73,3 +77,13 @@ async def receivers() -> AsyncIterator[Callable[..., Any]]:
     yield make
     for receiver in made:
         await receiver.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """Where a real ``run.py`` keeps its journal (as in tests/reliability/)."""
+    if request.param == "sqlite":
+        yield Backend("sqlite", tmp_path / "data")
+        return
+    async with throwaway_database(require_pg_url()) as url:
+        yield Backend("postgres", tmp_path / "data", url)

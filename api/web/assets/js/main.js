@@ -1,6 +1,6 @@
 // Start-up: the login form or the app; hash routes (#/board, #/calendar,
 // #/clients, #/client/<id>, #/import, #/reports, #/journal, #/branches,
-// #/services, #/staff, #/users) mount one page at a time into <main>.
+// #/services, #/staff, #/users, #/webhooks) mount one page at a time into <main>.
 
 import * as board from "./board.js";
 import { openBooking } from "./booking.js";
@@ -17,10 +17,11 @@ import * as reports from "./reports.js";
 import * as services from "./services.js";
 import * as staff from "./staff.js";
 import * as users from "./users.js";
+import * as webhooks from "./webhooks.js";
 import { current, isAdmin, onSignOut, schedule, sees, signIn, signOut } from "./session.js";
 import { muted, setMuted, unlockOnGesture } from "./sound.js";
 
-const PAGES = { board, calendar, clients, client, import: importer, reports, journal, branches, services, staff, users };
+const PAGES = { board, calendar, clients, client, import: importer, reports, journal, branches, services, staff, users, webhooks };
 let unmount = null;
 
 function showLogin(message = "") {
