@@ -20,6 +20,7 @@ from quart import Blueprint
 from quart_schema import document_response
 
 from actors.core.errors import NotFound
+from actors.core.model import Staff
 from actors.core.visits import own_duration_min, own_price
 from api.validated import validate_query
 from api.context import app_context
@@ -38,7 +39,10 @@ class PublicStaffOut(BaseModel):
     name: str
     branch_id: str
     service_ids: list[str]
-    service_overrides: list[OverrideOut]  # the master's own prices and durations
+
+
+class BranchStaffOut(PublicStaffOut):
+    service_overrides: list[OverrideOut]  # the master's own prices and durations (SPEC §9.2)
 
 
 class PublicStaffList(BaseModel):
@@ -51,7 +55,7 @@ class BranchCard(BranchOut):
     """An open branch with the active services offered there and its active masters, by name."""
 
     services: list[ServiceOut]
-    staff: list[PublicStaffOut]
+    staff: list[BranchStaffOut]
 
 
 @bp.get("/branches")
@@ -68,13 +72,18 @@ async def branch_card(branch_id: str) -> dict[str, Any]:
     branch = scheduler.branch(branch_id)
     services = [{**service_json(s), "branch_ids": [branch_id]} for s in scheduler.services()
                 if branch_id in s.branch_ids]
-    return {**branch_json(branch), "services": services, "staff": _staff_items(branch_id)}
+    staff = [{**item, "service_overrides": overrides_json(s)}  # the masters' own prices (SPEC §9.2)
+             for item, s in zip(_staff_items(branch_id), _staff_of(branch_id))]
+    return {**branch_json(branch), "services": services, "staff": staff}
+
+
+def _staff_of(branch_id: str) -> list[Staff]:
+    return sorted(app_context().scheduler.staff(branch_id), key=lambda s: (s.name, s.id))
 
 
 def _staff_items(branch_id: str) -> list[dict[str, Any]]:
-    staff = sorted(app_context().scheduler.staff(branch_id), key=lambda s: (s.name, s.id))
-    return [{"id": s.id, "name": s.name, "branch_id": s.branch_id, "service_ids": list(s.service_ids),
-             "service_overrides": overrides_json(s)} for s in staff]
+    return [{"id": s.id, "name": s.name, "branch_id": s.branch_id, "service_ids": list(s.service_ids)}
+            for s in _staff_of(branch_id)]
 
 
 @bp.get("/services")

@@ -10,12 +10,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from actors.core.clock import Clock
-from bot import texts
+from bot import texts, visit_services
 from bot.booking_api import ApiProblem, UserApi, BookingApi
 from bot.callbacks import (
     Confirm,
     Days,
     Menu,
+    MoreServices,
     PickBranch,
     PickService,
     Release,
@@ -27,7 +28,9 @@ from bot.screens import (
     branches_screen,
     days_screen,
     local,
+    more_services_screen,
     services_screen,
+    the_visit,
     times_screen,
 )
 from bot.ui import Screen, button, inline, menu_row, show
@@ -64,20 +67,26 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
     tz = ZoneInfo(branch.timezone)
     start = datetime.fromtimestamp(cb.at, tz)
     day = pack_day(start.date())
+    visit = the_visit(branch, cb.service)
     try:
-        held = await api.hold(cb.branch, cb.service, start.isoformat(), cb.staff or None)
+        held = await api.hold(cb.branch, visit_services.ids(visit), start.isoformat(), cb.staff or None)
     except ApiProblem as problem:
         if problem.code != "slot_unavailable":
             raise
         screen = await times_screen(api, booking_api, cb.branch, cb.service, day, cb.staff, card=branch)
         await show(query, screen.with_note(texts.SLOT_TAKEN))
         return
-    service = branch.service(cb.service)
-    text = texts.held(service["name"], local(held["start"]), branch.staff_names.get(held["staff_id"], "—"),
-                      local(held["expires_at"]).astimezone(tz), branch.address)
+    total = texts.total_line(held["total_price"], visit[0]["currency"]) if len(visit) > 1 else ""
+    text = texts.held(visit_services.title(visit), local(held["start"]), branch.staff_names.get(held["staff_id"], "—"),
+                      local(held["expires_at"]).astimezone(tz), branch.address, total)
     keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day}
     await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
+
+
+async def on_more(query: CallbackQuery, callback_data: MoreServices, booking_api: BookingApi) -> None:
+    """«Добавить ещё услугу» before the day is chosen."""
+    await show(query, await more_services_screen(booking_api, callback_data.branch, callback_data.service))
 
 
 async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi, booking_api: BookingApi) -> None:
@@ -92,8 +101,11 @@ async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi,
                                  inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
         return
     branch = await booking_api.branch(appointment["branch_id"])
-    text = texts.booked(appointment["service"]["name"], local(appointment["start"]),
-                        appointment["staff"]["name"], branch.name, branch.address)
+    services = appointment.get("services") or [appointment["service"]]
+    total = (texts.total_line(appointment["total_price"], appointment["service"]["currency"])
+             if len(services) > 1 else "")
+    text = texts.booked(" + ".join(s["name"] for s in services), local(appointment["start"]),
+                        appointment["staff"]["name"], branch.name, branch.address, total)
     await show(query, Screen(text, inline([button(texts.BTN_MY, Menu(to="my"))], menu_row())))
 
 
@@ -114,6 +126,7 @@ def booking_router() -> Router:
     router.callback_query.register(on_book, Menu.filter(F.to == "book"))
     router.callback_query.register(on_branch, PickBranch.filter())
     router.callback_query.register(on_service, PickService.filter())
+    router.callback_query.register(on_more, MoreServices.filter())
     router.callback_query.register(on_days, Days.filter())
     router.callback_query.register(on_times, Times.filter())
     router.callback_query.register(on_slot, Slot.filter())
