@@ -42,7 +42,7 @@ class FakeTelegram:
     token: str
     port: int
     calls: list[Call] = field(default_factory=list)
-    send_faults: list[Any] = field(default_factory=list)  # 429 | 500 | "hang" per next sendMessage
+    send_faults: list[Any] = field(default_factory=list)  # 429 | 500 | "hang" | "hang_then_ok" per next sendMessage
     retry_after: int = 1
     release_hang: asyncio.Event = field(default_factory=asyncio.Event)
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -136,9 +136,9 @@ class FakeTelegram:
                              "username": "zapis_test_bot"})
         if call.method == "sendmessage":
             fault = self.send_faults.pop(0) if self.send_faults else None
-            if fault == "hang":
+            if fault in ("hang", "hang_then_ok"):  # then fails, or is shown (the sender may be gone by then)
                 await self.release_hang.wait()
-                fault = 500
+                fault = 500 if fault == "hang" else None
             if fault == 429:
                 call.ok = False
                 return self._error(429, f"Too Many Requests: retry after {self.retry_after}",

@@ -9,6 +9,7 @@ event in ``seq`` order whichever process committed it.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -314,3 +315,47 @@ async def test_a_process_that_heard_nothing_decides_against_the_journal_not_its_
         assert c.b.h.z.runtime.branch(salon.branch_id).retries == 1
         event = await fb.event(TIMEOUT)  # and B's sockets got A's event through the same path
         assert (event["type"], event["appointment"]["id"]) == ("appointment.created", first.json()["id"])
+
+
+async def test_an_import_racing_sign_ups_on_the_other_process_gives_one_profile_per_phone(cluster: Cluster) -> None:
+    """An admin imports a client list through A while the same people sign up in Telegram
+    through B, at the same moment, 10 rounds: one profile per phone, whoever came first."""
+    c = cluster
+    await _salon(c)
+    headers = await c.a.h.admin_headers()
+    async with httpx.AsyncClient(base_url=c.a.url, timeout=TIMEOUT) as on_a, \
+            httpx.AsyncClient(base_url=c.b.url, timeout=TIMEOUT,
+                              limits=httpx.Limits(max_connections=30)) as on_b:
+        created_by: Counter[str] = Counter()
+        for rnd in range(10):
+            users = [90_000 + rnd * 100 + i for i in range(20)]
+            csv = "Имя;Телефон\n" + "".join(f"Клиент {u};{phone_of(u)}\n" for u in users)
+            go = asyncio.Event()
+
+            async def importing() -> httpx.Response:
+                await go.wait()
+                return await on_a.post("/api/v1/system/import", headers=headers,
+                                       files={"file": ("clients.csv", csv.encode(), "text/csv")})
+
+            async def signing_up(i: int, u: int) -> httpx.Response:
+                await go.wait()
+                await asyncio.sleep(0.003 * i)  # spread over the import's own time: some before, some after
+                return await on_b.post("/api/v1/clients/auth", json={"phone": phone_of(u)}, headers=tma(c.b.h, u))
+
+            tasks = [asyncio.create_task(importing())] + [asyncio.create_task(signing_up(i, u)) for i, u in enumerate(users)]
+            go.set()
+            imported, *signed = await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT * 2)
+            assert imported.status_code == 200, imported.text
+            result = imported.json()
+            assert result["errors"] == [] and result["created"] + result["updated"] == 20, result
+            assert all(r.status_code in (200, 201) for r in signed), [r.text for r in signed]
+            created_by["import"] += result["created"]
+            created_by["sign-up"] += sum(r.status_code == 201 for r in signed)
+            await c.settle()
+            for node in c.nodes:
+                for u, r in zip(users, signed):
+                    same = [cl for cl in node.h.z.scheduler.clients() if cl.phone == phone_of(u)]
+                    assert len(same) == 1, (rnd, u, same)  # never two profiles for one phone
+                    assert same[0].id == r.json()["client"]["id"] and same[0].telegram_id == u
+    print(f"\nprofiles made first by {dict(created_by)}")
+    assert created_by["import"] > 0 and created_by["sign-up"] > 0, created_by  # both orders happened
