@@ -57,6 +57,7 @@ class Settings:
     import_max_bytes: int = 20_000_000
     import_max_rows: int = 200_000
     reminders_before_h: tuple[int, ...] = (24, 2)
+    feedback_delay_h: int = 2  # «Как прошёл визит?» this long after a visit is done (SPEC §9.3)
     ws_auth_timeout_s: float = 5.0  # a dashboard socket must authenticate within this (else 4401)
     ws_queue_max: int = 1000  # frames a socket may fall behind before it is closed (4008)
     ws_ping_interval_s: float = 20.0  # heartbeat of dashboard sockets (app and protocol pings)
@@ -109,16 +110,6 @@ class Settings:
                 raise SettingsError(f"ZAPIS_{name} must not be negative")
             return value
 
-        def seconds(name: str, default: float) -> float:
-            raw = get(name)
-            try:
-                value = float(raw) if raw is not None else default
-            except ValueError:
-                raise SettingsError(f"ZAPIS_{name} must be a number of seconds, got {raw!r}") from None
-            if not 0 < value < 1e9:
-                raise SettingsError(f"ZAPIS_{name} must be positive")
-            return value
-
         token = get("TELEGRAM_BOT_TOKEN")
         mode = (get("BOT_MODE") or "polling").lower()
         if mode not in {"polling", "webhook", "off"}:
@@ -163,6 +154,7 @@ class Settings:
             import_max_bytes=integer("IMPORT_MAX_BYTES", d.import_max_bytes),
             import_max_rows=integer("IMPORT_MAX_ROWS", d.import_max_rows),
             reminders_before_h=reminder_hours,
+            feedback_delay_h=integer("FEEDBACK_DELAY_H", d.feedback_delay_h),
             ws_auth_timeout_s=float(integer("WS_AUTH_TIMEOUT_S", int(d.ws_auth_timeout_s)) or 1),
             ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),
             ws_ping_interval_s=float(integer("WS_PING_INTERVAL_S", int(d.ws_ping_interval_s)) or 1),
@@ -172,6 +164,4 @@ class Settings:
             metrics_token=get("METRICS_TOKEN"),
             webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE") in {"1", "true", "yes"},
             webhook_timeout_s=float(integer("WEBHOOK_TIMEOUT_S", int(d.webhook_timeout_s)) or 1),
-            webhook_backoff_s=seconds("WEBHOOK_BACKOFF_S", d.webhook_backoff_s),
-            webhook_backoff_max_s=seconds("WEBHOOK_BACKOFF_MAX_S", d.webhook_backoff_max_s),
         )

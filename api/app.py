@@ -26,7 +26,7 @@ from api.admin import feeds as admin_feeds
 from api.admin import imports, journal, reports, users
 from api import drain, feeds, health, metrics, proxied
 from api.manager import appointments, board, clients, session, slots, socket
-from api.telegram import booking
+from api.telegram import booking, visits
 from api.telegram import catalogue as public_catalogue
 from api.web import serve as web
 from api.context import AppContext
@@ -170,7 +170,7 @@ def create_app(
     plain_results(app)  # after QuartSchema, which wraps make_response
     register_error_handlers(app)
     # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
-    for bp in (health.bp, public_catalogue.bp, booking.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
+    for bp in (health.bp, public_catalogue.bp, booking.bp, visits.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
                admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints,
                admin_feeds.bp, feeds.bp, metrics.bp):
         app.register_blueprint(bp)

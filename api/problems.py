@@ -43,6 +43,8 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.SlotUnavailable: 409,
     domain.HoldExpired: 409,
     domain.InvalidTransition: 409,
+    domain.TooLate: 409,
+    domain.FeedbackExists: 409,
     domain.VersionConflict: 409,
     domain.ClientConflict: 409,
     domain.IdempotencyKeyReused: 422,

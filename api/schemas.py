@@ -57,6 +57,7 @@ class BranchIn(RequestModel):
     horizon_days: Annotated[StrictInt, Field(ge=1, le=365)] = 30
     min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 60
     cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 120
+    reschedule_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None  # null: the cancel notice
 
 
 class BranchPatch(RequestModel):
@@ -67,6 +68,7 @@ class BranchPatch(RequestModel):
     horizon_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
     min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
     cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
+    reschedule_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None  # an explicit null: the cancel notice
 
 
 class BranchOut(BaseModel):
@@ -78,6 +80,7 @@ class BranchOut(BaseModel):
     horizon_days: int
     min_notice_min: int
     cancel_notice_min: int
+    reschedule_notice_min: int | None  # null: the cancel notice applies
 
 
 class BranchList(BaseModel):
@@ -278,6 +281,11 @@ class VisitServiceOut(BaseModel):
     duration_min: int
 
 
+class AppointmentFeedback(BaseModel):
+    rating: int
+    comment: str
+
+
 class AppointmentOut(BaseModel):
     """An appointment; times in the branch's timezone with offset (created/updated in UTC)."""
 
@@ -296,6 +304,8 @@ class AppointmentOut(BaseModel):
     staff: AppointmentStaff
     services: list[VisitServiceOut]  # every service of the visit, in order (SPEC §9.2)
     total_price: str  # the visit's price, fixed at booking
+    client_confirmed_at: str | None = None  # the client pressed «Приду» (UTC)
+    feedback: AppointmentFeedback | None = None  # the client's rating of a done visit
 
 
 class ClientOut(BaseModel):

@@ -29,6 +29,7 @@ def branch_json(b: Branch) -> dict[str, Any]:
         "id": b.id, "name": b.name, "address": b.address, "timezone": b.timezone,
         "slot_step_min": b.slot_step_min, "horizon_days": b.horizon_days,
         "min_notice_min": b.min_notice_min, "cancel_notice_min": b.cancel_notice_min,
+        "reschedule_notice_min": b.reschedule_notice_min,
     }
 
 
@@ -85,6 +86,8 @@ def card_json(card: Card) -> dict[str, Any]:
                     "currency": service.currency if service else "RUB",
                     "duration_min": services[0]["duration_min"] if services else (a.end - a.start) // 60},
         "staff": {"id": a.staff_id, "name": staff.name if staff else ""},
+        "client_confirmed_at": utc_iso(a.client_confirmed_at) if a.client_confirmed_at is not None else None,
+        "feedback": {"rating": a.feedback[0], "comment": a.feedback[1]} if a.feedback else None,
         "services": services,
         "total_price": a.total_price or money(Decimal(str(s["price"])) for s in services),
     }

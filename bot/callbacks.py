@@ -56,13 +56,6 @@ class Slot(CallbackData, prefix="h"):
     staff: str
 
 
-class MoreServices(CallbackData, prefix="as"):
-    """«Добавить ещё услугу»: ``service`` is the visit so far (``bot/visit_services.py``)."""
-
-    branch: str
-    service: str
-
-
 class Confirm(CallbackData, prefix="c"):
     hold: str
     branch: str
@@ -83,6 +76,44 @@ class AskCancel(CallbackData, prefix="k"):
 
 class DoCancel(CallbackData, prefix="z"):
     appointment: str
+
+
+# ---------------------------------------------------------------- the visit (SPEC §9.3)
+
+
+class Come(CallbackData, prefix="v"):
+    """«Приду» under the reminder."""
+
+    appointment: str
+
+
+class Move(CallbackData, prefix="mv"):
+    """«Перенести»: the day picker of the same master, from ``first`` (``""``: today)."""
+
+    appointment: str
+    first: str
+
+
+class MoveDay(CallbackData, prefix="md"):
+    appointment: str
+    day: str
+
+
+class MoveTo(CallbackData, prefix="mt"):
+    """A new start (epoch seconds), asked to be confirmed."""
+
+    appointment: str
+    at: int
+
+
+class DoMove(CallbackData, prefix="mo"):
+    appointment: str
+    at: int
+
+
+class Rate(CallbackData, prefix="r"):
+    appointment: str
+    stars: int
 
 
 def pack_day(d: date) -> str:

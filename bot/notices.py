@@ -29,7 +29,11 @@ MENU_HINT = "Меню: /menu"
 class Notice:
     chat_id: int
     text: str
-    kind: str  # "created" | "status:<status>" | "rescheduled" | "reminder:<hours>"
+    kind: str  # "created" | "status:<status>" | "rescheduled" | "reminder:<hours>" | "feedback"
+    # Buttons beyond the menu (``bot/visit_keys.py`` draws them): "visit" («Приду», «Перенести»,
+    # «Отменить») or "rate" (1–5 stars), for ``appointment_id``.
+    keyboard: str = ""
+    appointment_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ warrants a message (``bot/notices.py``) it sends (``bot/sender.py``: retries,
 ``retry_after``) and then journals the mark, before reading on: at least once,
 in order, and after a crash only the message in flight can repeat.
 Reminders (``bot/reminders.py``) are computed from state every
-``reminder_every_s`` on the injected clock, and marked the same way.
+``reminder_every_s`` on the injected clock, and marked the same way; so is
+«Как прошёл визит?» ``feedback_delay_h`` after a visit is done.
 
 With several server processes on one PostgreSQL, only the elected leader
 (``storage/leader.py``) runs this loop: each term starts from the ledger as
@@ -33,7 +34,7 @@ from actors.core.clock import Clock
 from actors.streams import NOTIFIER
 from bot.ledger import Ledger
 from bot.notices import Notice, notice_for
-from bot.reminders import due_reminders
+from bot.reminders import due_feedback, due_reminders
 from bot.state_view import StateView
 from storage.journal import Journal, JournalError, Recorded
 from storage.leader import Leadership, run_while_leader
@@ -53,7 +54,7 @@ class Notifier:
     def __init__(self, journal: Journal, view: StateView, sender: Deliverer, clock: Clock, *,
                  reminders_before_h: Sequence[int] = (24, 2), poll_s: float = 5.0,
                  reminder_every_s: float = 60.0, checkpoint_every: int = 1000, page: int = 200,
-                 leadership: Leadership | None = None) -> None:
+                 leadership: Leadership | None = None, feedback_delay_h: float = 2.0) -> None:
         self._journal = journal
         self.leadership = leadership  # None: always run (a bot alone, tests)
         self.view = view
@@ -61,6 +62,7 @@ class Notifier:
         self._clock = clock
         self.ledger = Ledger(journal, clock)
         self.reminders_before_h = tuple(reminders_before_h)
+        self.feedback_delay_h = feedback_delay_h
         self.poll_s = poll_s
         self.reminder_every_s = reminder_every_s
         self.checkpoint_every = checkpoint_every
@@ -203,7 +205,9 @@ class Notifier:
             return
         self._force_scan = False
         self._last_scan = now
-        for due in due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded):
+        due_now = due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded)
+        due_now += due_feedback(self.view, now, self.feedback_delay_h, self.ledger.reminded)
+        for due in due_now:
             outcome = await self.sender.send(due.notice)
             async with self._fence():
                 await self.ledger.remind(due.key, due.appointment_id, due.hours, due.start, due.notice.chat_id,

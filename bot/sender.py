@@ -33,6 +33,7 @@ from bot import texts
 from bot.callbacks import Menu
 from bot.notices import Notice
 from bot.ui import button, inline
+from bot.visit_keys import notice_markup
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class Sender:
         while True:
             attempt += 1
             try:
-                await self.bot.send_message(notice.chat_id, notice.text, reply_markup=self.markup)
+                await self.bot.send_message(notice.chat_id, notice.text,
+                                            reply_markup=notice_markup(notice) or self.markup)
                 return SENT
             except TelegramRetryAfter as err:
                 log.warning("Telegram asks to wait %d s before sending to %d", err.retry_after, notice.chat_id)

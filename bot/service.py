@@ -70,7 +70,8 @@ class BotService:
         self.bot = Bot(token, session=session or bot_session(settings),
                        default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.notifier = Notifier(journal, view, Sender(self.bot), clock,
-                                 reminders_before_h=settings.reminders_before_h, poll_s=notify_poll_s)
+                                 reminders_before_h=settings.reminders_before_h, poll_s=notify_poll_s,
+                                 feedback_delay_h=settings.feedback_delay_h)
         self.polling_timeout_s = polling_timeout_s
         self.webhook_registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -122,22 +122,8 @@ def status(code: str) -> str:
     return STATUSES.get(code, code)
 
 
-def service_button(name: str, amount: str, currency: str, duration_min: int, *, from_: bool = False) -> str:
-    """``from_``: the masters' prices differ, ``amount`` is the lowest («от 1 500 ₽»)."""
-    shown = f"от {price(amount, currency)}" if from_ else price(amount, currency)
-    return f"{name} · {shown} · {minutes(duration_min)}"
-
-
-BTN_MORE_SERVICES = "➕ Добавить ещё услугу"
-ADD_SERVICE = "Что добавить к визиту? Услуги пройдут подряд у одного мастера."
-
-
-def add_service(visit: str) -> str:
-    return f"<b>{esc(visit)}</b>\n{ADD_SERVICE}"
-
-
-def total_line(amount: str, currency: str) -> str:
-    return f"Итого: <b>{price(amount, currency)}</b>"
+def service_button(name: str, amount: str, currency: str, duration_min: int) -> str:
+    return f"{name} · {price(amount, currency)} · {minutes(duration_min)}"
 
 
 def registered(name: str) -> str:
@@ -164,30 +150,27 @@ def choose_time(service: str, day: date, master: str | None, has_times: bool) ->
     return head + "На этот день свободного времени уже нет."
 
 
-def held(service: str, start: datetime, master: str, until: datetime, address: str, total: str = "") -> str:
-    """``total``: a visit of several services — ``service`` lists them, ``total`` is their price line."""
+def held(service: str, start: datetime, master: str, until: datetime, address: str) -> str:
     lines = [
         f"⏳ Время удержано за вами до <b>{hhmm(until)}</b>.",
         "",
-        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
+        f"Услуга: {esc(service)}",
         f"Когда: {when(start)}",
         f"Мастер: {esc(master)}",
-        *([total] if total else []),
     ]
     if address:
         lines.append(f"Адрес: {esc(address)}")
     return "\n".join([*lines, "", HELD_HINT])
 
 
-def booked(service: str, start: datetime, master: str, branch: str, address: str, total: str = "") -> str:
+def booked(service: str, start: datetime, master: str, branch: str, address: str) -> str:
     place = ", ".join(esc(p) for p in (branch, address) if p)
     return "\n".join([
         "✅ <b>Вы записаны!</b>",
         "",
         f"Когда: {when(start)}",
-        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
+        f"Услуга: {esc(service)}",
         f"Мастер: {esc(master)}",
-        *([total] if total else []),
         f"Адрес: {place}",
         "",
         "Мы пришлём напоминание перед визитом.",
@@ -217,3 +200,66 @@ def ask_cancel(start: datetime, service: str) -> str:
 
 def cancelled(start: datetime) -> str:
     return f"Запись на {when(start)} отменена."
+
+
+# ---------------------------------------------------------------- the visit (SPEC §9.3)
+
+BTN_COME = "✅ Приду"
+BTN_MOVE = "🔁 Перенести"
+BTN_CANCEL_VISIT = "✖ Отменить"
+BTN_YES_MOVE = "✅ Да, перенести"
+BTN_OTHER_TIME = "↩ Другое время"
+CONFIRM_REFUSED = "Эту запись уже нельзя подтвердить: она отменена, завершена или уже началась."
+MOVE_REFUSED = "Эту запись уже нельзя перенести: она отменена или завершена."
+FEEDBACK_ASK = "Как прошёл визит?"
+FEEDBACK_AGAIN = "Вы уже оценили этот визит. Спасибо!"
+FEEDBACK_REFUSED = "Этот визит пока нельзя оценить."
+MOVE_TAKEN = "Увы, это время только что заняли. Выберите, пожалуйста, другое."
+
+
+def stars(n: int) -> str:
+    return "★" * n + "☆" * (5 - n)
+
+
+def move_button(start: datetime) -> str:
+    return f"Перенести {day_label(start.date())} {hhmm(start)}"
+
+
+def move_too_late(minutes_before: int) -> str:
+    return (f"Перенести запись через бота можно не позже чем за {minutes(minutes_before)} до визита. "
+            "Позвоните, пожалуйста, в салон — мы постараемся помочь.")
+
+
+def move_choose_day(service: str, start: datetime, has_days: bool) -> str:
+    head = f"🔁 <b>Перенос записи</b>\n{esc(service)}, сейчас: {when(start)}\n\n"
+    if has_days:
+        return head + "Выберите новый день (показаны дни, когда у мастера есть свободное время):"
+    return head + "В эти дни у мастера нет свободного времени — посмотрите другие даты."
+
+
+def move_choose_time(service: str, day: date, master: str, has_times: bool) -> str:
+    head = f"🔁 <b>{esc(service)}</b>, {long_date(day)}, мастер {esc(master)}\n"
+    return head + ("Выберите новое время:" if has_times else "На этот день свободного времени уже нет.")
+
+
+def ask_move(service: str, old: datetime, new: datetime) -> str:
+    return (f"Перенести запись «{esc(service)}»\nс {when(old)}\nна <b>{when(new)}</b>?\n\n"
+            "После переноса салон подтвердит запись заново.")
+
+
+def moved(service: str, start: datetime, master: str) -> str:
+    return "\n".join(["🔁 <b>Запись перенесена</b>", "", f"Когда: {when(start)}", f"Услуга: {esc(service)}",
+                      f"Мастер: {esc(master)}", "", "Салон подтвердит новое время, мы пришлём напоминание."])
+
+
+def visit_confirmed(service: str, start: datetime) -> str:
+    return f"✅ Спасибо! Вы подтвердили визит: {when(start)} — {esc(service)}. Ждём вас!"
+
+
+def feedback_ask(service: str, start: datetime, master: str) -> str:
+    return (f"⭐ <b>{FEEDBACK_ASK}</b>\n\n{esc(service)}, {when(start)}, мастер {esc(master)}.\n"
+            "Оцените, пожалуйста, от 1 до 5 звёзд — это займёт секунду.")
+
+
+def feedback_thanks(rating: int) -> str:
+    return f"Спасибо за оценку! {stars(rating)}\nБудем рады видеть вас снова."

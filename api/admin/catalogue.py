@@ -77,6 +77,8 @@ async def get_branch(branch_id: str) -> dict[str, Any]:
 async def patch_branch(branch_id: str, data: BranchPatch) -> dict[str, Any]:
     by = who()
     changes = data.model_dump(exclude_none=True)
+    if "reschedule_notice_min" in data.model_fields_set:  # null: back to the cancel notice
+        changes["reschedule_notice_min"] = data.reschedule_notice_min
     if "timezone" in changes:
         zone(changes["timezone"])
     return branch_json(await app_context().scheduler.update_branch(branch_id, changes, by))

@@ -44,6 +44,7 @@ ACCOUNT_CHANGED = "user.updated"
 APPOINTMENT_EVENTS = frozenset({
     "appointment.created", "appointment.status_changed",
     "appointment.rescheduled", "appointment.cancelled",
+    "appointment.visit_confirmed", "appointment.feedback",  # «Приду» and a rating (SPEC §9.3)
 })
 # Close codes (WebSocket private range 4000–4999), documented in docs/realtime.md.
 BAD_FRAME, UNAUTHORIZED, FORBIDDEN, TOO_SLOW = 4400, 4401, 4403, 4008

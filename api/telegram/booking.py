@@ -61,8 +61,10 @@ def _unauthorized(key: str, **params: object) -> ApiError:
 
 
 @bp.before_request
-async def _authenticate() -> None:
-    """initData → Telegram user → registered client, and rate limits; before any body is read."""
+async def authenticate() -> None:
+    """initData → Telegram user → registered client, and rate limits; before any body is read.
+
+    Every client blueprint (``api/telegram/visits.py`` …) runs this same hook."""
     ctx = app_context()
     kit = ctx.telegram
     if kit is None or kit.verifier is None:

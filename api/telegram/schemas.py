@@ -134,6 +134,18 @@ class MyQuery(BaseModel):
     cursor: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
+class RescheduleIn(RequestModel):
+    """A new start for your visit; ``staff_id`` to change the master (default: the same one)."""
+
+    start: When
+    staff_id: Id | None = None
+
+
+class FeedbackIn(RequestModel):
+    rating: Annotated[int, Field(strict=True, ge=1, le=5, description="1 (bad) to 5 (excellent)")]
+    comment: Annotated[StrictStr, Field(max_length=1000)] = ""
+
+
 class AppointmentPage(BaseModel):
     """Your appointments, newest start first."""
 

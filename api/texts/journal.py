@@ -29,7 +29,8 @@ STATUS_TITLES = {status.value: title for status, title in COLUMNS}
 # Event types by group, with the Russian name the journal page's type filter shows.
 TYPE_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Записи", (("appointment.created", "Новая запись"), ("appointment.status_changed", "Смена статуса"),
-                ("appointment.rescheduled", "Перенос записи"), ("appointment.cancelled", "Отмена клиентом"))),
+                ("appointment.rescheduled", "Перенос записи"), ("appointment.cancelled", "Отмена клиентом"),
+                ("appointment.visit_confirmed", "Клиент подтвердил визит"), ("appointment.feedback", "Оценка визита"))),
     ("Придержанное время", (("hold.placed", "Время придержано"), ("hold.released", "Время освобождено"))),
     ("Клиенты", (("client.registered", "Новый клиент"), ("client.updated", "Изменена карточка клиента"),
                  ("clients.merged", "Объединение клиентов"), ("clients.imported", "Импорт клиентов"))),
@@ -48,7 +49,8 @@ TYPE_TITLES = {t: title for _, items in TYPE_GROUPS for t, title in items}
 
 _BRANCH_FIELDS = {"name": "название", "timezone": "часовой пояс", "address": "адрес",
                   "slot_step_min": "шаг записи", "horizon_days": "запись вперёд",
-                  "min_notice_min": "запись не позже чем за", "cancel_notice_min": "отмена не позже чем за"}
+                  "min_notice_min": "запись не позже чем за", "cancel_notice_min": "отмена не позже чем за",
+                  "reschedule_notice_min": "перенос не позже чем за"}
 _STAFF_FIELDS = {"name": "имя", "service_ids": "услуги", "schedule": "недельный график",
                  "exceptions": "особые дни", "feed_token_hash": "новая ссылка на календарь (прежняя отключена)"}
 _SERVICE_FIELDS = {"name": "название", "price": "цена", "currency": "валюта", "duration_min": "длительность",
@@ -180,6 +182,7 @@ class JournalTexts:
         self._render: dict[str, Callable[[Recorded, _Who, str | None], str]] = {
             "appointment.created": self._created, "appointment.status_changed": self._status,
             "appointment.rescheduled": self._rescheduled, "appointment.cancelled": self._cancelled,
+            "appointment.visit_confirmed": self._visit_confirmed, "appointment.feedback": self._feedback,
             "hold.placed": self._held, "hold.released": self._released,
             "branch.opened": self._branch_opened, "branch.updated": self._branch_updated,
             "branch.closed": self._branch_closed, "staff.added": self._staff_added,
@@ -315,6 +318,7 @@ class JournalTexts:
         visit = self._visit(bid, appt.service_id if appt else None, d["staff_id"])
         client = self._client(appt.client_id) if appt else "(неизвестный клиент)"
         if who.kind == "client":
+            moved += ", снова в «Новые»" if d.get("by") == "client" else ""
             return who.did("перенёс", "перенесла", f"запись {moved} — {visit}", f"запись перенесена {moved} — {visit}")
         return who.says(f"запись перенесена {moved} — {client}, {visit}")
 
@@ -327,6 +331,22 @@ class JournalTexts:
         if who.kind == "client":
             return who.did("отменил", "отменила", f"запись на {when} — {visit}", f"запись на {when} отменена — {visit}")
         return who.says(f"запись отменена — {self._client(appt.client_id)}, {when}, {visit}")
+
+    def _visit_confirmed(self, rec: Recorded, who: _Who, bid: str | None) -> str:
+        appt = self._appt(bid, rec.data["appointment_id"])
+        about = f"{self.when(appt.start, bid, rec.at)} — {self._visit(bid, appt.service_id, appt.staff_id)}" \
+            if appt else "запись не найдена"
+        return who.did("подтвердил", "подтвердила", f"визит «Приду»: {about}", f"визит подтверждён «Приду»: {about}")
+
+    def _feedback(self, rec: Recorded, who: _Who, bid: str | None) -> str:
+        d = rec.data
+        appt = self._appt(bid, d["appointment_id"])
+        about = f"{self.when(appt.start, bid, rec.at)} — {self._visit(bid, appt.service_id, appt.staff_id)}" \
+            if appt else "запись не найдена"
+        said = f" с комментарием {_q(d['comment'])}" if d.get("comment") else ""
+        rating = f"на {int(d['rating'])} из 5"
+        return who.did("оценил", "оценила", f"визит {rating} ({about}){said}",
+                       f"визит оценён {rating} ({about}){said}")
 
     def _held(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         d = rec.data
@@ -489,6 +509,9 @@ class JournalTexts:
         outcome = str(d.get("outcome", "sent"))
         done = "отправлено" if outcome == "sent" else f"не доставлено ({outcome})"
         visit = self._about(appt, branch_id, rec) if appt else f"визит {self.when(d['start'], None)}"
+        if str(d.get("key", "")).startswith("feedback:"):  # «Как прошёл визит?» (SPEC §9.3)
+            done = "отправлена" if outcome == "sent" else f"не доставлена ({outcome})"
+            return who.says(f"просьба оценить визит {done} — {visit}")
         return who.says(f"напоминание за {d['hours']} ч {done} — {visit}")
 
     def _checkpoint(self, rec: Recorded, who: _Who, bid: str | None) -> str:

@@ -34,6 +34,7 @@ URL = "/api/v1/system/journal"
 ZONE = "Asia/Yekaterinburg"  # UTC+5 all year; the harness clock is 11:00 there
 EVERY_DAY = {d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 IRINA_TG = 501
+SERGEY_TG = 502
 
 
 @dataclass
@@ -118,6 +119,18 @@ async def tell(h: Harness, client: Any) -> Story:
     upload = {"file": FileStorage(io.BytesIO("name,phone\nСветлана Орлова,+79990007788\n".encode()),
                                   filename="clients.csv")}
     await s.call("post", "/api/v1/system/import", admin, files=upload)
+    # Another client presses «Приду», moves his visit himself, comes and rates it (SPEC §9.3).
+    sergey = tma(h, SERGEY_TG, first_name="Сергей")
+    await s.call("post", "/api/v1/clients/auth", sergey, status=201, json={"phone": "+79990002233",
+                                                                          "name": "Сергей Волков"})
+    visit = (await s.call("post", "/api/v1/appointments", sergey, status=201, json={
+        "branch_id": branch_id, "service_id": s.services["Укладка"], "start": local("12:00"),
+        "staff_id": s.staff["Пётр Временный"]}))["id"]
+    await s.call("post", f"/api/v1/appointments/{visit}/confirm-visit", sergey)
+    await s.call("patch", f"/api/v1/appointments/{visit}/reschedule", sergey, json={"start": local("13:00")})
+    await s.call("patch", f"/api/v1/appointments/{visit}/status", s.anna, json={"status": "done"})
+    await s.call("post", f"/api/v1/appointments/{visit}/feedback", sergey, status=201,
+                 json={"rating": 5, "comment": "Всё понравилось"})
     # The owner changes the set-up.
     await s.call("patch", f"/api/v1/admin/branches/{branch_id}", admin, json={"slot_step_min": 30})
     await s.call("patch", f"/api/v1/admin/services/{s.services['Женская стрижка']}", admin, json={"price": "1800.00"})
@@ -177,6 +190,13 @@ CASES: list[tuple[str, Pick, list[str]]] = [
     ("appointment.rescheduled", ANY,
      ["Менеджер anna: запись перенесена на 03.03 15:00 — Ирина Петрова, Женская стрижка, "
       "мастер Мария Кузнецова"]),
+    ("appointment.rescheduled", lambda e, s: e["data"].get("by") == "client",
+     ["Клиент Сергей Волков перенёс запись на 03.03 13:00, снова в «Новые» — Укладка, мастер Пётр Временный"]),
+    ("appointment.visit_confirmed", ANY,
+     ["Клиент Сергей Волков подтвердил визит «Приду»: 03.03 13:00 — Укладка, мастер Пётр Временный"]),
+    ("appointment.feedback", ANY,
+     ["Клиент Сергей Волков оценил визит на 5 из 5 (03.03 13:00 — Укладка, мастер Пётр Временный) "
+      "с комментарием «Всё понравилось»"]),
     ("appointment.cancelled", ANY,
      ["Клиент Ирина Петрова отменила запись на 03.03 15:00 — Женская стрижка, мастер Мария Кузнецова"]),
     ("client.registered", lambda e, s: e["data"]["client_id"] == s.irina,

@@ -9,7 +9,7 @@ from tests.harness import Harness
 
 A, B = 1001, 1002
 APPOINTMENT_KEYS = {"id", "branch_id", "status", "start", "end", "source", "comment", "created_at",
-                    "updated_at", "version", "client", "service", "staff",
+                    "updated_at", "version", "client", "service", "staff", "client_confirmed_at", "feedback",
                     "services", "total_price"}
 
 

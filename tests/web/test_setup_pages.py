@@ -93,6 +93,7 @@ async def new_branch(page: Any) -> str:
     await dialog.locator("input[name=min_notice_min]").fill("120")
     assert "2 ч" in await dialog.locator("input[name=min_notice_min] ~ output").inner_text()
     await dialog.locator("input[name=cancel_notice_min]").fill("180")
+    await dialog.locator("input[name=reschedule_notice_min]").fill("240")  # empty would mean "as cancel"
     await dialog.locator("button[type=submit]").click()
     card = page.locator(".branch-card", has_text="Салон на Арбате")
     await card.wait_for()
@@ -129,7 +130,8 @@ async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
     branch_id = await new_branch(page)
     r = await api_get(site, f"/admin/branches/{branch_id}")
     assert r == {"id": branch_id, "name": "Салон на Арбате", "address": "Арбат, 10", "timezone": "Asia/Yekaterinburg",
-                 "slot_step_min": 30, "horizon_days": 60, "min_notice_min": 120, "cancel_notice_min": 180}
+                 "slot_step_min": 30, "horizon_days": 60, "min_notice_min": 120, "cancel_notice_min": 180,
+                 "reschedule_notice_min": 240}
 
     # The empty branch links to its services page, filtered to it.
     await page.locator(".branch-card", has_text="Салон на Арбате").get_by_text("Нет услуг — добавьте").click()

@@ -62,6 +62,10 @@ function cardEl(appt) {
   h("div", { class: "card-meta" },
     h("span", { class: "card-master" }, appt.staff.name),
     h("span", { class: "card-price" }, money(appt.service.price, appt.service.currency))),
+  appt.client_confirmed_at
+    ? h("div", { class: "card-come", title: "Клиент нажал «Приду» в напоминании" }, "✓ Придёт") : null,
+  appt.feedback ? h("div", { class: "card-rating" }, `Оценка ${"★".repeat(appt.feedback.rating)} ${appt.feedback.rating}/5`,
+    appt.feedback.comment ? h("span", { class: "card-rating-comment" }, ` «${appt.feedback.comment}»`) : null) : null,
   branch ? h("div", { class: "card-branch muted" }, branch.name) : null,
   appt.comment ? h("div", { class: "card-comment" }, appt.comment) : null);
   el.hidden = !matches(appt);
@@ -168,7 +172,10 @@ function onEvent(frame) {
   cards.set(appt.id, appt);
   const created = frame.type === "appointment.created" && !known;
   const el = place(appt, created ? "arrived" : "changed");
-  if (el && created && appt.status === "new") chime();
+  // A client's reschedule puts the visit back into «Новые» (SPEC §9.3): it asks for attention
+  // like a new booking (a manager's move keeps the card's column).
+  const movedBack = frame.type === "appointment.rescheduled" && appt.status === "new";
+  if (el && (created || movedBack) && appt.status === "new") chime();
 }
 
 function render(data) {

@@ -222,6 +222,9 @@ function branchForm(branch) {
   const horizon = minutesInput("horizon_days", b.horizon_days, 1, 365, "дн");
   const notice = minutesInput("min_notice_min", b.min_notice_min, 0, 10080);
   const cancel = minutesInput("cancel_notice_min", b.cancel_notice_min, 0, 10080);
+  const move = minutesInput("reschedule_notice_min", b.reschedule_notice_min ?? "", 0, 10080);
+  move.input.required = false; // empty: the same as the cancel notice
+  move.input.placeholder = "как отмена";
   const body = [
     field("Название", name),
     field("Адрес", address, "Клиенты видят его при записи в боте."),
@@ -232,6 +235,8 @@ function branchForm(branch) {
     h("div", { class: "row" },
       field("Минимум до начала", notice.element, "Самая поздняя запись: при 60 мин в 10:00 можно записаться только на 11:00 и позже."),
       field("Отмена клиентом", cancel.element, "Клиент сам отменяет запись не позже чем за это время до начала; позже — только звонком в салон.")),
+    h("div", { class: "row" },
+      field("Перенос клиентом", move.element, "Клиент сам переносит запись в боте не позже чем за это время до начала. Пусто — как для отмены.")),
   ];
   const read = () => {
     const out = {
@@ -245,6 +250,11 @@ function branchForm(branch) {
     if (out.horizon_days === null) throw new Error("Запись вперёд — от 1 до 365 дней");
     if (out.min_notice_min === null) throw new Error("Минимум до начала — от 0 до 10080 минут (неделя)");
     if (out.cancel_notice_min === null) throw new Error("Отмена клиентом — от 0 до 10080 минут (неделя)");
+    const moveText = move.input.value.trim();
+    out.reschedule_notice_min = moveText === "" ? null : intIn(move.input, 0, 10080);
+    if (moveText !== "" && out.reschedule_notice_min === null) {
+      throw new Error("Перенос клиентом — от 0 до 10080 минут (неделя) или пусто");
+    }
     return out;
   };
   return { body, read };
@@ -296,6 +306,8 @@ function branchCard(b, counts, reload) {
     ["Запись вперёд", `на ${days(b.horizon_days)}`],
     ["Минимум до начала", duration(b.min_notice_min)],
     ["Отмена клиентом", `не позже чем за ${duration(b.cancel_notice_min)}`],
+    ["Перенос клиентом", b.reschedule_notice_min === null || b.reschedule_notice_min === undefined
+      ? "как отмена" : `не позже чем за ${duration(b.reschedule_notice_min)}`],
   ];
   return h("article", { class: "setup-card branch-card", dataset: { id: b.id } },
     h("div", { class: "setup-card-head" },

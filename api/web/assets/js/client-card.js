@@ -74,6 +74,15 @@ function stats(data, currency) {
 const price = (a) => money(a.total_price ?? a.service.price, a.service.currency);
 const services = (a) => (a.services?.length ? a.services.map((s) => s.name).join(" + ") : a.service.name);
 
+/** «✓ придёт» (the client pressed «Приду») and the client's rating of the visit, if any (SPEC §9.3). */
+function visitMarks(a) {
+  const come = a.client_confirmed_at && ["new", "confirmed"].includes(a.status)
+    ? h("div", { class: "visit-come" }, "✓ придёт") : null;
+  const rating = a.feedback ? h("div", { class: "visit-rating" }, `Оценка ${"★".repeat(a.feedback.rating)} ${a.feedback.rating}/5`,
+    a.feedback.comment ? h("span", { class: "visit-rating-comment" }, ` «${a.feedback.comment}»`) : null) : null;
+  return [come, rating];
+}
+
 function history(appointments) {
   const sorted = [...appointments].sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
   const many = prefs.branches.length > 1;
@@ -90,7 +99,7 @@ function history(appointments) {
     td("Услуга", services(a)),
     td("Мастер", a.staff.name || "—"),
     many ? td("Филиал", branchById(a.branch_id)?.name || "—") : null,
-    td("Статус", h("span", { class: ["status-pill", `status-${a.status}`] }, statusTitle(a.status))),
+    td("Статус", h("span", { class: ["status-pill", `status-${a.status}`] }, statusTitle(a.status)), visitMarks(a)),
     h("td", { class: "num nowrap", dataset: { label: "Цена" } }, h("span", { class: "visit-price" }, price(a)))));
   const head = ["Дата", "Время", "Услуга", "Мастер", many ? "Филиал" : null, "Статус"].filter(Boolean)
     .map((t) => h("th", { scope: "col" }, t));

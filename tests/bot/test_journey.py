@@ -1,0 +1,161 @@
+"""The client's journey in the bot (SPEC §9.3), as a person would, on the manual clock:
+reschedule from the reminder, «Приду», and rating a done visit once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from actors.core.messages import ChangeStatus
+from actors.core.model import Appointment, Status
+from tests.bot.support import TOKEN, book_first_time, bot_env, registered
+from tests.harness import Harness
+from tests.seed import seed_salon
+
+ANNA = 7101
+HOUR = 3600
+
+
+def visits(h: Harness, branch_id: str) -> list[Appointment]:
+    return list(h.z.runtime.branch(branch_id).committed.appointments.values())
+
+
+async def events(h: Harness, type_: str) -> list[Any]:
+    return [r async for r in h.z.journal.read_all(0) if r.type == type_]
+
+
+async def test_reschedule_from_the_24_hour_reminder(harness: Harness) -> None:
+    h = harness
+    h.overrides["telegram_bot_token"] = TOKEN
+    client = await h.start()
+    salon = await seed_salon(h, client)
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await book_first_time(anna, "вт 3.03", "14:00")  # 11:00 UTC Tuesday
+        await anna.press("Мои записи")
+        assert "Перенести вт 3.03 14:00" in anna.buttons() and "Отменить вт 3.03 14:00" in anna.buttons()
+        notifier = env.start_notifier()
+        h.clock.set(datetime(2026, 3, 2, 11, 0, tzinfo=UTC))  # the 24-hour reminder
+        await notifier.settle()
+        [reminder] = [m for m in env.session.sent(ANNA) if "Напоминаем" in m.text]
+        labels = [b.text for row in reminder.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+        assert labels[:3] == ["✅ Приду", "🔁 Перенести", "✖ Отменить"]
+
+        await anna.press("Перенести")
+        assert "Перенос записи" in anna.last_text() and "вторник, 3 марта, 14:00" in anna.last_text()
+        await anna.press("ср 4.03")
+        assert "мастер Master" in anna.last_text()
+        await anna.press("15:00")
+        assert "на <b>среда, 4 марта, 15:00</b>" in anna.last_text()
+        first_tap, second_tap = anna.press_update("Да, перенести"), anna.press_update("Да, перенести")
+        await anna.feed(first_tap)
+        assert "Запись перенесена" in anna.last_text() and "среда, 4 марта, 15:00" in anna.last_text()
+        [visit] = visits(h, salon.branch_id)
+        assert datetime.fromtimestamp(visit.start, UTC) == datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+        assert visit.status is Status.NEW
+        [moved] = await events(h, "appointment.rescheduled")
+        assert moved.data["by"] == "client" and moved.actor.startswith("client:")
+        await anna.feed(second_tap)  # a double tap moves nothing again, and says it is moved
+        assert "Запись перенесена" in anna.last_text()
+        assert len(await events(h, "appointment.rescheduled")) == 1
+        # The client's own move is not echoed back as a notification.
+        await notifier.settle()
+        assert not any("перенесена" in m.text and "Ваша" in m.text for m in env.session.sent(ANNA))
+
+
+async def test_come_from_the_reminder_and_too_late_to_move(harness: Harness) -> None:
+    h = harness
+    h.overrides["telegram_bot_token"] = TOKEN
+    client = await h.start()
+    salon = await seed_salon(h, client)
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await book_first_time(anna, "вт 3.03", "14:00")
+        notifier = env.start_notifier()
+        h.clock.set(datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+        await notifier.settle()
+        await anna.press("Приду")
+        assert "Вы подтвердили визит" in anna.last_text() and "вторник, 3 марта, 14:00" in anna.last_text()
+        [visit] = visits(h, salon.branch_id)
+        assert visit.client_confirmed_at == h.clock.now()
+        assert len(await events(h, "appointment.visit_confirmed")) == 1
+        # The 2-hour reminder has only the usual buttons; then it is too late to move it.
+        h.clock.set(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))  # 13:00 Moscow, an hour before
+        await notifier.settle()
+        late = [m for m in env.session.sent(ANNA) if "Напоминаем" in m.text][-1]
+        labels = [b.text for row in late.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+        assert "✅ Приду" not in labels
+        await anna.press("Перенести")  # on the first reminder
+        assert "не позже чем за 2 ч до визита" in anna.last_text()
+        [visit] = visits(h, salon.branch_id)
+        assert datetime.fromtimestamp(visit.start, UTC) == datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
+
+
+async def test_rate_a_done_visit_once_after_the_delay(harness: Harness) -> None:
+    h = harness
+    h.overrides["telegram_bot_token"] = TOKEN
+    client = await h.start()
+    salon = await seed_salon(h, client)
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await book_first_time(anna, "пн 2.03", "12:00")
+        [visit] = visits(h, salon.branch_id)
+        notifier = env.start_notifier()
+        h.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # 13:00 Moscow: the visit is over
+        await h.z.runtime.branch(salon.branch_id).ask(ChangeStatus(visit.id, Status.DONE))
+
+        def asked() -> list[Any]:
+            return [m for m in env.session.sent(ANNA) if "Как прошёл визит?" in m.text]
+
+        h.clock.advance(2 * HOUR - 60)  # not yet: ZAPIS_FEEDBACK_DELAY_H is 2
+        await notifier.settle()
+        assert asked() == []
+        h.clock.advance(60)
+        await notifier.settle()
+        await notifier.settle()
+        [question] = asked()
+        assert "понедельник, 2 марта, 12:00" in question.text
+        four, five = anna.press_update("4 ⭐"), anna.press_update("5 ⭐")  # a change of mind, quickly
+        await anna.feed(four)
+        assert "Спасибо за оценку" in anna.last_text()
+        [rated] = visits(h, salon.branch_id)
+        assert rated.feedback == (4, "")
+        await anna.feed(five)  # the first answer stands: rated once
+        assert "уже оценили" in anna.last_text()
+        assert [r.data["rating"] for r in await events(h, "appointment.feedback")] == [4]
+
+        await env.stop_notifier()
+        await h.restart()
+        notifier = env.start_notifier()
+        h.clock.advance(HOUR)
+        await notifier.settle()
+        assert len(asked()) == 1  # asked exactly once, across a restart too
+
+
+async def test_an_unrated_visit_is_asked_once_and_never_after_the_window(harness: Harness) -> None:
+    h = harness
+    h.overrides["telegram_bot_token"] = TOKEN
+    client = await h.start()
+    salon = await seed_salon(h, client)
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await book_first_time(anna, "пн 2.03", "12:00")
+        await book_first_time(anna, "пн 2.03", "15:00")
+        first, second = sorted(visits(h, salon.branch_id), key=lambda a: a.start)
+        notifier = env.start_notifier(feedback_delay_h=1)
+        h.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+        await h.z.runtime.branch(salon.branch_id).ask(ChangeStatus(first.id, Status.DONE))
+        h.clock.set(datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+        await notifier.settle()
+        await notifier.settle()
+        h.clock.advance(3 * HOUR)
+        await notifier.settle()
+        asked = [m for m in env.session.sent(ANNA) if "Как прошёл визит?" in m.text]
+        assert len(asked) == 1  # unrated, but asked once
+        await env.stop_notifier()
+        # A visit done while the bot was away for more than the window is not asked about.
+        await h.z.runtime.branch(salon.branch_id).ask(ChangeStatus(second.id, Status.DONE))
+        h.clock.advance(14 * HOUR)
+        notifier = env.start_notifier(feedback_delay_h=1)
+        await notifier.settle()
+        assert len([m for m in env.session.sent(ANNA) if "Как прошёл визит?" in m.text]) == 1
