@@ -164,7 +164,8 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
                 if isinstance(value, str):
                     out_row.append(_safe_xlsx_text(value))
                 elif (number_format := _number_format(value)) is not None:
-                    cell = WriteOnlyCell(sheet, value)
+                    cell = WriteOnlyCell(sheet)
+                    cell.value = value  # the stub's constructor leaves out date and Decimal; the setter has them
                     cell.number_format = number_format
                     out_row.append(cell)
                 else:
