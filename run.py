@@ -263,11 +263,7 @@ async def serve(settings: Settings, demo: bool, *, fd: int | None = None) -> Non
 
     async def shutdown_trigger() -> None:
         await stop.wait()
-        # Hypercorn waits for open connections before shutting down: close the
-        # dashboard sockets first (they reconnect elsewhere with after_seq).
-        hub = app.extensions["zapis"].hub
-        if hub is not None:
-            await hub.shutdown()
+        await close_sockets(app)
 
     if fd is None:
         log.info("serving on http://%s:%d", settings.host, settings.port)
@@ -276,6 +272,19 @@ async def serve(settings: Settings, demo: bool, *, fd: int | None = None) -> Non
     finally:
         if orphaned is not None:
             orphaned.cancel()
+
+
+async def close_sockets(app: Quart) -> None:
+    """Before Hypercorn's graceful stop, which waits for open connections: close the dashboard
+    sockets (1001; they reconnect elsewhere with after_seq) and end their protocol-ping tasks,
+    each of which would keep its closed socket's connection open until its next ping (the stop
+    took Hypercorn's whole 5 s graceful timeout with one socket open)."""
+    from api.app import end_protocol_pings
+
+    hub = app.extensions["zapis"].hub
+    if hub is not None:
+        await hub.shutdown()
+    end_protocol_pings()
 
 
 async def _stop_when_orphaned(stop: asyncio.Event) -> None:

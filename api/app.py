@@ -113,6 +113,22 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def end_protocol_pings() -> int:
+    """Cancel Hypercorn's protocol-ping tasks (its ``WSStream._send_pings``); how many.
+
+    Each sleeps ``websocket_ping_interval`` between pings and checks whether its
+    socket closed only when it wakes, and the connection's task group waits for it,
+    so a stop with dashboard sockets open waited out the graceful timeout. Called
+    once the hub has closed every socket; a ping task cancelled from outside is
+    ignored by its ``asyncio.TaskGroup``.
+    """
+    pings = [t for t in asyncio.all_tasks()
+             if getattr(t.get_coro(), "__qualname__", "") == "WSStream._send_pings"]
+    for task in pings:
+        task.cancel()
+    return len(pings)
+
+
 def quiet_cancelled_callbacks(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
     """Keep a cancellation raised inside a loop callback out of the error log; returns the undo.
 
