@@ -72,6 +72,7 @@ from actors.core.messages import (
     UpdateUser,
 )
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
+from actors.core.report_money import visit_price
 from actors.core.reports import kpis
 from actors.core.schedule import check_range, local_date, zone
 from actors.core.slots import Slot, blocking_holds, candidates, free_slots, manager_slots, next_start_after
@@ -111,7 +112,7 @@ class ClientStats:
     visits_done: int
     no_shows: int
     cancelled: int
-    spent: Decimal  # prices of the done visits' services, as the catalogue has them now
+    spent: Decimal  # the done visits' prices fixed at booking (old visits: the catalogue's now)
     last_visit: Appointment | None  # the latest done visit
     next_visit: Appointment | None  # the soonest new or confirmed visit still ahead
 
@@ -319,8 +320,8 @@ class Scheduler:
         """Visits done, no-shows, cancellations, money spent on done visits, the last and next visit."""
         appts = self.appointments_of(client_id, branches)
         done = [a for a in appts if a.status is Status.DONE]
-        spent = sum((Decimal(s.price) for a in done if (s := self._catalogue.services.get(a.service_id))),
-                    Decimal("0.00"))
+        # the price fixed at booking (else the catalogue's), as the reports count revenue
+        spent = sum((p[1] for a in done if (p := visit_price(a, self._catalogue.services))), Decimal("0.00"))
         now = self._clock.now()
         upcoming = [a for a in appts if a.status in (Status.NEW, Status.CONFIRMED) and a.start >= now]
         return ClientStats(len(done), sum(a.status is Status.NO_SHOW for a in appts),
