@@ -22,8 +22,10 @@ several processes, scrape each (or sum them in PromQL:
 
 The per-request cost is one wrapper around Quart's ``handle_request`` and a
 dict lookup plus a bisect: no locks, no label objects (everything runs on the
-one event loop; the scrape renders the plain counters). Measured against the
-bare app in ``bench/README.md`` ("The per-request floor").
+one event loop). A scrape copies the plain counters on the loop and builds
+and formats the text in a worker thread: prometheus_client needs tens of
+milliseconds for a few thousand lines, which must not stall the requests.
+Measured in ``bench/README.md`` ("The floor with /metrics").
 
 ``ZAPIS_METRICS_TOKEN`` set: the scrape must send ``Authorization: Bearer <token>``
 (401 otherwise, compared in constant time); unset: open, like ``/healthz``.
@@ -31,10 +33,12 @@ bare app in ``bench/README.md`` ("The per-request floor").
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -80,17 +84,6 @@ class Buckets:
     def count(self) -> int:
         return sum(self.counts)
 
-    def cumulative(self) -> list[tuple[str, float]]:
-        out, running = [], 0
-        for bound, n in zip((*map(_float, self.bounds), "+Inf"), self.counts):
-            running += n
-            out.append((bound, float(running)))
-        return out
-
-
-def _float(value: float) -> str:
-    return repr(float(value))
-
 
 class Metrics:
     """Everything ``/metrics`` shows for one app; a prometheus_client collector."""
@@ -105,7 +98,7 @@ class Metrics:
         self.bot_failed: dict[tuple[str, str], int] = {}  # (method, reason) -> calls that failed
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)  # a collector: anything with collect()
-        ProcessCollector(registry=self.registry)
+        self.process = ProcessCollector(registry=self.registry)
 
     # ------------------------------------------------------------ observing (hot paths)
 
@@ -132,45 +125,11 @@ class Metrics:
     # ------------------------------------------------------------ the scrape
 
     def collect(self) -> Iterator[Metric]:
-        labels = ["method", "route", "status"]
-        requests = CounterMetricFamily("zapis_http_requests", "HTTP requests answered, by route template and status",
-                                       labels=labels)
-        latency = HistogramMetricFamily("zapis_http_request_duration_seconds",
-                                        "Time from a request's start to its response", labels=labels)
-        for (method, route, status), buckets in sorted(self.http.items()):
-            values = [method, route, str(status)]
-            requests.add_metric(values, buckets.count)
-            latency.add_metric(values, buckets.cumulative(), buckets.total)
-        yield requests
-        yield latency
-        yield _histogram("zapis_journal_commit_duration_seconds",
-                         "Time one journal transaction (a group-commit batch) took", self.commits)
-        yield _histogram("zapis_journal_batch_events", "Events in one committed journal transaction", self.batches)
-        appended = CounterMetricFamily("zapis_events_appended", "Events this process appended to the journal, by type",
-                                       labels=["type"])
-        for type_, n in sorted(self.appended.items()):
-            appended.add_metric([type_], n)
-        yield appended
-        yield from self._actors()
-        sockets = GaugeMetricFamily("zapis_open_sockets", "Dashboard WebSockets open on this process")
-        sockets.add_metric([], self._z.hub.sessions if self._z.hub is not None else 0)
-        yield sockets
-        sent = CounterMetricFamily("zapis_bot_messages_sent", "Bot API calls sending or editing a message that succeeded",
-                                   labels=["method"])
-        for method, n in sorted(self.bot_sent.items()):
-            sent.add_metric([method], n)
-        yield sent
-        failed = CounterMetricFamily("zapis_bot_messages_failed",
-                                     "Bot API calls sending or editing a message that failed (each attempt)",
-                                     labels=["method", "reason"])
-        for (method, reason), n in sorted(self.bot_failed.items()):
-            failed.add_metric([method, reason], n)
-        yield failed
+        """The registry's view (prometheus_client calls it); the scrape renders a snapshot off the loop."""
+        return families(self.snapshot())
 
-    def _actors(self) -> Iterator[Metric]:
-        depth = GaugeMetricFamily("zapis_mailbox_depth", "Messages waiting in actors' mailboxes, by actor kind",
-                                  labels=["kind"])
-        count = GaugeMetricFamily("zapis_actors", "Running stream actors, by kind", labels=["kind"])
+    def snapshot(self) -> Snapshot:
+        """Copies of every counter and the gauges' values now: cheap, on the event loop."""
         waiting: dict[str, int] = {}
         actors: dict[str, int] = {}
         if self._z.ready:
@@ -178,17 +137,99 @@ class Metrics:
                 kind = "branch" if branch_id_of(actor.stream) is not None else actor.stream
                 waiting[kind] = waiting.get(kind, 0) + actor.backlog
                 actors[kind] = actors.get(kind, 0) + 1
-        for kind in sorted(actors):
-            depth.add_metric([kind], waiting[kind])
-            count.add_metric([kind], actors[kind])
-        yield depth
-        yield count
+        return Snapshot(
+            http={key: (list(b.counts), b.total) for key, b in self.http.items()},
+            commits=(list(self.commits.counts), self.commits.total),
+            batches=(list(self.batches.counts), self.batches.total),
+            appended=dict(self.appended), waiting=waiting, actors=actors,
+            sockets=self._z.hub.sessions if self._z.hub is not None else 0,
+            bot_sent=dict(self.bot_sent), bot_failed=dict(self.bot_failed))
 
 
-def _histogram(name: str, documentation: str, buckets: Buckets) -> HistogramMetricFamily:
-    family = HistogramMetricFamily(name, documentation)
-    family.add_metric([], buckets.cumulative(), buckets.total)
+Counts = tuple[list[int], float]  # a histogram's bucket counts (not cumulative) and sum
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    http: dict[tuple[str, str, int], Counts]
+    commits: Counts
+    batches: Counts
+    appended: dict[str, int]
+    waiting: dict[str, int]
+    actors: dict[str, int]
+    sockets: int
+    bot_sent: dict[str, int]
+    bot_failed: dict[tuple[str, str], int]
+
+
+def families(snap: Snapshot) -> Iterator[Metric]:
+    """Every zapis series of ``snap`` (pure: safe in a worker thread)."""
+    labels = ["method", "route", "status"]
+    requests = CounterMetricFamily("zapis_http_requests", "HTTP requests answered, by route template and status",
+                                   labels=labels)
+    latency = HistogramMetricFamily("zapis_http_request_duration_seconds",
+                                    "Time from a request's start to its response", labels=labels)
+    for (method, route, status), (counts, total) in sorted(snap.http.items()):
+        values = [method, route, str(status)]
+        requests.add_metric(values, sum(counts))
+        latency.add_metric(values, _cumulative(HTTP_BOUNDS, counts), total)
+    yield requests
+    yield latency
+    yield _histogram("zapis_journal_commit_duration_seconds",
+                     "Time one journal transaction (a group-commit batch) took", COMMIT_BOUNDS, snap.commits)
+    yield _histogram("zapis_journal_batch_events", "Events in one committed journal transaction",
+                     BATCH_BOUNDS, snap.batches)
+    yield _counter("zapis_events_appended", "Events this process appended to the journal, by type", ["type"],
+                   {(t,): n for t, n in snap.appended.items()})
+    depth = GaugeMetricFamily("zapis_mailbox_depth", "Messages waiting in actors' mailboxes, by actor kind",
+                              labels=["kind"])
+    count = GaugeMetricFamily("zapis_actors", "Running stream actors, by kind", labels=["kind"])
+    for kind in sorted(snap.actors):
+        depth.add_metric([kind], snap.waiting[kind])
+        count.add_metric([kind], snap.actors[kind])
+    yield depth
+    yield count
+    sockets = GaugeMetricFamily("zapis_open_sockets", "Dashboard WebSockets open on this process")
+    sockets.add_metric([], snap.sockets)
+    yield sockets
+    yield _counter("zapis_bot_messages_sent", "Bot API calls sending or editing a message that succeeded",
+                   ["method"], {(m,): n for m, n in snap.bot_sent.items()})
+    yield _counter("zapis_bot_messages_failed", "Bot API calls sending or editing a message that failed (each attempt)",
+                   ["method", "reason"], {key: n for key, n in snap.bot_failed.items()})
+
+
+def _cumulative(bounds: Sequence[float], counts: list[int]) -> list[tuple[str, float]]:
+    out, running = [], 0
+    for bound, n in zip((*(repr(float(b)) for b in bounds), "+Inf"), counts):
+        running += n
+        out.append((bound, float(running)))
+    return out
+
+
+def _counter(name: str, documentation: str, labels: list[str],
+             values: Mapping[tuple[str, ...], int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for key, n in sorted(values.items()):
+        family.add_metric(list(key), n)
     return family
+
+
+def _histogram(name: str, documentation: str, bounds: Sequence[float], counts: Counts) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation)
+    family.add_metric([], _cumulative(bounds, counts[0]), counts[1])
+    return family
+
+
+class _Rendered:
+    """A snapshot and the process collector, as one collector for ``generate_latest``."""
+
+    def __init__(self, snap: Snapshot, process: ProcessCollector) -> None:
+        self._snap = snap
+        self._process = process
+
+    def collect(self) -> Iterator[Metric]:
+        yield from families(self._snap)
+        yield from self._process.collect()
 
 
 def install(app: Quart, z: AppContext) -> Metrics:
@@ -227,4 +268,7 @@ async def scrape() -> Response:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise unauthorized("metrics.token")
-    return Response(generate_latest(metrics.registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    # A few hundred series take tens of milliseconds to format: the event loop only copies
+    # the counters; building and formatting the text runs in a worker thread.
+    body = await asyncio.to_thread(generate_latest, _Rendered(metrics.snapshot(), metrics.process))
+    return Response(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
