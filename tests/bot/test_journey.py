@@ -1,15 +1,23 @@
 """The client's journey in the bot (SPEC §9.3), as a person would, on the manual clock:
-reschedule from the reminder, «Приду», and rating a done visit once."""
+reschedule from the reminder, «Приду», and rating a done visit once — through
+``Dispatcher.feed_update`` with a recording session, and the wired bot against the
+fake Bot API server."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from actors.core.messages import ChangeStatus
 from actors.core.model import Appointment, Status
-from tests.bot.support import TOKEN, book_first_time, bot_env, registered
-from tests.harness import Harness
+from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at
+from tests.bot.test_telegram_fake import ANNA as ANNA_WIRED
+from tests.bot.test_telegram_fake import PHONE, Tg, manual_booking, register_by_api, start
+from tests.harness import Harness, free_port
 from tests.seed import seed_salon
 
 ANNA = 7101
@@ -159,3 +167,49 @@ async def test_an_unrated_visit_is_asked_once_and_never_after_the_window(harness
         notifier = env.start_notifier(feedback_delay_h=1)
         await notifier.settle()
         assert len([m for m in env.session.sent(ANNA) if "Как прошёл визит?" in m.text]) == 1
+
+
+# ------------------------------------------------------------ wired, against the fake Bot API server
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    f = FakeTelegram(TOKEN, free_port())
+    await f.start()
+    try:
+        yield f
+    finally:
+        await f.stop()
+
+
+async def test_the_wired_bot_confirm_move_and_rate_through_telegram(harness: Harness, fake: FakeTelegram) -> None:
+    """As run.py wires it (polling a fake Bot API server, the leader's notifier): «Приду» and
+    «Перенести» under the reminder, then the stars after the visit."""
+    client, port = await start(harness, fake)
+    salon = await seed_salon(harness, client)
+    async with serve_at(harness, port):
+        anna = Tg(fake)
+        await register_by_api(harness, f"http://127.0.0.1:{port}", ANNA_WIRED, PHONE)
+        appointment = await manual_booking(client, salon, PHONE, "2026-03-03T12:00:00+03:00")
+        notifier = harness.z.bot.notifier
+        harness.clock.set(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))  # 23.5 h before: the first reminder
+        await notifier.settle()
+        await fake.wait_for(lambda: any("Напоминаем" in str(c.params.get("text")) for c in fake.delivered(ANNA_WIRED)))
+        await anna.step(anna.press("Приду"), "Вы подтвердили визит")
+        await anna.step(anna.press("Перенести"), "Перенос записи")
+        await anna.step(anna.press("ср 4.03"), "Выберите новое время")
+        await anna.step(anna.press("15:00"), "Перенести запись")
+        await anna.step(anna.press("Да, перенести"), "Запись перенесена")
+        moved = harness.z.scheduler.find_appointment(appointment)
+        assert (moved.status, moved.client_confirmed_at) == (Status.NEW, None)
+        assert datetime.fromtimestamp(moved.start, UTC) == datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+        r = await client.patch(f"/api/v1/appointments/{appointment}/status", headers=salon.headers,
+                               json={"status": "done"})
+        assert r.status_code == 200
+        harness.clock.advance(2 * HOUR)
+        await notifier.settle()
+        await fake.wait_for(lambda: any("Как прошёл визит?" in str(c.params.get("text"))
+                                        for c in fake.delivered(ANNA_WIRED)))
+        await anna.step(anna.press("5 ⭐"), "Спасибо за оценку")
+        assert harness.z.scheduler.find_appointment(appointment).feedback == (5, "")
