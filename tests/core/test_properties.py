@@ -8,7 +8,8 @@
 
 The commands include visits of several services and masters' own prices and
 durations changing in between (SPEC §9.2): a visit's block is the master's
-summed durations plus the last buffer, fixed at booking.
+summed durations plus the last buffer, fixed at booking; and the client's own
+reschedules, «Приду» and ratings (SPEC §9.3).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from actors.core.messages import (
     BookSlot,
     CancelAsClient,
     ChangeStatus,
+    ConfirmVisit,
     Event,
     HoldSlot,
+    LeaveFeedback,
     ReleaseHold,
     Reschedule,
+    RescheduleAsClient,
     UpdateStaff,
 )
 from actors.core.model import Status
@@ -62,6 +66,9 @@ commands = st.one_of(
     st.tuples(st.just("release"), refs, clients),
     st.tuples(st.just("tick"), st.integers(1, 400)),
     st.tuples(st.just("own"), st.sampled_from(["s1", "s2"]), own_values),
+    st.tuples(st.just("client_move"), refs, clients, starts, staff),  # the client's journey (SPEC §9.3)
+    st.tuples(st.just("come"), refs, clients),
+    st.tuples(st.just("rate"), refs, clients, st.integers(0, 6)),
 )
 
 
@@ -133,6 +140,12 @@ def test_any_command_sequence_keeps_the_calendar_consistent(script: list[tuple[A
                     cmd = Reschedule(_nth(appts, i), start, who, services=visit)
                 case ("cancel", i, c):
                     cmd = CancelAsClient(_nth(appts, i), c)
+                case ("client_move", i, c, start, who):
+                    cmd = RescheduleAsClient(_nth(appts, i), c, start, who)
+                case ("come", i, c):
+                    cmd = ConfirmVisit(_nth(appts, i), c)
+                case ("rate", i, c, stars):
+                    cmd = LeaveFeedback(_nth(appts, i), c, stars)
                 case ("release", i, c):
                     cmd = ReleaseHold(_nth(holds, i), c)
             live_own_hold = None
