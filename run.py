@@ -68,7 +68,8 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
     clock = clock or SystemClock()
     journal = journal or open_journal(settings.database_url, settings.data_dir)
     runtime = Runtime(journal, clock, snapshot_every=settings.snapshot_every)
-    scheduler = Scheduler(runtime, clock, hold_ttl_s=settings.hold_ttl_s)
+    scheduler = Scheduler(runtime, clock, hold_ttl_s=settings.hold_ttl_s,
+                          waitlist_offer_ttl_s=settings.waitlist_offer_ttl_s)
     # The hub listens to the runtime from before it starts: it misses no commit.
     hub = Hub(journal, runtime, scheduler, lambda a: appointment_json(a, scheduler), queue_max=settings.ws_queue_max)
     secret = settings.jwt_secret
@@ -90,6 +91,7 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
 
     async def _hub_start() -> None:
         hub.start()
+        scheduler.waitlist_timer.start()  # offers that run out pass on (actors/waitlist_timer.py)
 
     on_start: list[Hook] = [shared.start, _hub_start]
     if demo:
@@ -99,7 +101,8 @@ def build(settings: Settings, *, clock: Clock | None = None, journal: Journal | 
             await ensure_demo(scheduler, settings.admin_password, passwords.hash)
 
         on_start.append(_demo)
-    on_stop: list[Hook] = [shared.close, hub.shutdown]  # (run in reverse: the election ends last)
+    on_stop: list[Hook] = [shared.close, hub.shutdown,  # (run in reverse: the election ends last)
+                           scheduler.waitlist_timer.stop]
     if bot is not None:
         on_start.append(bot.start)
         on_stop.append(bot.stop)

@@ -47,6 +47,7 @@ class Settings:
     api_base_url: str | None = None  # the client API the bot calls; None: http://host:port
     telegram_auth_max_age_s: int = 86400
     hold_ttl_s: int = 300
+    waitlist_offer_ttl_s: int = 900  # how long freed time is held for a waitlisted client (SPEC §9.3)
     default_region: str = "RU"
     admin_password: str | None = field(default=None, repr=False)
     snapshot_every: int = 10_000  # events between automatic snapshots
@@ -154,6 +155,7 @@ class Settings:
             import_max_bytes=integer("IMPORT_MAX_BYTES", d.import_max_bytes),
             import_max_rows=integer("IMPORT_MAX_ROWS", d.import_max_rows),
             reminders_before_h=reminder_hours,
+            waitlist_offer_ttl_s=max(1, integer("WAITLIST_OFFER_TTL_S", d.waitlist_offer_ttl_s)),
             feedback_delay_h=integer("FEEDBACK_DELAY_H", d.feedback_delay_h),
             ws_auth_timeout_s=float(integer("WS_AUTH_TIMEOUT_S", int(d.ws_auth_timeout_s)) or 1),
             ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),

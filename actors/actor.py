@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -94,6 +94,9 @@ class Decision:
 
     events: list[Event]
     answer: Callable[[], Any]  # called right after the events are applied
+    # Further events decided against the state right after ``events`` (the waitlist's offers),
+    # appended in the same turn; a failure here is logged and leaves the command standing.
+    then: Callable[[], list[Event]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,10 +314,11 @@ class StreamActor(Generic[S]):
                     outcomes.append((env, True, None))
                     continue
                 decision = self._decide(self._working, message, now)
-                for event in decision.events:
-                    self._working = self._evolve(self._working, event)
-                    events.append(event)
-                    pending.append(NewEvent(event.TYPE, event_data(event), at, env.actor))
+                for batch_events in (decision.events, self._then(decision)):  # ``then`` once they apply
+                    for event in batch_events:
+                        self._working = self._evolve(self._working, event)
+                        events.append(event)
+                        pending.append(NewEvent(event.TYPE, event_data(event), at, env.actor))
                 outcomes.append((env, True, decision.answer()))
             except DomainError as err:
                 outcomes.append((env, False, err))
@@ -322,6 +326,17 @@ class StreamActor(Generic[S]):
                 log.exception("actor %s failed on %r", self.stream, type(message).__name__)
                 outcomes.append((env, False, err))
         return events, pending, outcomes
+
+    def _then(self, decision: Decision) -> Iterator[Event]:
+        """``decision.then()``, lazily (a generator: it runs once ``decision.events`` are applied)."""
+        if decision.then is None:
+            return
+        try:
+            follow = decision.then()
+        except Exception:  # a bug in a reaction must not undo the command it follows
+            log.exception("actor %s: a follow-up decision failed; the command stands", self.stream)
+            return
+        yield from follow
 
     async def _caught_up(self, conflict: ConcurrencyConflict) -> bool:
         """After a lost race: bring both states to the stream's new version; False if impossible now."""

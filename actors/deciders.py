@@ -6,7 +6,7 @@ the caller once they are applied, e.g. the appointment as it now stands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from actors.actor import Decision
@@ -24,7 +24,11 @@ from actors.core.clients import (
 from actors.core.ids import derived_ids
 from actors.core.model import Appointment, Client, Hold
 from actors.core.users import UsersState, create_user, update_user
+from actors.core import waitlist
 from actors.core.messages import (
+    CheckWaitlist,
+    JoinWaitlist,
+    LeaveWaitlist,
     AddService,
     AddStaff,
     BookSlot,
@@ -72,6 +76,13 @@ class Registered:
 
 
 def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
+    """The branch's decision, then the waitlist's offers of whatever time it frees (SPEC §9.3)."""
+    decision = _decide_branch(state, msg, now)
+    freed = waitlist.freed_spans(state, decision.events)  # read before the events apply
+    return replace(decision, then=lambda: waitlist.follow_up(state, decision.events, freed, now))
+
+
+def _decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
     events = decide(state, msg, now)
     match msg:
         case BookSlot():
@@ -97,8 +108,10 @@ def decide_branch(state: BranchState, msg: Any, now: float) -> Decision:
             return Decision(events, lambda: state.staff[msg.staff_id])
         case OpenBranch() | UpdateBranch() | CloseBranch():
             return Decision(events, lambda: state.branch)
-        case ReleaseHold():
+        case ReleaseHold() | LeaveWaitlist() | CheckWaitlist():
             return Decision(events, lambda: None)
+        case JoinWaitlist():
+            return Decision(events, lambda: state.waitlist[msg.entry_id])
     raise TypeError(f"not a branch message: {msg!r}")
 
 

@@ -81,6 +81,8 @@ from actors.deciders import Booked, Held, Registered
 from actors.runtime import BranchActor, Runtime, load_states
 from actors.streams import CATALOGUE, CLIENTS, branch_stream
 
+from actors.waitlist_app import Waitlists
+from actors.waitlist_timer import WaitlistTimer
 MAX_SLOT_DAYS = 31  # one availability request spans at most this many local days
 ServiceIds = str | tuple[str, ...]  # one service, or a visit's services in order (SPEC §9.2)
 
@@ -200,13 +202,18 @@ def request_hash(operation: str, fields: dict[str, Any]) -> str:
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, clock: Clock, *, hold_ttl_s: int) -> None:
+    def __init__(self, runtime: Runtime, clock: Clock, *, hold_ttl_s: int, waitlist_offer_ttl_s: int = 900) -> None:
         self._runtime = runtime
         self._clock = clock
         self._hold_ttl_s = hold_ttl_s
         self.keys = KeyedLocks()
         self._availability: AvailabilityCache[FreeTimes] = AvailabilityCache()
 
+        # The waitlist's use cases (actors/waitlist_app.py) and the timer that lets time act on it.
+        self.waitlist = Waitlists(runtime, clock, offer_ttl_s=waitlist_offer_ttl_s,
+                                  catalogue=lambda: self._catalogue)
+        self.waitlist_timer = WaitlistTimer(self.waitlist, clock)
+        runtime.add_listener(self.waitlist_timer.on_commit)
     # ============================================================ queries
 
     @property

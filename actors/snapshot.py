@@ -15,6 +15,7 @@ import msgpack
 from actors.core.branch_state import BranchState, IdempotencyEntry, rebuild_indexes
 from actors.core.catalogue import CatalogueState
 from actors.core.users import UsersState
+from actors.core.waitlist_entries import entry_of, entry_row
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
@@ -59,6 +60,7 @@ def encode_state(state: State) -> dict[str, Any]:
                 "holds": [_row(h, _HOLD) for h in state.holds.values()],
                 "idem": [[c, k, e.request_hash, e.result_id, e.at]
                          for (c, k), e in state.idempotency.items()],
+                "wait": [entry_row(e) for e in state.waitlist.values()],
             }
         case ClientsState():
             return {"kind": "clients", "v": state.version,
@@ -95,6 +97,8 @@ def decode_state(data: dict[str, Any]) -> State:
             hold = Hold(*row)
             st.holds[hold.id] = hold
         st.idempotency = {(c, k): IdempotencyEntry(h, r, at) for c, k, h, r, at in data["idem"]}
+        branch_id = st.branch.id if st.branch else ""  # snapshots before the waitlist had none:
+        st.waitlist = {row[0]: entry_of(row, branch_id) for row in data.get("wait", ())}  # none existed
         return rebuild_indexes(st)
     if kind == "clients":
         cs = ClientsState(version=data["v"])

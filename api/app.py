@@ -27,6 +27,8 @@ from api.admin import imports, journal, reports, users
 from api import drain, feeds, health, metrics, proxied
 from api.manager import appointments, board, clients, session, slots, socket
 from api.telegram import booking, visits
+from api.telegram import waitlist as client_waitlist
+from api.manager import waitlist as manager_waitlist
 from api.telegram import catalogue as public_catalogue
 from api.web import serve as web
 from api.context import AppContext
@@ -188,7 +190,7 @@ def create_app(
     # Every blueprint of the API, in one list; ``blueprints`` adds the bot's webhook.
     for bp in (health.bp, public_catalogue.bp, booking.bp, visits.bp, session.bp, board.bp, appointments.bp, slots.bp, clients.bp,
                admin_catalogue.bp, users.bp, imports.bp, reports.bp, journal.bp, web.bp, docs, *blueprints,
-               admin_feeds.bp, feeds.bp, metrics.bp):
+               admin_feeds.bp, feeds.bp, metrics.bp, client_waitlist.bp, manager_waitlist.bp):
         app.register_blueprint(bp)
     metrics.install(app, z)  # GET /metrics; times every request Quart answers (api/metrics.py)
 

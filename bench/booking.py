@@ -9,7 +9,8 @@ The server (``bench/booking_server.py``) runs in its own process; this
 process is the load: ``--clients`` keep-alive HTTP/1.1 connections on a
 minimal asyncio client (uvloop), each signed in as its own Telegram user.
 Phases: ``GET /api/v1/hello``; ``GET /slots/available`` (one day, 10 staff,
-a branch with 5,000 future appointments); ``GET /dashboard/board`` (that
+a branch with 5,000 future appointments; ``available2``: the same for a visit
+of two services, ``service_id`` repeated); ``GET /dashboard/board`` (that
 branch's busiest day, as a manager of it: every card of the day);
 ``POST /appointments`` on distinct slots (every request a new staff/start),
 closed loop and then paced (open loop at half that rate, for latency below
@@ -44,7 +45,7 @@ from api.telegram.initdata import sign_init_data
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 Call = Callable[["Http", int], Awaitable[int]]
-CYCLED = ("hello", "available", "board", "distinct")  # interleaved ``--repeat`` times
+CYCLED = ("hello", "available", "available2", "board", "distinct")  # interleaved ``--repeat`` times
 PHASES = (*CYCLED, "paced", "contended")
 
 
@@ -182,17 +183,19 @@ def client_auth(info: dict[str, Any], tg_id: int) -> str:
     return f"Authorization: tma {sign_init_data(info['token'], {'id': tg_id, 'first_name': 'B'}, int(time.time()))}\r\n"
 
 
-def slots_path(info: dict[str, Any]) -> str:
-    """The availability request every bench asks: one day of the seeded branch and service."""
+def slots_path(info: dict[str, Any], *, two: bool = False) -> str:
+    """The availability request every bench asks: one day of the seeded branch and service
+    (``two``: of a visit of two services, the branch's 30-minute one first, SPEC §9.2)."""
     s = info["slots"]
-    return (f"/api/v1/slots/available?branch_id={s['branch_id']}&service_id={s['service_id']}"
+    first = f"service_id={s['service_id2']}&" if two else ""
+    return (f"/api/v1/slots/available?branch_id={s['branch_id']}&{first}service_id={s['service_id']}"
             f"&date_from={s['date']}&date_to={s['date']}")
 
 
 def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]], Call]]:
     tz = ZoneInfo(info["tz"])
     auth = [client_auth(info, tg) for tg in info["tg_ids"]]
-    availability = slots_path(info)
+    availability, availability2 = slots_path(info), slots_path(info, two=True)
     board_path, board_auth = board_request(info)
     d, c = info["distinct"], info["contended"]
     counter = itertools.count()
@@ -202,6 +205,11 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
 
     async def available(conn: Http, i: int) -> int:
         status, body = await conn.call("GET", availability, auth[i])
+        assert status == 200 and b'"slots"' in body, body[:200]
+        return status
+
+    async def available2(conn: Http, i: int) -> int:
+        status, body = await conn.call("GET", availability2, auth[i])
         assert status == 200 and b'"slots"' in body, body[:200]
         return status
 
@@ -227,7 +235,8 @@ def phases(info: dict[str, Any]) -> tuple[dict[str, Call], Callable[[list[Http]]
                                     json.dumps(body).encode()))[0]
         return call
 
-    return {"hello": hello, "available": available, "board": board, "distinct": distinct}, contended
+    return {"hello": hello, "available": available, "available2": available2, "board": board,
+            "distinct": distinct}, contended
 
 
 def free_port() -> int:

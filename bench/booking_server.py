@@ -93,7 +93,7 @@ async def seed(z: Any) -> dict[str, Any]:
     return {
         "token": TOKEN, "tz": TZ, "tg_ids": tg_ids,
         "slots": {"branch_id": busy.committed.branch.id, "service_id": svc["s60"],  # type: ignore[union-attr]
-                  "date": slots_date.isoformat()},
+                  "service_id2": svc["s30"], "date": slots_date.isoformat()},
         "board": board,
         "distinct": {"branch_id": book.committed.branch.id, "service_id": book_svc["s15"],  # type: ignore[union-attr]
                      "staff": book_staff, "day0": day0},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from actors.core import journey
+from actors.core import journey, waitlist
 from actors.core.branch_state import BranchState
 from actors.core.errors import (
     HoldExpired,
@@ -24,6 +24,9 @@ from actors.core.errors import (
     VersionConflict,
 )
 from actors.core.messages import (
+    CheckWaitlist,
+    JoinWaitlist,
+    LeaveWaitlist,
     AddStaff,
     AppointmentBooked,
     BookSlot,
@@ -89,6 +92,12 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
             return journey.confirm_visit(state, command, now)
         case LeaveFeedback():
             return journey.leave_feedback(state, command, now)
+        case JoinWaitlist():
+            return waitlist.join(state, command, now)
+        case LeaveWaitlist():
+            return waitlist.leave(state, command, now)
+        case CheckWaitlist():
+            return waitlist.check(state, now)
         case ReleaseHold():
             hold = state.holds.get(command.hold_id)
             if hold is None or hold.client_id != command.client_id or not hold.live(now):

@@ -20,6 +20,7 @@ from actors.core.messages import (
     CancelledByClient,
     Event,
     FeedbackLeft,
+    HoldLapsed,
     HoldReleased,
     Rescheduled,
     SlotHeld,
@@ -28,7 +29,13 @@ from actors.core.messages import (
     StaffUpdated,
     StatusChanged,
     VisitConfirmed,
+    WaitlistBooked,
+    WaitlistDeclined,
+    WaitlistEnded,
+    WaitlistJoined,
+    WaitlistOffered,
 )
+from actors.core.waitlist_entries import WaitEntry, apply_waitlist
 from actors.core.model import Appointment, Branch, Hold, Instant, Interval, Staff, Status
 
 Busy = tuple[Instant, Instant, str]  # (start, block_end, appointment_id)
@@ -56,6 +63,7 @@ class BranchState:
     # the actor's two copies can share them.
     of_client: dict[str, tuple[str, ...]] | None = None
     idempotency: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
+    waitlist: dict[str, WaitEntry] = field(default_factory=dict)  # join order (actors/core/waitlist.py)
 
     def live_holds(self, now: float) -> list[Hold]:
         return [h for h in self.holds.values() if h.live(now)]
@@ -65,7 +73,7 @@ class BranchState:
         return BranchState(self.branch, self.version, dict(self.staff), dict(self.appointments),
                            dict(self.holds), {k: list(v) for k, v in self.busy.items()},
                            dict(self.hold_of_client), None if self.of_client is None else dict(self.of_client),
-                           dict(self.idempotency))
+                           dict(self.idempotency), dict(self.waitlist))
 
 
 def _intervals(raw: dict[str, Any]) -> dict[str, tuple[Interval, ...]]:
@@ -189,8 +197,10 @@ def evolve(state: BranchState, event: Event) -> BranchState:
             if event.idempotency_key and event.request_hash:
                 state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
                     event.request_hash, event.hold_id, event.at)
-        case HoldReleased():
+        case HoldReleased() | HoldLapsed():
             _drop_hold(state, event.hold_id)
+        case WaitlistJoined() | WaitlistOffered() | WaitlistDeclined() | WaitlistBooked() | WaitlistEnded():
+            _drop_hold(state, apply_waitlist(state.waitlist, event, state.branch.id if state.branch else ""))
         case StaffAdded():
             state.staff[event.staff_id] = Staff(
                 id=event.staff_id, branch_id=state.branch.id if state.branch else "",

@@ -251,6 +251,88 @@ class UserCreated(Event):
     password_hash: str
 
 
+# -- the waitlist (SPEC §9.3, ``actors/core/waitlist.py``)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistJoined(Event):
+    """A client waits for time in this branch; the services as the catalogue had them then."""
+
+    TYPE: ClassVar[str] = "waitlist.joined"
+    entry_id: str
+    client_id: str
+    services: list[list[Any]]  # [[id, name, price, currency, duration_min, buffer_min], ...] in order
+    date_from: str  # local ISO dates, both inclusive
+    date_to: str
+    staff_id: str | None
+    time_from: int | None  # local minutes: a start in [time_from, time_to)
+    time_to: int | None
+    ends_at: float  # the instant date_to is over (local midnight after it)
+    offer_ttl_s: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistOffered(Event):
+    """Freed time offered to the entry: the ``hold.placed`` just before holds it for the client."""
+
+    TYPE: ClassVar[str] = "waitlist.offered"
+    entry_id: str
+    client_id: str
+    hold_id: str
+    staff_id: str
+    start: int
+    end: int
+    block_end: int
+    expires_at: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistDeclined(Event):
+    """The offer is over without a booking (``declined``, ``expired``, ``replaced`` by the client's
+    own hold, or its entry ``ended``); its hold is released and the entry waits again."""
+
+    TYPE: ClassVar[str] = "waitlist.declined"
+    entry_id: str
+    client_id: str
+    hold_id: str
+    staff_id: str
+    start: int
+    block_end: int
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistBooked(Event):
+    TYPE: ClassVar[str] = "waitlist.booked"
+    entry_id: str
+    client_id: str
+    appointment_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistEnded(Event):
+    """The client left the list (``left``) or its last date passed (``expired``)."""
+
+    TYPE: ClassVar[str] = "waitlist.ended"
+    entry_id: str
+    client_id: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class HoldLapsed(Event):
+    """A hold's time ran out while someone waits in the branch: its time is offered (waitlist)."""
+
+    TYPE: ClassVar[str] = "hold.expired"
+    hold_id: str
+    at: float
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
@@ -258,6 +340,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SlotHeld, HoldReleased, AppointmentBooked, StatusChanged, Rescheduled,
         CancelledByClient, VisitConfirmed, FeedbackLeft, ServiceAdded, ServiceUpdated, ServiceRemoved,
         ClientRegistered, ClientUpdated, ClientsImported, ClientsMerged, UserCreated, UserUpdated,
+        WaitlistJoined, WaitlistOffered, WaitlistDeclined, WaitlistBooked, WaitlistEnded, HoldLapsed,
     )
 }
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
@@ -471,3 +554,28 @@ class CreateUser(Command):
     role: str
     branches: tuple[str, ...]
     password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWaitlist(Command):
+    entry_id: str
+    client_id: str
+    services: tuple[Service, ...]  # in the visit's order
+    date_from: str
+    date_to: str
+    staff_id: str | None
+    time_from: int | None
+    time_to: int | None
+    offer_ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveWaitlist(Command):
+    entry_id: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckWaitlist(Command):
+    """Time passed: offers whose hold ran out pass on, expired holds' time is offered, entries
+    past their last date end (``actors/waitlist_timer.py`` sends it when due)."""

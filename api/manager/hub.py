@@ -37,6 +37,7 @@ from actors.core.model import Appointment
 from actors.runtime import Runtime
 from actors.scheduler import Scheduler
 from actors.streams import USERS, branch_id_of
+from api.manager.waitlist import WAITLIST_FRAMES, waitlist_frame
 from api.shapes import utc_iso
 from storage.journal import Journal, Recorded
 
@@ -236,6 +237,8 @@ class Hub:
             branch_id = branch_id_of(rec.stream)
             if rec.type in APPOINTMENT_EVENTS and branch_id is not None:
                 self._publish(rec, branch_id)
+            elif rec.type in WAITLIST_FRAMES and branch_id is not None:  # the board's waitlist panel
+                self._publish_waitlist(rec, branch_id)
             elif rec.type == ACCOUNT_CHANGED and rec.stream == USERS:
                 self._sign_out(str(rec.data["login"]))
         if records:
@@ -256,6 +259,24 @@ class Hub:
             else:
                 self.stats.dropped += 1
                 self.drop(sub, TOO_SLOW, "too far behind; reconnect with after_seq")
+
+    def _publish_waitlist(self, rec: Recorded, branch_id: str) -> None:
+        targets = [*self._everything, *self._by_branch.get(branch_id, ())]
+        frame = self._waitlist_frame(rec, branch_id) if targets else None
+        if frame is None:
+            return
+        self.stats.published += 1
+        for sub in targets:
+            if sub.offer(frame):
+                self.stats.delivered += 1
+            else:
+                self.stats.dropped += 1
+                self.drop(sub, TOO_SLOW, "too far behind; reconnect with after_seq")
+
+    def _waitlist_frame(self, rec: Recorded, branch_id: str) -> str | None:
+        frame = waitlist_frame(self._scheduler, rec.type, rec.seq, rec.at.timestamp(), branch_id,
+                               str(rec.data["entry_id"]))
+        return orjson.dumps(frame).decode() if frame is not None else None
 
     def _sign_out(self, login: str) -> None:
         """The account changed (password, role, branches, disabled): its sockets close with 4401."""
@@ -286,6 +307,15 @@ class Hub:
                 if rec.seq > upto:
                     break
                 branch_id = branch_id_of(rec.stream)
+                if rec.type in WAITLIST_FRAMES and branch_id is not None and sees(branch_id):
+                    if chunk:  # (in seq order with the appointment frames around it)
+                        for frame in await self._frames(chunk):
+                            yield frame
+                        chunk = []
+                    waiting = self._waitlist_frame(rec, branch_id)
+                    if waiting is not None:
+                        yield waiting
+                    continue
                 if rec.type not in APPOINTMENT_EVENTS or branch_id is None or not sees(branch_id):
                     continue
                 chunk.append(rec)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from actors.core.model import COLUMNS, Appointment, Branch, Client, Hold, Service, Staff
+from api.texts import journal_waitlist
 from storage.journal import Recorded
 
 STATUS_TITLES = {status.value: title for status, title in COLUMNS}
@@ -32,6 +33,7 @@ TYPE_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 ("appointment.rescheduled", "Перенос записи"), ("appointment.cancelled", "Отмена клиентом"),
                 ("appointment.visit_confirmed", "Клиент подтвердил визит"), ("appointment.feedback", "Оценка визита"))),
     ("Придержанное время", (("hold.placed", "Время придержано"), ("hold.released", "Время освобождено"))),
+    ("Лист ожидания", journal_waitlist.TYPES),
     ("Клиенты", (("client.registered", "Новый клиент"), ("client.updated", "Изменена карточка клиента"),
                  ("clients.merged", "Объединение клиентов"), ("clients.imported", "Импорт клиентов"))),
     ("Услуги", (("service.added", "Новая услуга"), ("service.updated", "Изменена услуга"),
@@ -196,6 +198,7 @@ class JournalTexts:
             "webhook.created": self._webhook_created, "webhook.deleted": self._webhook_deleted,
             "webhook.test_requested": self._webhook_test,
         }
+        self._render.update(journal_waitlist.renderers(self))
 
     # ------------------------------------------------------------ entry point
 
@@ -353,6 +356,8 @@ class JournalTexts:
         when = self.when(d["start"], bid, rec.at)
         visit = self._visit(bid, d["service_id"], d["staff_id"])
         until = self.clock(d["expires_at"], bid)
+        if rec.actor.startswith(("client:", "user:")) and rec.actor != f"client:{d['client_id']}":  # an offer
+            return f"Время {when} придержано для клиента {self._client(d['client_id'])} — {visit}, до {until}"
         return who.did("придержал", "придержала", f"время {when} — {visit}, до {until}",
                        f"время {when} придержано — {visit}, до {until}")
 

@@ -99,6 +99,16 @@ TEXTS: dict[str, Text] = {
     "datetime.minute": ("{field} must be on a whole minute", "{field}: время указывается с точностью до минуты"),
     "cursor.invalid": ("cursor is not valid; use next_cursor from the previous page",
                        "Неверная ссылка на страницу списка — откройте список заново"),
+    # ---------------------------------------------------------------- the waitlist (SPEC §9.3)
+    "waitlist.not_found": ("waitlist entry not found", "Запись в листе ожидания не найдена"),
+    "waitlist.past": ("date_to has passed; choose dates from today on",
+                      "Эти даты уже прошли — выберите даты начиная с сегодняшней"),
+    "waitlist.nobody": ("no master of this branch does every service of the visit",
+                        "В этом филиале нет мастера, который делает все эти услуги"),
+    "waitlist.too_many": ("at most {limit} waitlist entries per branch at a time",
+                          "В листе ожидания одного филиала можно быть не больше {limit} раз одновременно"),
+    "waitlist.hours": ("time_to must be later than time_from", "Время «до» должно быть позже времени «с»"),
+    "waitlist.repeated_service": ("a service is named twice in service_ids", "Услуга указана дважды"),
     # ---------------------------------------------------------------- bookings
     "hold.not_found": ("hold not found", "Бронь времени не найдена"),
     "hold.expired": ("the hold has expired or does not exist; choose the time again",

@@ -35,6 +35,7 @@ ZONE = "Asia/Yekaterinburg"  # UTC+5 all year; the harness clock is 11:00 there
 EVERY_DAY = {d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 IRINA_TG = 501
 SERGEY_TG = 502
+VERA_TG = 503
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Story:
     appointment: str = ""  # Ирина's visit
     manual: str = ""  # Олег's visit, booked by the manager
     night_client: str = ""
+    waitlist_from: int = 0  # the journal position before the waitlist's chapter
 
     async def call(self, method: str, url: str, headers: dict[str, str], *, status: int = 200,
                    **kwargs: Any) -> Any:
@@ -131,6 +133,32 @@ async def tell(h: Harness, client: Any) -> Story:
     await s.call("patch", f"/api/v1/appointments/{visit}/status", s.anna, json={"status": "done"})
     await s.call("post", f"/api/v1/appointments/{visit}/feedback", sergey, status=201,
                  json={"rating": 5, "comment": "Всё понравилось"})
+    # The waitlist (SPEC §9.3): Ирина and Вера wait for Олег on 04.03 in the morning; a manager's
+    # cancellation is offered to Ирина, who declines; Вера books it; Ирина leaves. Then a hold
+    # runs out while Ирина waits again.
+    s.waitlist_from = h.z.scheduler.seq
+    vera = tma(h, VERA_TG, first_name="Вера")
+    await s.call("post", "/api/v1/clients/auth", vera, status=201, json={"phone": "+79990006677",
+                                                                        "name": "Вера Лебедева"})
+    wish = {"branch_id": branch_id, "service_ids": [s.services["Женская стрижка"]], "date_from": "2026-03-04",
+            "date_to": "2026-03-04", "staff_id": s.staff["Олег Смирнов"], "time_from": "10:00", "time_to": "12:00"}
+    entry = (await s.call("post", "/api/v1/waitlist", irina, status=201, json=wish))["id"]
+    await s.call("post", "/api/v1/waitlist", vera, status=201, json=wish)
+    early = await s.call("post", "/api/v1/appointments/manual", s.anna, status=201, json={
+        "branch_id": branch_id, "service_id": s.services["Женская стрижка"], "start": local("10:00", "2026-03-04"),
+        "staff_id": s.staff["Олег Смирнов"], "client": {"phone": "+79990004455", "name": "Гость Утренний"}})
+    await s.call("patch", f"/api/v1/appointments/{early['id']}/status", s.anna, json={"status": "cancelled"})
+    offer = (await s.call("get", "/api/v1/waitlist/my", irina))["items"][0]["offer"]
+    await s.call("delete", f"/api/v1/slots/hold/{offer['hold_id']}", irina, status=204)
+    offer = (await s.call("get", "/api/v1/waitlist/my", vera))["items"][0]["offer"]
+    await s.call("post", "/api/v1/appointments", vera, status=201, json={"hold_id": offer["hold_id"]})
+    await s.call("delete", f"/api/v1/waitlist/{entry}", irina, status=204)
+    await s.call("post", "/api/v1/slots/hold", sergey, status=201, json={
+        "branch_id": branch_id, "service_id": s.services["Женская стрижка"], "start": local("17:00", "2026-03-04"),
+        "staff_id": s.staff["Олег Смирнов"]})
+    await s.call("post", "/api/v1/waitlist", irina, status=201, json={**wish, "time_from": None, "time_to": None})
+    h.clock.advance(h.settings.hold_ttl_s)
+    await h.z.scheduler.waitlist.check(branch_id)
     # The owner changes the set-up.
     await s.call("patch", f"/api/v1/admin/branches/{branch_id}", admin, json={"slot_step_min": 30})
     await s.call("patch", f"/api/v1/admin/services/{s.services['Женская стрижка']}", admin, json={"price": "1800.00"})
@@ -206,6 +234,16 @@ CASES: list[tuple[str, Pick, list[str]]] = [
     ("client.updated", ANY, ["Администратор admin: изменена карточка клиента Ирина Петрова — почта"]),
     ("clients.merged", ANY, ["Администратор admin: дубликат объединён с карточкой клиента Ирина Петрова"]),
     ("clients.imported", ANY, ["Администратор admin: импорт клиентов из файла — новых: 1, дополнено: 0"]),
+    ("waitlist.joined", lambda e, s: e["data"]["client_id"] == s.irina,
+     ["Клиент Ирина Петрова встала в лист ожидания: Женская стрижка, 04.03, 10:00–12:00, мастер Олег Смирнов"]),
+    ("waitlist.offered", ANY, ["Лист ожидания: освободившееся время 04.03 10:00 (мастер Олег Смирнов) "
+                               "предложено клиенту Ирина Петрова до 11:15"]),
+    ("waitlist.declined", ANY, ["Лист ожидания: предложение времени 04.03 10:00 клиенту Ирина Петрова снято — "
+                                "клиент отказался («Не подходит»); время предлагается следующему"]),
+    ("waitlist.booked", ANY, ["Лист ожидания: запись клиента Вера Лебедева на предложенное время "
+                              "04.03 10:00 — Женская стрижка, мастер Олег Смирнов"]),
+    ("waitlist.ended", ANY, ["Клиент Ирина Петрова вышла из листа ожидания"]),
+    ("hold.expired", ANY, ["Придержанное время 04.03 17:00 истекло и освободилось (его ждут в листе ожидания)"]),
     (SENT, ANY, ["Бот: сообщение о новой записи отправлено — Ирина Петрова (событие №"]),
     (REMINDED, ANY, ["Бот: напоминание за 24 ч отправлено — Ирина Петрова, 03.03 15:00, Женская стрижка, "
                      "мастер Мария Кузнецова"]),
@@ -298,12 +336,16 @@ def kinds(events: list[dict[str, Any]]) -> list[str]:
 async def test_filter_by_client_takes_merged_duplicates_and_the_visits_events(both: Story) -> None:
     s = both
     mine = await s.journal(client_id=s.irina)
-    assert kinds(mine) == [
+    assert kinds(mine)[:11] == [
         "client.registered", "hold.placed", "hold.released", "appointment.created", "appointment.status_changed",
         "appointment.rescheduled", "appointment.cancelled", "client.updated",
         "client.registered", "appointment.created",  # the duplicate, merged into her card later
         "clients.merged"]
-    assert all("Олег" not in e["text"] for e in mine)
+    assert kinds(mine)[11:] == [  # her waitlist: an offer she declines (passed on to Вера in her turn),
+        "waitlist.joined", "hold.placed", "waitlist.offered", "hold.released", "waitlist.declined",  # leaving,
+        "hold.placed", "waitlist.offered", "waitlist.ended", "waitlist.joined", "hold.placed",  # waiting again,
+        "waitlist.offered"]  # the time of a hold that ran out
+    assert all("Олег" not in e["text"] for e in mine[:11])  # (she waited for master Олег later)
     with_bot = await s.journal(client_id=s.irina, type=[SENT, REMINDED, "appointment.cancelled"])
     assert kinds(with_bot) == ["appointment.cancelled", SENT, REMINDED]
     oleg = await s.journal(client_id=s.oleg)
@@ -314,7 +356,8 @@ async def test_filter_by_client_takes_merged_duplicates_and_the_visits_events(bo
 async def test_filter_by_master_appointment_and_types(both: Story) -> None:
     s = both
     oleg = await s.journal(staff_id=s.staff["Олег Смирнов"])
-    assert kinds(oleg) == ["staff.added", "appointment.created"]
+    assert kinds(oleg)[:2] == ["staff.added", "appointment.created"]
+    assert oleg[2:] and all(e["seq"] > s.waitlist_from for e in oleg[2:])  # the waitlist's chapter
     assert "мастер Олег Смирнов" in oleg[1]["text"]
     visit = await s.journal(appointment_id=s.appointment)
     assert kinds(visit) == ["appointment.created", "appointment.status_changed", "appointment.rescheduled",
@@ -323,7 +366,7 @@ async def test_filter_by_master_appointment_and_types(both: Story) -> None:
     two = await s.journal(type=["appointment.cancelled", "staff.removed"])
     assert kinds(two) == ["appointment.cancelled", "staff.removed"]
     only = await s.journal(type="hold.placed")
-    assert kinds(only) == ["hold.placed"]
+    assert set(kinds(only)) == {"hold.placed"} and len(only) == 5  # Ирина's, three offers, Сергей's
     both_filters = await s.journal(type="appointment.created", staff_id=s.staff["Мария Кузнецова"])
     assert len(both_filters) == 3  # Ирина's, her duplicate's and the night guest's visit
 
