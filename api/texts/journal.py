@@ -54,7 +54,8 @@ _BRANCH_FIELDS = {"name": "название", "timezone": "часовой поя
                   "min_notice_min": "запись не позже чем за", "cancel_notice_min": "отмена не позже чем за",
                   "reschedule_notice_min": "перенос не позже чем за"}
 _STAFF_FIELDS = {"name": "имя", "service_ids": "услуги", "schedule": "недельный график",
-                 "exceptions": "особые дни", "feed_token_hash": "новая ссылка на календарь (прежняя отключена)"}
+                 "exceptions": "особые дни", "feed_token_hash": "новая ссылка на календарь (прежняя отключена)",
+                 "service_overrides": "свои цены и длительность"}
 _SERVICE_FIELDS = {"name": "название", "price": "цена", "currency": "валюта", "duration_min": "длительность",
                    "buffer_min": "перерыв после", "branch_ids": "филиалы", "active": "доступность"}
 _CLIENT_FIELDS = {"name": "имя", "phone": "телефон", "email": "почта", "birthday": "день рождения",
@@ -279,8 +280,11 @@ class JournalTexts:
         staff = self.names.staff(branch_id, staff_id) if branch_id and staff_id else None
         return f"мастер {staff.name}" if staff else "мастер не найден"
 
-    def _visit(self, branch_id: str | None, service_id: str | None, staff_id: str | None) -> str:
-        return f"{self._service(service_id)}, {self._staff(branch_id, staff_id)}"
+    def _visit(self, branch_id: str | None, service_id: str | None, staff_id: str | None,
+               service_ids: list[str] | None = None) -> str:
+        """«Стрижка, мастер …»; a visit of several services names them all («Стрижка + Укладка»)."""
+        what = " + ".join(self._service(s) for s in service_ids) if service_ids else self._service(service_id)
+        return f"{what}, {self._staff(branch_id, staff_id)}"
 
     def _appt(self, branch_id: str | None, appointment_id: str) -> Appointment | None:
         return self.names.appointment(branch_id, appointment_id)
@@ -294,7 +298,7 @@ class JournalTexts:
     def _created(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         d = rec.data
         when = self.when(d["start"], bid, rec.at)
-        visit = self._visit(bid, d["service_id"], d["staff_id"])
+        visit = self._visit(bid, d["service_id"], d["staff_id"], d.get("service_ids"))
         if who.kind == "client":
             return who.did("записался", "записалась", f"на {when} — {visit}",
                            f"новая запись на {when} — {visit}")
@@ -354,7 +358,7 @@ class JournalTexts:
     def _held(self, rec: Recorded, who: _Who, bid: str | None) -> str:
         d = rec.data
         when = self.when(d["start"], bid, rec.at)
-        visit = self._visit(bid, d["service_id"], d["staff_id"])
+        visit = self._visit(bid, d["service_id"], d["staff_id"], d.get("service_ids"))
         until = self.clock(d["expires_at"], bid)
         if rec.actor.startswith(("client:", "user:")) and rec.actor != f"client:{d['client_id']}":  # an offer
             return f"Время {when} придержано для клиента {self._client(d['client_id'])} — {visit}, до {until}"

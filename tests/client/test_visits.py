@@ -133,6 +133,10 @@ async def test_a_visit_of_two_services_is_one_block_of_the_summed_length(harness
         "branch_id": salon.branch_id, "service_ids": [cut, cut], "start": at("15:00")})
     assert r.status_code == 400
     # The journal carries the ids; a restart (snapshot + replay) answers the same visit.
+    r = await client.get("/api/v1/system/journal", headers={**salon.headers, "Accept-Language": "ru"},
+                         query_string={"type": "appointment.created"})
+    (text,) = [e["text"] for e in (await r.get_json())["events"] if e["data"]["appointment_id"] == appt["id"]]
+    assert "cut + colour, мастер Master 1" in text, text
     events = await harness.z.runtime.journal.read_stream(f"branch:{salon.branch_id}")
     events = [e for e in events if e.type == "appointment.created"]
     assert events[-1].data["service_ids"] == [cut, colour] and events[-1].data["total_price"] == "4500.00"

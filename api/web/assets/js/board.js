@@ -12,6 +12,7 @@ import * as live from "./live.js";
 import { prefs, STATUSES } from "./prefs.js";
 import { chime } from "./sound.js";
 import { toast } from "./toast.js";
+import { serviceNames, visitPrice } from "./visit.js";
 
 const cards = new Map(); // id → appointment (the newest version seen)
 const els = new Map(); // id → card element
@@ -58,10 +59,10 @@ function cardEl(appt) {
     h("span", { class: "nowrap" }, `${localTime(appt.start)}–${localTime(appt.end)}`)),
   h("div", { class: "card-client" }, appt.client.name || "Без имени"),
   h("div", { class: "card-phone" }, phone(appt.client.phone)),
-  h("div", { class: "card-service" }, appt.service.name),
+  h("div", { class: "card-service" }, serviceNames(appt)),
   h("div", { class: "card-meta" },
     h("span", { class: "card-master" }, appt.staff.name),
-    h("span", { class: "card-price" }, money(appt.service.price, appt.service.currency))),
+    h("span", { class: "card-price" }, money(visitPrice(appt), appt.service.currency))),
   appt.client_confirmed_at
     ? h("div", { class: "card-come", title: "Клиент нажал «Приду» в напоминании" }, "✓ Придёт") : null,
   appt.feedback ? h("div", { class: "card-rating" }, `Оценка ${"★".repeat(appt.feedback.rating)} ${appt.feedback.rating}/5`,

@@ -13,6 +13,7 @@ import { addDays, dayTitle, hhmm, isoAt, localDate, localMinutes, localTime, min
 import * as live from "./live.js";
 import { branchById, prefs, singleBranch, statusTitle } from "./prefs.js";
 import { toast } from "./toast.js";
+import { serviceNames } from "./visit.js";
 
 const PX = 1.6; // pixels per minute: 96 px an hour (app.css draws the hour lines to match)
 const appts = new Map();
@@ -55,11 +56,11 @@ function block(a) {
   const el = h("div", {
     class: ["cal-appt", `status-${a.status}`], tabindex: 0,
     dataset: { id: a.id, staff: a.staff.id, start: a.start },
-    title: `${statusTitle(a.status)} · ${a.service.name}`,
+    title: `${statusTitle(a.status)} · ${serviceNames(a)}`,
   },
   h("div", { class: "cal-appt-time" }, `${localTime(a.start)}–${localTime(a.end)}`),
   h("div", { class: "cal-appt-client" }, a.client.name || "Без имени"),
-  h("div", { class: "cal-appt-service" }, a.service.name));
+  h("div", { class: "cal-appt-service" }, serviceNames(a)));
   el.style.top = `${y(localMinutes(a.start))}px`;
   el.style.height = `${Math.max(duration(a) * PX, 18)}px`;
   const final = a.status === "done" || a.status === "no_show";

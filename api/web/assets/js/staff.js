@@ -12,6 +12,7 @@ import { addDays, dayShort, todayIn } from "./format.js";
 import { prefs } from "./prefs.js";
 import { isAdmin } from "./session.js";
 import { toast } from "./toast.js";
+import { ownPricesEditor } from "./own-prices.js";
 import { checkIntervals, describeIntervals, intervalsEditor, scheduleEditor, WEEKDAYS } from "./schedule-editor.js";
 import {
   check, confirmDialog, days, emptyState, field, formDialog, group, hashParam, loadBranches, setHashParam, shortDate,
@@ -144,12 +145,14 @@ function openStaffForm(master, branch, services, today) {
   const boxes = services.map((s) => check("service", s.id, `${s.name} · ${s.duration_min} мин`, mine.has(s.id)));
   const week = scheduleEditor(master ? master.schedule : NEW_SCHEDULE);
   const exceptions = exceptionsEditor(master ? exceptionRows(master.exceptions) : [], today);
+  const ownPrices = ownPricesEditor(services, master);
   const body = [
     field("Имя", name, "Так мастера увидят клиенты в боте и менеджеры в календаре."),
     services.length
       ? group("Услуги", boxes, "Клиент может записаться к мастеру только на отмеченные услуги.")
       : h("p", { class: "warning" }, "В филиале ещё нет услуг. ", h("a", { href: `#/services?branch=${encodeURIComponent(branch.id)}` }, "Добавьте услуги"),
         ", потом отметьте, какие делает мастер."),
+    services.length ? ownPrices.element : null,
     h("fieldset", { class: "choices" }, h("legend", {}, "График на неделю"),
       h("p", { class: "hint" }, "Перерыв — промежуток между интервалами: 09:00–13:00 и 14:00–18:00 дают обед с 13:00 до 14:00. Время — местное время филиала."),
       week.element),
@@ -167,6 +170,7 @@ function openStaffForm(master, branch, services, today) {
         schedule: week.value(),
         exceptions: exceptions.value(),
       };
+      out.service_overrides = ownPrices.value(out.service_ids);
       if (!out.name) throw new Error("Введите имя мастера");
       const problem = week.validate() || exceptions.validate();
       if (problem) throw new Error(problem);
