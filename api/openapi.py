@@ -60,6 +60,17 @@ FILE_TYPES = {"text/csv": {"schema": {"type": "string"}},
                   {"schema": {"type": "string", "format": "binary"}}}
 
 
+# One path, two audiences told apart by the Authorization scheme: the dashboard's operation is
+# the one documented, with the other audience's use added (its route is hidden).
+SHARED: dict[tuple[str, str], tuple[dict[str, list[str]], str]] = {
+    ("/api/v1/appointments/{appointment_id}/reschedule", "patch"): ({"tma": []}, (
+        "With `Authorization: tma …` it is the client's own reschedule (SPEC §9.3): body "
+        '`{"start", "staff_id"?}`; a `new` or `confirmed` visit of yours (404 otherwise), the client '
+        "rules for the new start (409 `slot_unavailable`), at least the branch's "
+        "`reschedule_notice_min` before the old start (409 `too_late`); the visit goes back to `new`.")),
+}
+
+
 class ZapisOpenAPI(OpenAPIProvider):
     def build_request_body(self, model: Any, source: DataSource) -> tuple[dict[str, Any], dict[str, Any]]:
         body, components = super().build_request_body(model, source)
@@ -74,6 +85,10 @@ class ZapisOpenAPI(OpenAPIProvider):
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
                 op["responses"] = {str(status): r for status, r in op["responses"].items()}  # quart-schema: ints
+                if (route, method) in SHARED:
+                    scheme, text = SHARED[(route, method)]
+                    op.setdefault("security", []).append(scheme)
+                    op["description"] = f"{op.get('description', '')}\n\n{text}".strip()
                 if (route, method) in DOWNLOADS:
                     ok = op["responses"].setdefault("200", {"description": "The file"})
                     ok.setdefault("content", {}).update(FILE_TYPES)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, Response, current_app, g, request
-from quart_schema import document_response, security_scheme_blueprint, tag_blueprint
+from quart_schema import document_response, hide, security_scheme_blueprint, tag_blueprint
 
 from actors.core.model import Client
 from api.context import app_context
@@ -65,6 +65,7 @@ def _client() -> Client:
 
 
 @bp.patch("/appointments/<appointment_id>/reschedule")
+@hide  # documented with the dashboard's operation of the same path (api/openapi.py, SHARED)
 @validate_body(RescheduleIn)
 @document_response(AppointmentOut)
 async def reschedule(appointment_id: str, data: RescheduleIn) -> Response:
