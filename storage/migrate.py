@@ -47,7 +47,9 @@ import contextlib
 import sys
 import time
 from collections.abc import AsyncGenerator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +57,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import orjson
 
+from actors.runtime import collector_paused
 from actors.snapshot import SCHEMA, unpack
 from actors.streams import fold
 from storage.journal import JournalError, Recorded
@@ -179,9 +182,10 @@ async def migrate(source_path: Path, target_url: str, *, schema: str = "public",
             if found is not None:
                 raise MigrationRefused(not_empty(target_url, found))
             await create_tables(target_url, schema)
-            try:
-                async with conn.transaction():
-                    report = await _copy_and_check(source, conn, target_url, schema, batch, with_snapshot, say)
+            try:  # (the folded states are acyclic: the cyclic collector would only re-scan them)
+                with collector_paused():
+                    async with conn.transaction():
+                        report = await _copy_and_check(source, conn, target_url, schema, batch, with_snapshot, say)
             except _DRIVER_ERRORS as exc:
                 raise MigrationFailed(f"PostgreSQL failed during the copy ({type(exc).__name__}: {exc});"
                                       f" {ROLLED_BACK}") from exc
@@ -222,8 +226,13 @@ async def _copy_and_check(source: SqliteSource, conn: asyncpg.Connection, url: s
     say("checking: replaying the target …")
     expected = copied.state_digests()
     back = Tally()
-    async for records in _target_records(conn, 0, batch):
-        back.add(records)
+    folder = Folder(back)
+    try:
+        async for rows in _target_rows(conn, f"{EVENTS} ORDER BY seq", batch):
+            await folder.add(rows, lambda row: Recorded(*row))
+        await folder.drain()
+    finally:
+        folder.close()
     counts = census(back.states)
     replayed = back.state_digests()
     compare(copied, back, expected, replayed)
@@ -234,26 +243,60 @@ async def _copy_and_check(source: SqliteSource, conn: asyncpg.Connection, url: s
     return Report(copied, note, side_rows, *counts)
 
 
+class Folder:
+    """Folds batches into a ``Tally`` on a thread of its own, one batch at a time, in order.
+
+    The fold is pure Python; PostgreSQL parses a COPY or produces the next
+    rows in its own process meanwhile, so the two overlap instead of taking
+    turns (the GIL is shared with the event loop, which only pushes bytes).
+    """
+
+    def __init__(self, tally: Tally) -> None:
+        self.tally = tally
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="migrate-fold")
+        self._pending: asyncio.Future[None] | None = None
+
+    async def add(self, rows: list[Any], decode: Callable[[Any], Recorded]) -> None:
+        """Wait for the previous batch (memory stays bounded), then fold this one in the background."""
+        await self.drain()
+        self._pending = asyncio.get_running_loop().run_in_executor(
+            self._executor, lambda: self.tally.add([decode(row) for row in rows]))
+
+    async def drain(self) -> Tally:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
+        return self.tally
+
+    def close(self) -> None:
+        """After ``drain()``; on an error path the batch still folding is abandoned."""
+        if self._pending is not None:
+            self._pending.cancel()
+        self._executor.shutdown(wait=True)
+
+
 async def _copy_events(source: SqliteSource, conn: asyncpg.Connection, schema: str, batch: int, total: int,
                        say: Say) -> Tally:
-    """COPY the source's events batch by batch, folding and digesting each batch as it goes."""
-    copied, step = Tally(), max(100_000, total // 10)
-    async with contextlib.aclosing(source.batches(f"{EVENTS} ORDER BY seq", batch)) as batches:
-        async for rows in batches:
-            records = [recorded(row) for row in rows]
-            try:
-                await conn.copy_records_to_table(
-                    "events", schema_name=schema, columns=_COLUMNS,
-                    records=[(r.seq, r.stream, r.version, r.type, r.at, r.actor, row[6].encode())
-                             for r, row in zip(records, rows)])
-            except asyncpg.PostgresError as exc:
-                raise MigrationFailed(f"PostgreSQL refused events {records[0].seq}..{records[-1].seq}: {exc};"
-                                      f" {ROLLED_BACK}") from exc
-            before = copied.events
-            copied.add(records)
-            if copied.events // step > before // step:
-                say(f"  {copied.events:,} / {total:,} events copied")
-    return copied
+    """COPY the source's events batch by batch; each batch is decoded, folded and digested meanwhile."""
+    folder, step, done = Folder(Tally()), max(100_000, total // 10), 0
+    try:
+        async with contextlib.aclosing(source.batches(f"{EVENTS} ORDER BY seq", batch)) as batches:
+            async for rows in batches:
+                await folder.add(rows, recorded)
+                try:  # the JSON text goes in as it is: jsonb parses it
+                    await conn.copy_records_to_table(
+                        "events", schema_name=schema, columns=_COLUMNS,
+                        records=[(seq, stream, version, type_, datetime.fromisoformat(at), actor, data.encode())
+                                 for seq, stream, version, type_, at, actor, data in rows])
+                except asyncpg.PostgresError as exc:
+                    raise MigrationFailed(f"PostgreSQL refused events {rows[0][0]}..{rows[-1][0]}: {exc};"
+                                          f" {ROLLED_BACK}") from exc
+                if (done + len(rows)) // step > done // step:
+                    say(f"  {done + len(rows):,} / {total:,} events copied")
+                done += len(rows)
+        return await folder.drain()
+    finally:
+        folder.close()
 
 
 async def _copy_side_table(source: SqliteSource, conn: asyncpg.Connection, schema: str, table: str,
