@@ -20,6 +20,10 @@ PUBLIC = {
     ("post", "/api/v1/auth/login"), ("get", "/healthz"), ("get", "/readyz"),
     ("get", "/"), ("get", "/assets/{name}"),
     ("get", "/docs"), ("get", "/docs/init.js"), ("get", "/docs/assets/{name}"),
+    # a master's calendar feed: the 256-bit token in the path is its credential (tests/api/test_feeds.py)
+    ("get", "/api/v1/feeds/{staff_id}/{token}.ics"),
+    # ZAPIS_METRICS_TOKEN as a bearer token when set, not a JWT (tests/api/test_metrics.py)
+    ("get", "/metrics"),
 }
 
 
