@@ -19,8 +19,9 @@ from actors.core.waitlist_entries import entry_of, entry_row
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
-SCHEMA = 3  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
-# Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min, Staff.feed_token_hash
+SCHEMA = 4  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
+# Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min, Staff.feed_token_hash;
+# 4: Branch.phone and location
 
 State = BranchState | ClientsState | CatalogueState | UsersState
 
@@ -79,6 +80,8 @@ def decode_state(data: dict[str, Any]) -> State:
     if kind == "branch":
         st = BranchState(version=data["v"])
         st.branch = Branch(*data["branch"]) if data["branch"] else None
+        if st.branch is not None and st.branch.location is not None:  # msgpack made the tuple a list
+            st.branch = replace(st.branch, location=(st.branch.location[0], st.branch.location[1]))
         for sid, bid, name, svc, sched, exc, active, own, *feed in data["staff"]:  # 8 fields before feed_token_hash
             st.staff[sid] = Staff(sid, bid, name, tuple(svc), _unspans(sched), _unspans(exc), active,
                                   {k: (p, d) for k, (p, d) in own.items()}, *feed)

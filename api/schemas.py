@@ -49,6 +49,21 @@ def _price(value: Any) -> str:
 # ------------------------------------------------------------ branches
 
 
+class Location(RequestModel):
+    """A branch's place on the map (SPEC §9.6): the bot sends it as a Telegram venue."""
+
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class LocationOut(BaseModel):
+    lat: float
+    lon: float
+
+
+Phone = Annotated[str, Field(min_length=1, max_length=40)]  # normalized to E.164 by the handler
+
+
 class BranchIn(RequestModel):
     name: Name
     timezone: Annotated[str, Field(min_length=1, max_length=64)]
@@ -58,6 +73,8 @@ class BranchIn(RequestModel):
     min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 60
     cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] = 120
     reschedule_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None  # null: the cancel notice
+    phone: Phone | None = None
+    location: Location | None = None
 
 
 class BranchPatch(RequestModel):
@@ -69,6 +86,8 @@ class BranchPatch(RequestModel):
     min_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
     cancel_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None
     reschedule_notice_min: Annotated[StrictInt, Field(ge=0, le=10080)] | None = None  # an explicit null: the cancel notice
+    phone: Phone | None = None  # an explicit null: no phone
+    location: Location | None = None  # an explicit null: no location
 
 
 class BranchOut(BaseModel):
@@ -81,6 +100,8 @@ class BranchOut(BaseModel):
     min_notice_min: int
     cancel_notice_min: int
     reschedule_notice_min: int | None  # null: the cancel notice applies
+    phone: str | None  # E.164
+    location: LocationOut | None
 
 
 class BranchList(BaseModel):

@@ -29,7 +29,8 @@ def branch_json(b: Branch) -> dict[str, Any]:
         "id": b.id, "name": b.name, "address": b.address, "timezone": b.timezone,
         "slot_step_min": b.slot_step_min, "horizon_days": b.horizon_days,
         "min_notice_min": b.min_notice_min, "cancel_notice_min": b.cancel_notice_min,
-        "reschedule_notice_min": b.reschedule_notice_min,
+        "reschedule_notice_min": b.reschedule_notice_min, "phone": b.phone,
+        "location": {"lat": b.location[0], "lon": b.location[1]} if b.location else None,
     }
 
 

@@ -109,9 +109,11 @@ def decide(state: BranchState, command: Command, now: float) -> list[Event]:
             b = command.branch
             return [BranchOpened(b.id, b.name, b.timezone, b.address, b.slot_step_min,
                                  b.horizon_days, b.min_notice_min, b.cancel_notice_min,
-                                 b.reschedule_notice_min)]
+                                 b.reschedule_notice_min, b.phone, list(b.location) if b.location else None)]
         case UpdateBranch():
             changes = {k: v for k, v in command.changes.items() if getattr(state.branch, k) != v}
+            if changes.get("location") is not None:  # the journal keeps JSON: [lat, lon]
+                changes["location"] = list(changes["location"])
             return [BranchUpdated(changes)] if changes else []
         case CloseBranch():
             return [BranchClosed()] if state.branch and state.branch.active else []

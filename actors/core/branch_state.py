@@ -85,6 +85,11 @@ def _overrides(raw: dict[str, Any]) -> dict[str, tuple[str | None, int | None]]:
     return {k: (v[0], None if v[1] is None else int(v[1])) for k, v in raw.items()}
 
 
+def _point(raw: Any) -> tuple[float, float] | None:
+    """A branch's location from its journal form ``[lat, lon]`` (or None)."""
+    return None if raw is None else (float(raw[0]), float(raw[1]))
+
+
 def _occupy(state: BranchState, appt: Appointment) -> None:
     if appt.occupying:
         bisect.insort(state.busy.setdefault(appt.staff_id, []), (appt.start, appt.block_end, appt.id))
@@ -224,10 +229,14 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 id=event.branch_id, name=event.name, timezone=event.timezone,
                 address=event.address, slot_step_min=event.slot_step_min,
                 horizon_days=event.horizon_days, min_notice_min=event.min_notice_min,
-                cancel_notice_min=event.cancel_notice_min, reschedule_notice_min=event.reschedule_notice_min)
+                cancel_notice_min=event.cancel_notice_min, reschedule_notice_min=event.reschedule_notice_min,
+                phone=event.phone, location=_point(event.location))
         case BranchUpdated():
             assert state.branch is not None
-            state.branch = replace(state.branch, **event.changes)
+            changes = dict(event.changes)
+            if "location" in changes:
+                changes["location"] = _point(changes["location"])
+            state.branch = replace(state.branch, **changes)
         case BranchClosed():
             assert state.branch is not None
             state.branch = replace(state.branch, active=False)

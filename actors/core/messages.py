@@ -33,6 +33,8 @@ class BranchOpened(Event):
     min_notice_min: int
     cancel_notice_min: int
     reschedule_notice_min: int | None = None  # None: cancel_notice_min
+    phone: str | None = None  # E.164 (SPEC §9.6)
+    location: list[float] | None = None  # [lat, lon]
 
 
 @dataclass(frozen=True, slots=True)

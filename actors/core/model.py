@@ -51,6 +51,8 @@ class Branch:
     cancel_notice_min: int = 120
     active: bool = True
     reschedule_notice_min: int | None = None  # a client's reschedule; None: cancel_notice_min
+    phone: str | None = None  # E.164, the salon's phone the bot gives (SPEC §9.6)
+    location: tuple[float, float] | None = None  # (lat, lon) for the bot's venue message (SPEC §9.6)
 
     @property
     def reschedule_notice(self) -> int:

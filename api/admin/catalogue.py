@@ -12,6 +12,7 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response, security_scheme_blueprint
 
 from actors.core.model import Branch, Service, Staff
+from actors.core.phones import normalize_phone
 from actors.core.schedule import parse_exceptions, parse_schedule, zone
 from api.telegram.schemas import NoContent
 from api.validated import validate_body, validate_query
@@ -55,7 +56,9 @@ async def create_branch(data: BranchIn) -> tuple[dict[str, Any], int]:
     by = who()
     zone(data.timezone)
     scheduler = app_context().scheduler
-    created = await scheduler.open_branch(Branch(id=scheduler.new_id(), **data.model_dump()), by)
+    fields = data.model_dump(exclude={"phone", "location"})
+    branch = Branch(id=scheduler.new_id(), **fields, **_contacts(data, {"phone", "location"}))
+    created = await scheduler.open_branch(branch, by)
     return branch_json(created), 201
 
 
@@ -76,12 +79,23 @@ async def get_branch(branch_id: str) -> dict[str, Any]:
 @document_response(BranchOut)
 async def patch_branch(branch_id: str, data: BranchPatch) -> dict[str, Any]:
     by = who()
-    changes = data.model_dump(exclude_none=True)
+    changes = data.model_dump(exclude_none=True, exclude={"phone", "location"})
     if "reschedule_notice_min" in data.model_fields_set:  # null: back to the cancel notice
         changes["reschedule_notice_min"] = data.reschedule_notice_min
+    changes.update(_contacts(data, data.model_fields_set))  # an explicit null clears
     if "timezone" in changes:
         zone(changes["timezone"])
     return branch_json(await app_context().scheduler.update_branch(branch_id, changes, by))
+
+
+def _contacts(data: BranchIn | BranchPatch, given: set[str]) -> dict[str, Any]:
+    """The salon's ``phone`` (E.164) and ``location`` ((lat, lon)) among ``given`` fields (SPEC §9.6)."""
+    out: dict[str, Any] = {}
+    if "phone" in given:
+        out["phone"] = normalize_phone(data.phone) if data.phone else None
+    if "location" in given:
+        out["location"] = (data.location.lat, data.location.lon) if data.location else None
+    return out
 
 
 @bp.delete("/branches/<branch_id>")

@@ -52,7 +52,8 @@ TYPE_TITLES = {t: title for _, items in TYPE_GROUPS for t, title in items}
 _BRANCH_FIELDS = {"name": "название", "timezone": "часовой пояс", "address": "адрес",
                   "slot_step_min": "шаг записи", "horizon_days": "запись вперёд",
                   "min_notice_min": "запись не позже чем за", "cancel_notice_min": "отмена не позже чем за",
-                  "reschedule_notice_min": "перенос не позже чем за"}
+                  "reschedule_notice_min": "перенос не позже чем за", "phone": "телефон",
+                  "location": "место на карте"}
 _STAFF_FIELDS = {"name": "имя", "service_ids": "услуги", "schedule": "недельный график",
                  "exceptions": "особые дни", "feed_token_hash": "новая ссылка на календарь (прежняя отключена)",
                  "service_overrides": "свои цены и длительность"}
