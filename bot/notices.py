@@ -11,6 +11,7 @@ Telegram id (booked by phone, never opened the bot) cannot be told.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,13 +51,16 @@ class Visit:
                 f"Мастер: {texts.esc(self.master)}", f"Адрес: {self.place}"]
 
 
-def visit(view: StateView, state: BranchState, start: int, service_id: str, staff_id: str) -> Visit:
+def visit(view: StateView, state: BranchState, start: int, service_id: str | Sequence[str], staff_id: str) -> Visit:
+    """``service_id``: one service, or every service of a visit («Стрижка + Укладка»)."""
     branch = state.branch
     assert branch is not None
-    service = view.catalogue().services.get(service_id)
+    services = view.catalogue().services
+    names = [s.name if (s := services.get(sid)) else "—"
+             for sid in ((service_id,) if isinstance(service_id, str) else service_id)]
     staff = state.staff.get(staff_id)
     place = ", ".join(texts.esc(p) for p in (branch.name, branch.address) if p)
-    return Visit(datetime.fromtimestamp(start, zone(branch.timezone)), service.name if service else "—",
+    return Visit(datetime.fromtimestamp(start, zone(branch.timezone)), " + ".join(names),
                  staff.name if staff else "—", place)
 
 
@@ -76,7 +80,7 @@ def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     d = rec.data
     if rec.type == "appointment.created":
         chat = chat_of(view, d["client_id"])
-        v = visit(view, state, d["start"], d["service_id"], d["staff_id"])
+        v = visit(view, state, d["start"], d.get("service_ids") or d["service_id"], d["staff_id"])
         return Notice(chat, booked_for_you(v), "created") if chat else None
     appointment = state.appointments.get(d.get("appointment_id", ""))
     if appointment is None:
@@ -85,10 +89,10 @@ def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     if not chat:
         return None
     if rec.type == "appointment.status_changed":
-        v = visit(view, state, appointment.start, appointment.service_id, appointment.staff_id)
+        v = visit(view, state, appointment.start, appointment.services_of_visit, appointment.staff_id)
         return Notice(chat, status_changed(v, d["status"]), f"status:{d['status']}")
     if rec.type == "appointment.rescheduled":
-        v = visit(view, state, d["start"], appointment.service_id, d["staff_id"])
+        v = visit(view, state, d["start"], appointment.services_of_visit, d["staff_id"])
         return Notice(chat, rescheduled(v), "rescheduled")
     return None
 

@@ -74,7 +74,7 @@ def due_reminders(view: StateView, now: float, hours: Sequence[int], sent: Conta
             chat = chat_of(view, a.client_id)
             if not chat:
                 continue
-            text = reminder(visit(view, state, a.start, a.service_id, a.staff_id))
+            text = reminder(visit(view, state, a.start, a.services_of_visit, a.staff_id))
             keyboard = "visit" if h == offsets[0] else ""  # «Приду» / «Перенести» / «Отменить»
             due.append(Due(reminder_key(a.id, h, a.start), a.id, h, a.start,
                            Notice(chat, text, f"reminder:{h}", keyboard, a.id)))
@@ -104,7 +104,7 @@ def due_feedback(view: StateView, now: float, delay_h: float, sent: Container[st
             chat = chat_of(view, a.client_id)
             if not chat:
                 continue
-            v = visit(view, state, a.start, a.service_id, a.staff_id)
+            v = visit(view, state, a.start, a.services_of_visit, a.staff_id)
             text = texts.feedback_ask(v.service, v.start, v.master)
             due.append(Due(feedback_key(a.id), a.id, 0, int(moment), Notice(chat, text, "feedback", "rate", a.id)))
     due.sort(key=lambda d: (d.start, d.appointment_id))

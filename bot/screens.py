@@ -24,6 +24,7 @@ from bot.callbacks import (
     AskCancel,
     Days,
     Menu,
+    MoreServices,
     Move,
     PickBranch,
     PickService,
@@ -32,6 +33,7 @@ from bot.callbacks import (
     pack_day,
     unpack_day,
 )
+from bot import visit_services
 from bot.ui import Screen, back_to_menu, button, inline, menu_row, rows
 
 PAGE_DAYS = 14
@@ -62,12 +64,36 @@ async def services_screen(booking_api: BookingApi, branch_id: str, *, many: bool
     card = await booking_api.branch(branch_id)
     if not card.services:
         return back_to_menu(texts.NO_SERVICES)
-    buttons = [button(texts.service_button(s["name"], s["price"], s["currency"], s["duration_min"]),
-                      PickService(branch=branch_id, service=s["id"])) for s in card.services]
+    buttons = [button(service_label(card, s), PickService(branch=branch_id, service=s["id"])) for s in card.services]
     if many is None:
         many = len(await booking_api.branches()) > 1
     back = [button(texts.BTN_BACK, Menu(to="book"))] if many else []
     return Screen(texts.CHOOSE_SERVICE, inline(*rows(buttons, 1), back, menu_row()))
+
+
+def service_label(card: BranchCard, s: dict[str, Any]) -> str:
+    """«Стрижка · 1 500 ₽ · 1 ч», or «от 1 500 ₽» when the masters' own prices differ."""
+    lowest, differ = visit_services.price_range(card, s)
+    return texts.service_button(s["name"], lowest, s["currency"], s["duration_min"], from_=differ)
+
+
+def the_visit(card: BranchCard, packed: str) -> list[dict[str, Any]]:
+    """The services a button's ``service`` names (``bot/visit_services.py``); Stale if gone."""
+    services = visit_services.unpack(card, packed)
+    if services is None:
+        raise Stale(f"not a visit of this branch: {packed!r}")
+    return services
+
+
+async def more_services_screen(booking_api: BookingApi, branch_id: str, packed: str) -> Screen:
+    """«Добавить ещё услугу»: the services a master does together with the ones chosen."""
+    card = await booking_api.branch(branch_id)
+    visit = the_visit(card, packed)
+    ids = [s["id"] for s in visit]
+    buttons = [button(service_label(card, s), PickService(branch=branch_id, service=visit_services.pack([*ids, s["id"]])))
+               for s in visit_services.can_add(card, visit)]
+    back = [button(texts.BTN_BACK, PickService(branch=branch_id, service=packed))]
+    return Screen(texts.add_service(visit_services.title(visit)), inline(*rows(buttons, 1), back, menu_row()))
 
 
 def today_in(branch: BranchCard, clock: Clock) -> date:
@@ -78,14 +104,14 @@ async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branc
                       first_raw: str = "") -> Screen:
     """Days of a two-week page that have at least one free start, with paging inside the horizon."""
     branch = await booking_api.branch(branch_id)
-    service = branch.service(service_id)
+    visit = the_visit(branch, service_id)
     today = today_in(branch, clock)
     horizon_end = today + timedelta(days=max(0, branch.horizon_days))
     first = max(unpack_day(first_raw) or today, today)
     if first > horizon_end:
         first = today
     last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
-    answer = await api.slots(branch_id, service_id, first, last)
+    answer = await api.slots(branch_id, visit_services.ids(visit), first, last)
     free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
     days = [button(texts.day_label(d), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=""))
             for d in free]
@@ -97,8 +123,10 @@ async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branc
         paging.append(button(texts.BTN_LATER, Days(branch=branch_id, service=service_id,
                                                    first=pack_day(last + timedelta(days=1)))))
     back_row = [button(texts.BTN_BACK, PickBranch(branch=branch_id))]
-    return Screen(texts.choose_day(service["name"], bool(free)),
-                  inline(*rows(days, 4), paging, back_row, menu_row()))
+    more = ([button(texts.BTN_MORE_SERVICES, MoreServices(branch=branch_id, service=service_id))]
+            if visit_services.can_add(branch, visit) else [])
+    return Screen(texts.choose_day(visit_services.title(visit), bool(free)),
+                  inline(*rows(days, 4), paging, more, back_row, menu_row()))
 
 
 async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, service_id: str, day_raw: str,
@@ -108,9 +136,9 @@ async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, se
     if day is None:
         raise Stale(f"not a day: {day_raw!r}")
     card = card or await booking_api.branch(branch_id)
-    service = card.service(service_id)
+    visit = the_visit(card, service_id)
     names = card.staff_names
-    answer = await api.slots(branch_id, service_id, day, day, staff_id or None)
+    answer = await api.slots(branch_id, visit_services.ids(visit), day, day, staff_id or None)
     tz = ZoneInfo(answer["timezone"])
     starts: dict[int, set[str]] = {}
     for slot in answer["slots"]:
@@ -125,7 +153,7 @@ async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, se
         masters = [button(f"👤 {names.get(s, '—')}", Times(branch=branch_id, service=service_id, day=day_raw,
                                                           staff=s)) for s in free_staff if s in names]
     nav = [button(texts.BTN_OTHER_DAY, Days(branch=branch_id, service=service_id, first=""))]
-    text = texts.choose_time(service["name"], day, names.get(staff_id) if staff_id else None, bool(times))
+    text = texts.choose_time(visit_services.title(visit), day, names.get(staff_id) if staff_id else None, bool(times))
     return Screen(text, inline(*rows(times, 5), *(rows(masters, 2) if len(masters) > 1 or staff_id else []),
                                nav, menu_row()))
 
@@ -141,7 +169,8 @@ async def my_screen(api: UserApi, clock: Clock) -> Screen:
         return Screen(texts.MY_EMPTY, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
 
     def line(a: dict[str, Any]) -> str:
-        return texts.appointment_line(local(a["start"]), a["service"]["name"], a["staff"]["name"], a["status"])
+        names = " + ".join(s["name"] for s in a.get("services") or [a["service"]])  # every service of a visit
+        return texts.appointment_line(local(a["start"]), names, a["staff"]["name"], a["status"])
 
     changes = [[button(texts.move_button(local(a["start"])), Move(appointment=a["id"], first="")),
                 button(texts.cancel_button(local(a["start"])), AskCancel(appointment=a["id"]))]

@@ -22,6 +22,7 @@ async def test_a_client_books_haircut_plus_styling_in_one_visit(harness: Harness
         "service_overrides": [{"service_id": style, "price": "2000.00", "duration_min": 45}]})
     assert r.status_code == 200, await r.get_data(as_text=True)
     async with h.serve() as url, bot_env(h, url) as env:
+        notifier = env.start_notifier()
         anna = env.person(ANNA)
         await anna.say("/start")
         await anna.share_contact(PHONE)
@@ -46,9 +47,22 @@ async def test_a_client_books_haircut_plus_styling_in_one_visit(harness: Harness
         done = anna.last_text()
         assert "Вы записаны" in done and "Услуги: стрижка + укладка" in done
         assert "Итого: <b>3\u00a0500\u00a0₽</b>" in done
+        await anna.press("Мои записи")
+        assert "стрижка + укладка" in anna.last_text()
 
-    r = await client.get("/api/v1/dashboard/board", headers=salon.headers, query_string={"branch_id": salon.branch_id})
-    new = next(c for c in (await r.get_json())["columns"] if c["status"] == "new")
-    [card] = new["cards"]
+        r = await client.get("/api/v1/dashboard/board", headers=salon.headers,
+                             query_string={"branch_id": salon.branch_id})
+        new = next(c for c in (await r.get_json())["columns"] if c["status"] == "new")
+        [card] = new["cards"]
+        await notifier.settle()
+        before = len(env.session.sent(ANNA))
+        r = await client.patch(f"/api/v1/appointments/{card['id']}/status", headers=salon.headers,
+                               json={"status": "confirmed"})
+        assert r.status_code == 200
+        await notifier.settle()
+        await notifier.settle()
+        (notice,) = env.session.sent(ANNA)[before:]
+        assert "подтверждена" in notice.text and "стрижка + укладка" in notice.text  # every service named
+
     assert [s["id"] for s in card["services"]] == [cut, style] and card["total_price"] == "3500.00"
     assert (card["start"][11:16], card["end"][11:16]) == ("10:00", "11:45")  # 60 + Master 2's own 45
