@@ -1,6 +1,6 @@
 """The client's journey on the dashboard (SPEC §9.3), in Chromium: a client's reschedule moves the
 card back to «Новые» with the chime, «Приду» and a rating appear live on the card, and the client
-card shows them; screenshots at 1280, 820 and 390 px with nothing cut off."""
+card shows them; screenshots at 1280, 820 and 390 px with nothing cut off and no serious axe finding."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from api.telegram.initdata import sign_init_data
 from tests.web.conftest import sign_in
 from tests.web.site import BOT_TOKEN, SESSION_LOOP, Site, artifact, at, card
+from tests.web.test_axe import violations
 from tests.web.test_screens import WIDTHS, cut_off, settle
 
 pytestmark = SESSION_LOOP
@@ -88,11 +89,25 @@ async def test_marks_on_the_board_and_the_client_card_fit(browser: Any, site: Si
             await page.locator('.board-tab[data-status="done"]').click()
         await page.screenshot(path=artifact(f"journey-board-{width}.png"), full_page=True)
         assert await cut_off(page) == []
+        assert await violations(page) == []
         await page.goto(f"/#/client/{first['client']['id']}")
         await page.locator(".visit-rating").wait_for()
         assert "5/5" in await page.locator(".visit-rating").inner_text()
         assert await page.locator(".visit-come").inner_text() == "✓ придёт"
         await page.screenshot(path=artifact(f"journey-client-{width}.png"), full_page=True)
         assert await cut_off(page) == []
+        assert await violations(page) == []
+        # The branch form's «Перенос клиентом» (empty: as the cancel notice) and the card's rule.
+        await page.goto("/#/branches")
+        rule = page.locator(".branch-card", has_text="Перенос клиентом")
+        await rule.first.wait_for()
+        assert "как отмена" in await rule.first.inner_text()
+        await page.click("[data-action=add-branch]")
+        field = page.locator("dialog.sheet[open] input[name=reschedule_notice_min]")
+        await field.wait_for()
+        assert await field.get_attribute("placeholder") == "пусто"
+        await page.screenshot(path=artifact(f"journey-branch-form-{width}.png"), full_page=True)
+        assert await cut_off(page) == []
+        assert await violations(page) == []
     finally:
         await context.close()

@@ -224,7 +224,7 @@ function branchForm(branch) {
   const cancel = minutesInput("cancel_notice_min", b.cancel_notice_min, 0, 10080);
   const move = minutesInput("reschedule_notice_min", b.reschedule_notice_min ?? "", 0, 10080);
   move.input.required = false; // empty: the same as the cancel notice
-  move.input.placeholder = "как отмена";
+  move.input.placeholder = "пусто";
   const body = [
     field("Название", name),
     field("Адрес", address, "Клиенты видят его при записи в боте."),
