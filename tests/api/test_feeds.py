@@ -230,3 +230,15 @@ def test_the_window_follows_local_midnights_across_a_dst_change() -> None:
     first, last = window(berlin, now)
     assert datetime.fromtimestamp(first, UTC) == datetime(2026, 3, 22, 23, 0, tzinfo=UTC)  # 23rd 00:00 CET
     assert datetime.fromtimestamp(last, UTC) == datetime(2026, 4, 1, 22, 0, tzinfo=UTC)  # 2nd 00:00 CEST
+
+
+def test_public_url_and_metrics_token_from_the_environment() -> None:
+    from settings import Settings, SettingsError
+
+    s = Settings.from_env({"ZAPIS_PUBLIC_URL": "https://zapis.example.com/salon/", "ZAPIS_METRICS_TOKEN": "t0ken"})
+    assert s.public_url == "https://zapis.example.com/salon" and s.metrics_token == "t0ken"
+    assert "t0ken" not in repr(s)
+    assert Settings.from_env({}).public_url is None and Settings.from_env({}).metrics_token is None
+    for bad in ("zapis.example.com", "ftp://zapis.example.com", "https://", "https://a b"):
+        with pytest.raises(SettingsError, match="ZAPIS_PUBLIC_URL"):
+            Settings.from_env({"ZAPIS_PUBLIC_URL": bad})
