@@ -198,6 +198,7 @@ class Deliveries:
         self.endpoints: dict[str, tuple[Endpoint, asyncio.Task[None]]] = {}
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.seen_version = 0  # the registrations' version the endpoints were last set up for
 
     def on_commit(self, records: Sequence[Recorded]) -> None:
         """The runtime's commit listener (after the committed states hold ``records``): wake, never wait."""
@@ -234,10 +235,16 @@ class Deliveries:
                     _, task = self.endpoints.pop(webhook_id)
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
+                    positions.setdefault(webhook_id, 0)
+                for webhook_id in [w for w in positions if w in state.deleted]:  # a deleted one's rows go too
+                    with contextlib.suppress(JournalError):
+                        await self._store.forget(webhook_id)
+                        del positions[webhook_id]
                 for webhook_id, hook in state.hooks.items():
                     if webhook_id not in self.endpoints:
                         position = max(positions.get(webhook_id, 0), hook.created_seq)
                         self._begin(hook, position)
+                self.seen_version = state.version
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.policy.poll_s):
                         await self._changed.wait()
@@ -274,7 +281,8 @@ class Deliveries:
             while True:
                 upto = self._upto()
                 state = await self._webhooks.state()
-                if all(w in self.endpoints and self.endpoints[w][0].position >= upto for w in state.hooks):
+                if self.seen_version >= state.version and all(
+                        w in self.endpoints and self.endpoints[w][0].position >= upto for w in state.hooks):
                     return
                 for endpoint, _ in self.endpoints.values():
                     endpoint.wake.set()

@@ -119,3 +119,16 @@ async def test_a_deleted_endpoint_gets_nothing_more(world: World, receivers: Any
     await world.book(2)
     await world.h.z.webhooks.deliveries.settle()
     assert len(receiver.received) == 1
+
+
+async def test_a_deleted_endpoints_records_are_dropped(world: World, receivers: Any) -> None:
+    receiver = await receivers()
+    hook = await world.register(receiver.url)
+    await world.book(1)
+    await receiver.wait_for(1)
+    await world.h.z.webhooks.deliveries.settle()
+    store = world.h.z.webhooks.store
+    assert len(await store.attempts(hook["id"])) == 1
+    await world.client.delete(f"/api/v1/admin/webhooks/{hook['id']}", headers=world.salon.headers)
+    await world.h.z.webhooks.deliveries.settle()
+    assert await store.attempts(hook["id"]) == [] and hook["id"] not in await store.positions()
