@@ -84,7 +84,7 @@ class BookingApi:
     def init_data(self, person: Person) -> str:
         return sign_init_data(self._token, person.as_init_user(), int(self.clock.now()))
 
-    async def call(self, method: str, path: str, *, params: dict[str, str] | None = None,
+    async def call(self, method: str, path: str, *, params: dict[str, str] | list[tuple[str, str]] | None = None,
                    body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
         """JSON of a 2xx answer (None for 204); ``ApiProblem`` / ``ApiUnavailable`` otherwise."""
         if self._session is None or self._session.closed:
@@ -165,17 +165,24 @@ class UserApi:
                                    headers=self._headers())
         return list(data["items"])
 
-    async def slots(self, branch_id: str, service_id: str, first: date, last: date,
+    async def slots(self, branch_id: str, service_id: str | list[str], first: date, last: date,
                     staff_id: str | None = None) -> dict[str, Any]:
-        params = {"branch_id": branch_id, "service_id": service_id,
+        """``service_id``: one service, or a visit's services in order (repeated in the query)."""
+        params = {"branch_id": branch_id, "service_id": service_id if isinstance(service_id, str) else "",
                   "date_from": first.isoformat(), "date_to": last.isoformat()}
         if staff_id:
             params["staff_id"] = staff_id
+        query: dict[str, str] | list[tuple[str, str]] = params
+        if not isinstance(service_id, str):
+            query = [(k, v) for k, v in params.items() if k != "service_id"] + [("service_id", s) for s in service_id]
         return await self.api.call(  # type: ignore[no-any-return]
-            "GET", "/slots/available", params=params, headers=self._headers())
+            "GET", "/slots/available", params=query, headers=self._headers())
 
-    async def hold(self, branch_id: str, service_id: str, start: str, staff_id: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {"branch_id": branch_id, "service_id": service_id, "start": start}
+    async def hold(self, branch_id: str, service_id: str | list[str], start: str,
+                   staff_id: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"branch_id": branch_id,
+                                **({"service_id": service_id} if isinstance(service_id, str)
+                                   else {"service_ids": service_id}), "start": start}
         if staff_id:
             body["staff_id"] = staff_id
         return await self.api.call(  # type: ignore[no-any-return]

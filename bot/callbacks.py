@@ -56,6 +56,13 @@ class Slot(CallbackData, prefix="h"):
     staff: str
 
 
+class MoreServices(CallbackData, prefix="as"):
+    """«Добавить ещё услугу»: ``service`` is the visit so far (``bot/visit_services.py``)."""
+
+    branch: str
+    service: str
+
+
 class Confirm(CallbackData, prefix="c"):
     hold: str
     branch: str

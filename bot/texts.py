@@ -122,8 +122,22 @@ def status(code: str) -> str:
     return STATUSES.get(code, code)
 
 
-def service_button(name: str, amount: str, currency: str, duration_min: int) -> str:
-    return f"{name} · {price(amount, currency)} · {minutes(duration_min)}"
+def service_button(name: str, amount: str, currency: str, duration_min: int, *, from_: bool = False) -> str:
+    """``from_``: the masters' prices differ, ``amount`` is the lowest («от 1 500 ₽»)."""
+    shown = f"от {price(amount, currency)}" if from_ else price(amount, currency)
+    return f"{name} · {shown} · {minutes(duration_min)}"
+
+
+BTN_MORE_SERVICES = "➕ Добавить ещё услугу"
+ADD_SERVICE = "Что добавить к визиту? Услуги пройдут подряд у одного мастера."
+
+
+def add_service(visit: str) -> str:
+    return f"<b>{esc(visit)}</b>\n{ADD_SERVICE}"
+
+
+def total_line(amount: str, currency: str) -> str:
+    return f"Итого: <b>{price(amount, currency)}</b>"
 
 
 def registered(name: str) -> str:
@@ -150,27 +164,30 @@ def choose_time(service: str, day: date, master: str | None, has_times: bool) ->
     return head + "На этот день свободного времени уже нет."
 
 
-def held(service: str, start: datetime, master: str, until: datetime, address: str) -> str:
+def held(service: str, start: datetime, master: str, until: datetime, address: str, total: str = "") -> str:
+    """``total``: a visit of several services — ``service`` lists them, ``total`` is their price line."""
     lines = [
         f"⏳ Время удержано за вами до <b>{hhmm(until)}</b>.",
         "",
-        f"Услуга: {esc(service)}",
+        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
         f"Когда: {when(start)}",
         f"Мастер: {esc(master)}",
+        *([total] if total else []),
     ]
     if address:
         lines.append(f"Адрес: {esc(address)}")
     return "\n".join([*lines, "", HELD_HINT])
 
 
-def booked(service: str, start: datetime, master: str, branch: str, address: str) -> str:
+def booked(service: str, start: datetime, master: str, branch: str, address: str, total: str = "") -> str:
     place = ", ".join(esc(p) for p in (branch, address) if p)
     return "\n".join([
         "✅ <b>Вы записаны!</b>",
         "",
         f"Когда: {when(start)}",
-        f"Услуга: {esc(service)}",
+        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
         f"Мастер: {esc(master)}",
+        *([total] if total else []),
         f"Адрес: {place}",
         "",
         "Мы пришлём напоминание перед визитом.",
