@@ -38,6 +38,8 @@ from tests.core.builders import at, branch_state, run, service
 TZ = "Europe/Moscow"
 CUT, COLOUR = service("cut", 60, 0), service("colour", 90, 15)
 SERVICES = {"cut": CUT, "colour": COLOUR}
+# What a query asks for: a service, or a visit of several in order (SPEC §9.2).
+WANTED: dict[str, Any] = {**SERVICES, "cut+colour": (CUT, COLOUR), "colour+cut": (COLOUR, CUT)}
 DAY0 = at("2026-03-03T09:00", TZ)
 MONDAY = date(2026, 3, 2)
 CLIENTS = ("c1", "c2", "c3")
@@ -58,6 +60,8 @@ rules = st.fixed_dictionaries({}, optional={
 commands = st.one_of(
     st.tuples(st.just("hold"), clients, services, starts, staff),
     st.tuples(st.just("book_slot"), clients, services, starts, staff),
+    st.tuples(st.just("own"), st.sampled_from(["s1", "s2"]),
+              st.dictionaries(services, st.tuples(st.none(), st.sampled_from([None, 30, 120])), max_size=2)),
     st.tuples(st.just("book_hold"), clients, refs),
     st.tuples(st.just("status"), refs, st.sampled_from(list(Status))),
     st.tuples(st.just("reschedule"), refs, starts, staff),
@@ -71,7 +75,8 @@ commands = st.one_of(
               st.sampled_from([-1.0, -0.25, 0.0, 0.25, 1.0])),
 )
 # ``None`` asks the previous question again (a hit, unless something changed).
-queries = st.one_of(st.none(), st.none(), st.tuples(clients, services, staff, st.integers(-1, 4), st.integers(0, 3)))
+queries = st.one_of(st.none(), st.none(), st.tuples(clients, st.sampled_from(list(WANTED)), staff,
+                                                    st.integers(-1, 4), st.integers(0, 3)))
 
 
 def _nth(items: list[str], i: int) -> str:
@@ -127,6 +132,8 @@ def test_a_cached_answer_is_always_the_fresh_one(
                 cmd = CancelAsClient(_nth(appts, i), c)
             case ("release", i, c):
                 cmd = ReleaseHold(_nth(holds, i), c)
+            case ("own", sid, values):  # a master's own durations: their slots' lengths change
+                cmd = UpdateStaff(sid, {"service_overrides": values})
             case ("week", sid, hours):
                 cmd = UpdateStaff(sid, {"schedule": {d: hours for d in WEEKDAYS}})
             case ("rules", changes):
@@ -141,7 +148,7 @@ def test_a_cached_answer_is_always_the_fresh_one(
 
         first = MONDAY + timedelta(days=offset)
         last_day = first + timedelta(days=span)
-        service_ = SERVICES[svc]
+        service_ = WANTED[svc]
         fresh = client_free_times(state, service_, first, last_day, now, who, client)
         entry = cached_free_times(cache, state, service_, first, last_day, now, who, client)
         assert entry.value == fresh, (step, now)
