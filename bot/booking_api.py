@@ -207,6 +207,16 @@ class UserApi:
         return await self.api.call(  # type: ignore[no-any-return]
             "POST", f"/appointments/{appointment_id}/confirm-visit", headers=self._headers())
 
+    async def join_waitlist(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.api.call("POST", "/waitlist", body=body, headers=self._headers())  # type: ignore[no-any-return]
+
+    async def waitlist(self) -> list[dict[str, Any]]:
+        data = await self.api.call("GET", "/waitlist/my", headers=self._headers())
+        return list(data["items"])
+
+    async def leave_waitlist(self, entry_id: str) -> None:
+        await self.api.call("DELETE", f"/waitlist/{entry_id}", headers=self._headers())
+
     async def feedback(self, appointment_id: str, rating: int) -> dict[str, Any]:
         return await self.api.call(  # type: ignore[no-any-return]
             "POST", f"/appointments/{appointment_id}/feedback", body={"rating": rating}, headers=self._headers())

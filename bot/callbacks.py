@@ -123,6 +123,65 @@ class Rate(CallbackData, prefix="r"):
     stars: int
 
 
+# ---------------------------------------------------------------- the waitlist (SPEC §9.3, routers/waitlist.py)
+
+
+class WaitFor(CallbackData, prefix="w1"):
+    """«Нет подходящего времени — встать в лист ожидания», from the day ``day`` the client looked at."""
+
+    branch: str
+    service: str  # the visit, packed as ``Times.service``
+    day: str
+
+
+class WaitDays(CallbackData, prefix="w2"):
+    """How many days from ``day`` the client can come (1, 3, 7); next: the master."""
+
+    branch: str
+    service: str
+    day: str
+    days: int
+
+
+class WaitMaster(CallbackData, prefix="w3"):
+    """The master (``""``: any); next: the time of day."""
+
+    branch: str
+    service: str
+    day: str
+    days: int
+    staff: str
+
+
+class WaitJoin(CallbackData, prefix="w4"):
+    """Join with the time of day ``part``: ``m`` утро, ``d`` день, ``e`` вечер, ``""`` any."""
+
+    branch: str
+    service: str
+    day: str
+    days: int
+    staff: str
+    part: str
+
+
+class WaitBook(CallbackData, prefix="w5"):
+    """«Записаться» under an offer: book with its hold."""
+
+    hold: str
+
+
+class WaitDecline(CallbackData, prefix="w6"):
+    """«Не подходит» under an offer: release its hold (the next client is offered it)."""
+
+    hold: str
+
+
+class WaitLeave(CallbackData, prefix="w7"):
+    """Leave the waitlist («Мои записи»)."""
+
+    entry: str
+
+
 def pack_day(d: date) -> str:
     return d.strftime("%Y%m%d")
 

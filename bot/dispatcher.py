@@ -20,6 +20,7 @@ from bot.routers.fallback import fallback_router
 from bot.routers.mine import mine_router
 from bot.routers.start import start_router
 from bot.routers.visit import visit_router
+from bot.routers.waitlist import waitlist_router
 
 
 def build_dispatcher(booking_api: BookingApi, clock: Clock, *, dedupe_window: int = 10_000) -> Dispatcher:
@@ -30,5 +31,5 @@ def build_dispatcher(booking_api: BookingApi, clock: Clock, *, dedupe_window: in
     dp.update.outer_middleware(BindApi(booking_api))
     dp.message.filter(F.chat.type == ChatType.PRIVATE)  # a booking is a private conversation
     dp.callback_query.middleware(CallbackAnswerMiddleware())
-    dp.include_routers(start_router(), booking_router(), mine_router(), visit_router(), fallback_router())
+    dp.include_routers(start_router(), booking_router(), mine_router(), visit_router(), waitlist_router(), fallback_router())
     return dp

@@ -35,6 +35,7 @@ class Notice:
     # «Отменить») or "rate" (1–5 stars), for ``appointment_id``.
     keyboard: str = ""
     appointment_id: str = ""
+    hold_id: str = ""  # "offer" (a waitlist offer, ``bot/waitlist_notice.py``): «Записаться» / «Не подходит»
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,10 @@ def chat_of(view: StateView, client_id: str) -> int | None:
 def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     """The message ``rec`` warrants, or None."""
     branch_id = branch_id_of(rec.stream)
+    if rec.type == "waitlist.offered":  # whoever freed the time: the waiting client hears of it
+        from bot.waitlist_notice import offer_notice
+
+        return offer_notice(rec, view)
     if not rec.actor.startswith(MANAGER) or branch_id is None:
         return None
     state = view.branch(branch_id)

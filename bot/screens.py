@@ -30,6 +30,7 @@ from bot.callbacks import (
     PickService,
     Slot,
     Times,
+    WaitFor,
     pack_day,
     unpack_day,
 )
@@ -123,10 +124,12 @@ async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branc
         paging.append(button(texts.BTN_LATER, Days(branch=branch_id, service=service_id,
                                                    first=pack_day(last + timedelta(days=1)))))
     back_row = [button(texts.BTN_BACK, PickBranch(branch=branch_id))]
+    wait = [] if free else [button(texts.BTN_WAITLIST, WaitFor(branch=branch_id, service=service_id,
+                                                                day=pack_day(first)))]  # nothing free: SPEC §9.3
     more = ([button(texts.BTN_MORE_SERVICES, MoreServices(branch=branch_id, service=service_id))]
             if visit_services.can_add(branch, visit) else [])
     return Screen(texts.choose_day(visit_services.title(visit), bool(free)),
-                  inline(*rows(days, 4), paging, more, back_row, menu_row()))
+                  inline(*rows(days, 4), paging, wait, more, back_row, menu_row()))
 
 
 async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, service_id: str, day_raw: str,
@@ -153,9 +156,10 @@ async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, se
         masters = [button(f"👤 {names.get(s, '—')}", Times(branch=branch_id, service=service_id, day=day_raw,
                                                           staff=s)) for s in free_staff if s in names]
     nav = [button(texts.BTN_OTHER_DAY, Days(branch=branch_id, service=service_id, first=""))]
+    wait = [button(texts.BTN_WAITLIST, WaitFor(branch=branch_id, service=service_id, day=day_raw))]  # SPEC §9.3
     text = texts.choose_time(visit_services.title(visit), day, names.get(staff_id) if staff_id else None, bool(times))
     return Screen(text, inline(*rows(times, 5), *(rows(masters, 2) if len(masters) > 1 or staff_id else []),
-                               nav, menu_row()))
+                               wait, nav, menu_row()))
 
 
 async def my_screen(api: UserApi, clock: Clock) -> Screen:

@@ -280,3 +280,120 @@ def feedback_ask(service: str, start: datetime, master: str) -> str:
 
 def feedback_thanks(rating: int) -> str:
     return f"Спасибо за оценку! {stars(rating)}\nБудем рады видеть вас снова."
+
+
+# ---------------------------------------------------------------- the waitlist (SPEC §9.3)
+
+BTN_WAITLIST = "⏳ Нет подходящего времени — встать в лист ожидания"
+BTN_WAIT_BOOK = "✅ Записаться"
+BTN_WAIT_DECLINE = "✖ Не подходит"
+BTN_ANY_TIME = "Любое время"
+WAIT_PARTS = {"m": ("🌅 Утро", 9 * 60, 12 * 60), "d": ("☀️ День", 12 * 60, 17 * 60),
+              "e": ("🌙 Вечер", 17 * 60, 24 * 60)}  # a start in [from, to), local minutes
+WAIT_PART_NAMES = {"m": "утро (9–12)", "d": "день (12–17)", "e": "вечер (после 17)", "": "любое время"}
+WAIT_DAYS = ((1, "Только этот день"), (3, "3 дня"), (7, "Неделю"))
+OFFER_GONE = ("Это время уже недоступно: предложение истекло или время передано следующему в листе ожидания. "
+              "Вы по-прежнему в листе ожидания, если не вышли из него.")
+OFFER_DECLINED = "Хорошо, предложим время следующему. Вы остаётесь в листе ожидания — напишем, когда освободится ещё."
+WAITLIST_LEFT = "Вы вышли из листа ожидания."
+
+
+def wait_range_ask(service: str, first: date) -> str:
+    return (f"⏳ <b>Лист ожидания</b>: {esc(service)}\n"
+            f"Мы напишем, как только освободится подходящее время. С {long_date(first)} — сколько дней вам подходят?")
+
+
+def wait_master_ask(service: str, first: date, last: date) -> str:
+    return f"⏳ <b>{esc(service)}</b>, {date_span(first, last)}.\nК какому мастеру?"
+
+
+def wait_part_ask(service: str, first: date, last: date, master: str | None) -> str:
+    who = f"мастер {esc(master)}" if master else "любой мастер"
+    return f"⏳ <b>{esc(service)}</b>, {date_span(first, last)}, {who}.\nВ какое время дня вам удобно?"
+
+
+def date_span(first: date, last: date) -> str:
+    """«2 марта» or «2–5 марта» or «30 марта – 2 апреля»."""
+    if first == last:
+        return f"{first.day} {MONTHS[first.month - 1]}"
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {MONTHS[last.month - 1]}"
+    return f"{first.day} {MONTHS[first.month - 1]} – {last.day} {MONTHS[last.month - 1]}"
+
+
+def waitlist_joined(service: str, first: date, last: date, master: str | None, part: str) -> str:
+    who = f"мастер {esc(master)}" if master else "любой мастер"
+    return ("✅ <b>Вы в листе ожидания</b>\n\n"
+            f"{esc(service)}, {date_span(first, last)}, {who}, {WAIT_PART_NAMES.get(part, '')}.\n\n"
+            "Как только подходящее время освободится, мы придержим его за вами и пришлём сообщение. "
+            "Выйти из листа ожидания можно в «Мои записи».")
+
+
+def offer(service: str, start: datetime, master: str, place: str, until: datetime) -> str:
+    return "\n".join(["🎉 <b>Освободилось время!</b>", "", f"Когда: {when(start)}", f"Услуга: {esc(service)}",
+                      f"Мастер: {esc(master)}", f"Адрес: {place}", "",
+                      f"Мы придержали его за вами до {hhmm(until)}. Записаться?"])
+
+
+def waitlist_line(service: str, first: date, last: date, part: str, offered: bool) -> str:
+    state = " — <b>вам предложено время</b>" if offered else ""
+    return f"⏳ {esc(service)}, {date_span(first, last)}, {WAIT_PART_NAMES.get(part, '')}{state}"
+
+
+def leave_button(service: str, first: date) -> str:
+    return f"🚪 Выйти из ожидания: {service} с {first.day}.{first.month:02d}"[:60]
+
+
+# ---------------------------------------------------------------- words, commands, calendar (SPEC §9.6)
+
+# (command, the description Telegram shows in the command menu)
+COMMANDS = (("book", "Записаться"), ("my", "Мои записи"), ("menu", "Меню"), ("help", "Что умеет бот"))
+HELP = ("Я помогу записаться в салон.\n\n"
+        "📅 /book — записаться\n"
+        "🗂 /my — ваши записи: перенести, отменить\n"
+        "☰ /menu — меню\n\n"
+        "Можно просто написать, когда удобно: «завтра вечером», «в субботу в 11», «15 декабря» — "
+        "я покажу свободное время.")
+FREE_TEXT_HELP = "Не понял сообщение. Напишите, когда удобно прийти («завтра вечером»), или выберите в меню."
+THANKS = "Пожалуйста! Будем рады вас видеть 🌸"
+PHONE_TYPED = ("Спасибо! Но номер, набранный вручную, я не могу проверить. Нажмите, пожалуйста, кнопку "
+               "«📱 Отправить мой номер» внизу: Telegram передаст номер, привязанный к вашему аккаунту, — "
+               "так мы узнаем, что запись делаете именно вы.")
+WISH_SERVICE = "Какую услугу записать?"
+BTN_ADD_TO_CALENDAR = "📆 Добавить в календарь"
+CALENDAR_FILE = "Файл для календаря: откройте его, и визит появится в вашем календаре."
+
+
+def wish_times(service: str, span: str, has_times: bool) -> str:
+    """The free times a client's words asked for («завтра вечером» → the evening's times)."""
+    if has_times:
+        return f"<b>{esc(service)}</b>, {span}. Свободное время:"
+    return (f"<b>{esc(service)}</b>: на {span} свободного времени нет. "
+            "Выберите другой день или встаньте в лист ожидания.")
+
+
+def wish_span(first: date, last: date, start_min: int, end_min: int) -> str:
+    """«суббота, 5 декабря, с 17:00» / «5–6 декабря» for what the client asked."""
+    if first == last:
+        days = long_date(first)
+    elif first.month == last.month:
+        days = f"{first.day}–{last.day} {MONTHS[last.month - 1]}"
+    else:
+        days = f"{first.day} {MONTHS[first.month - 1]} – {last.day} {MONTHS[last.month - 1]}"
+    if (start_min, end_min) == (0, 1440):
+        return days
+    start = f"{start_min // 60:02d}:{start_min % 60:02d}"
+    if end_min >= 1440:
+        return f"{days}, с {start}"
+    return f"{days}, {start}–{end_min // 60:02d}:{end_min % 60:02d}"
+
+
+def ics_summary(services: str, branch: str) -> str:
+    return f"{services} — {branch}" if branch else services
+
+
+def ics_description(master: str, phone: str | None) -> str:
+    lines = [f"Мастер: {master}"] if master else []
+    if phone:
+        lines.append(f"Телефон салона: {phone}")
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import texts
-from bot.callbacks import AskCancel, Come, Menu, Move, Rate
+from bot.callbacks import AskCancel, Come, Menu, Move, Rate, WaitBook, WaitDecline
 from bot.notices import Notice
 from bot.ui import button, inline
 
@@ -29,6 +29,10 @@ def rating_keyboard(appointment_id: str) -> InlineKeyboardMarkup:
 
 def notice_markup(notice: Notice) -> InlineKeyboardMarkup | None:
     """The notice's own buttons, or None for the usual «Мои записи» / «Меню»."""
+    if notice.keyboard == "offer" and notice.hold_id:  # a waitlist offer (bot/routers/waitlist.py)
+        return inline([button(texts.BTN_WAIT_BOOK, WaitBook(hold=notice.hold_id)),
+                       button(texts.BTN_WAIT_DECLINE, WaitDecline(hold=notice.hold_id))],
+                      [button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))])
     if not notice.appointment_id:
         return None
     if notice.keyboard == "visit":

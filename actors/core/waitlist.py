@@ -272,7 +272,8 @@ def offers(state: BranchState, spans: Sequence[Span], now: float, *, skip: set[s
 def _first_start(state: BranchState, e: WaitEntry, staff: Staff, span: Span, duration: int, block: int,
                  window: tuple[float, float], holds: list[Hold], taken: list[Span],
                  declined: set[tuple[str, str, int]], tz: ZoneInfo) -> Instant | None:
-    """The earliest grid start of ``e``'s visit with ``staff`` whose block touches ``span``."""
+    """A grid start of ``e``'s visit with ``staff`` whose block touches ``span``: the span's own
+    start when it fits (the time that was given up), else the earliest."""
     first_day, last_day = date.fromisoformat(e.date_from), date.fromisoformat(e.date_to)
     lo, hi = max(span.start - block + 1, window[0]), min(span.end - 1, window[1])
     if lo > hi:
@@ -280,7 +281,8 @@ def _first_start(state: BranchState, e: WaitEntry, staff: Staff, span: Span, dur
     day = max(local_date(math.ceil(lo), tz), first_day)
     end_day = min(local_date(math.floor(hi), tz), last_day)
     while day <= end_day:
-        for t in grid_starts(state, staff, day, duration):
+        starts = sorted(grid_starts(state, staff, day, duration), key=lambda t: (t != span.start, t))
+        for t in starts:
             if t < lo or t > hi or (staff.id, t) in e.declined or (e.id, staff.id, t) in declined:
                 continue
             if not _in_hours(e, t, tz):

@@ -8,14 +8,20 @@ from aiogram.types import CallbackQuery, Message
 
 from actors.core.clock import Clock
 from bot import texts
-from bot.booking_api import ApiProblem, UserApi
+from bot.booking_api import ApiProblem, BookingApi, UserApi
+from bot.routers.waitlist import waitlist_part
 from bot.callbacks import AskCancel, DoCancel, Menu
 from bot.screens import CANCELLABLE, Stale, local, my_screen
 from bot.ui import Screen, button, inline, menu_row, show
 
 
-async def on_my(event: Message | CallbackQuery, api: UserApi, clock: Clock) -> None:
-    await show(event, await my_screen(api, clock))
+async def on_my(event: Message | CallbackQuery, api: UserApi, clock: Clock, booking_api: BookingApi) -> None:
+    screen = await my_screen(api, clock)
+    lines, leave = await waitlist_part(api, booking_api)  # the waitlist (bot/routers/waitlist.py)
+    if lines:
+        markup = screen.markup.inline_keyboard if screen.markup else []
+        screen = Screen(f"{screen.text}\n\n<b>Лист ожидания</b>\n" + "\n".join(lines), inline(*leave, *markup))
+    await show(event, screen)
 
 
 async def on_ask_cancel(query: CallbackQuery, callback_data: AskCancel, api: UserApi) -> None:
