@@ -176,6 +176,8 @@ async def tell(h: Harness, client: Any) -> Story:
     await ledger.sent(created.seq, "created", IRINA_TG, "sent")
     start = int(datetime.fromisoformat(local("15:00")).timestamp())
     await ledger.remind(f"{s.appointment}:24", s.appointment, 24, start, IRINA_TG, "sent")
+    asked = int(datetime.fromisoformat(local("13:00")).timestamp())  # «Как прошёл визит?» to Сергей
+    await ledger.remind(f"feedback:{visit}", visit, 0, asked, SERGEY_TG, "sent")
     # Late in the evening UTC it is already the next day in the branch.
     h.clock.set(datetime(2026, 3, 2, 20, 30, tzinfo=UTC))  # 01:30 on 03.03 in Yekaterinburg
     s.admin, s.anna = await h.admin_headers(), {"Authorization": f"Bearer {await h.user('anna')}"}  # fresh tokens
@@ -245,6 +247,8 @@ CASES: list[tuple[str, Pick, list[str]]] = [
     ("waitlist.ended", ANY, ["Клиент Ирина Петрова вышла из листа ожидания"]),
     ("hold.expired", ANY, ["Придержанное время 04.03 17:00 истекло и освободилось (его ждут в листе ожидания)"]),
     (SENT, ANY, ["Бот: сообщение о новой записи отправлено — Ирина Петрова (событие №"]),
+    (REMINDED, lambda e, s: str(e["data"]["key"]).startswith("feedback:"),
+     ["Бот: просьба оценить визит отправлена — Сергей Волков, 03.03 13:00, Укладка, мастер Пётр Временный"]),
     (REMINDED, ANY, ["Бот: напоминание за 24 ч отправлено — Ирина Петрова, 03.03 15:00, Женская стрижка, "
                      "мастер Мария Кузнецова"]),
     (CHECKPOINT, ANY, ["Бот: обработаны события до №"]),
