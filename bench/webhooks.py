@@ -1,6 +1,7 @@
 """Webhook delivery benchmark: 1,000 appointment events to 3 endpoints, one of them slow.
 
     python -m bench.webhooks                         # SQLite, 1,000 events, slow endpoint 50 ms per answer
+    python -m bench.webhooks --rate 100                # the same events paced at 100 bookings/s
     python -m bench.webhooks --events 300 --slow-ms 100 --database-url postgresql://postgres@127.0.0.1/test
 
 The server side is the real app graph (``run.build``, the journal on SQLite
@@ -9,7 +10,8 @@ in production) in this process; the receivers are three aiohttp servers in a
 process of their own (so their work is not the server's): two answer at
 once, the slow one sleeps ``--slow-ms`` before each answer. Events are
 manager bookings (``appointment.created``), 20 at a time so that the journal
-groups commits as under load.
+groups commits as under load (a burst: the lag is then mostly the queue), or
+paced at ``--rate`` per second (the lag of a steady stream).
 
 Three phases, each on a fresh database: ``none`` (no webhooks: the booking
 rate alone), ``fast`` (the two quick endpoints) and ``fast+slow`` (all three).
@@ -95,7 +97,8 @@ def free_port() -> int:
 # ------------------------------------------------------------------ the server side (this process)
 
 
-async def phase(name: str, urls: list[str], events: int, database_url: str | None, data_dir: Path) -> dict[str, Any]:
+async def phase(name: str, urls: list[str], events: int, database_url: str | None, data_dir: Path,
+                rate: float = 0.0) -> dict[str, Any]:
     import httpx
 
     from actors.core.clock import SystemClock
@@ -141,8 +144,13 @@ async def phase(name: str, urls: list[str], events: int, database_url: str | Non
                                       start=first + (i // 3) * 1800, staff_id=staff[i % 3], by_manager=True))
 
         began = time.perf_counter()
-        for chunk in range(0, events, 20):
-            await asyncio.gather(*(book(i) for i in range(chunk, min(chunk + 20, events))))
+        if rate:  # paced: one booking every 1/rate s, as a steady day would bring them
+            for i in range(events):
+                await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+                await book(i)
+        else:  # a burst, 20 at a time
+            for chunk in range(0, events, 20):
+                await asyncio.gather(*(book(i) for i in range(chunk, min(chunk + 20, events))))
         booking_s = time.perf_counter() - began
         await z.webhooks.deliveries.settle(timeout=3600)
         seqs = sorted(committed)
@@ -179,12 +187,13 @@ async def main(args: argparse.Namespace) -> None:
                 url = args.database_url
                 if url:
                     url = await fresh_database(url, name)
-                results.append(await phase(name, chosen, args.events, url, Path(tmp)))
+                results.append(await phase(name, chosen, args.events, url, Path(tmp), args.rate))
     finally:
         stop.set()
         proc.join(10)
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"{args.events} appointment.created events, {backend}, slow endpoint {args.slow_ms} ms per answer")
+    pace = f"{args.rate:g} bookings/s" if args.rate else "a burst, 20 at a time"
+    print(f"{args.events} appointment.created events ({pace}), {backend}, slow endpoint {args.slow_ms} ms per answer")
     print(f"{'phase':<10} {'bookings/s':>10}  endpoint  delivered  in order, once  events/s   lag p50   p95      max")
     for r in results:
         if not r["endpoints"]:
@@ -215,5 +224,6 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--slow-ms", type=int, default=50)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rate", type=float, default=0.0, help="bookings per second (0: a burst)")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     asyncio.run(main(parser.parse_args()))

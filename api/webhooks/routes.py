@@ -23,6 +23,7 @@ from actors.core.webhooks import ALL, Webhook
 from api.context import app_context
 from api.guards import admin_user, who
 from api.schemas import RequestModel
+from api.telegram.schemas import NoContent
 from api.shapes import utc_iso
 from api.validated import validate_body, validate_query
 from api.webhooks.kit import WebhookKit
@@ -145,6 +146,7 @@ async def get_webhook(webhook_id: str) -> dict[str, Any]:
 
 
 @bp.delete("/webhooks/<webhook_id>")
+@document_response(NoContent, 204)
 async def delete_webhook(webhook_id: str) -> Response:
     """Stop deliveries to the endpoint (an attempt in flight may still arrive)."""
     await _kit().webhooks.delete(webhook_id, who())
