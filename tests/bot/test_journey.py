@@ -213,3 +213,13 @@ async def test_the_wired_bot_confirm_move_and_rate_through_telegram(harness: Har
                                         for c in fake.delivered(ANNA_WIRED)))
         await anna.step(anna.press("5 ⭐"), "Спасибо за оценку")
         assert harness.z.scheduler.find_appointment(appointment).feedback == (5, "")
+
+
+def test_feedback_delay_from_env() -> None:
+    from settings import Settings, SettingsError
+
+    assert Settings.from_env({}).feedback_delay_h == 2
+    assert Settings.from_env({"ZAPIS_FEEDBACK_DELAY_H": "5"}).feedback_delay_h == 5
+    for bad in ("-1", "two"):
+        with pytest.raises(SettingsError):
+            Settings.from_env({"ZAPIS_FEEDBACK_DELAY_H": bad})
