@@ -71,6 +71,9 @@ async def test_the_masters_form_saves_own_price_and_duration(page: Any, site: Si
     saved = await (await answer.value).json()
     colour = site.services["Окрашивание"]
     assert saved["service_overrides"] == [{"service_id": colour, "price": "5000.00", "duration_min": 120}]
+    chip = page.locator(f'.master-card[data-id="{saved["id"]}"] .chip', has_text="120 мин")
+    await chip.wait_for()  # the list is drawn again after the save
+    assert (await chip.inner_text()).replace("\u00a0", " ") == "Окрашивание · 5 000 ₽ · 120 мин"
     r = await site.api.get("/api/v1/services", query_string={"staff_id": saved["id"]})
     mine = {s["id"]: s for s in (await r.get_json())["items"]}
     assert (mine[colour]["price"], mine[colour]["duration_min"]) == ("5000.00", 120)

@@ -3,6 +3,7 @@
 // "service_overrides": [{"service_id","price"?,"duration_min"?}] for the services the master does.
 
 import { h } from "./dom.js";
+import { money } from "./format.js";
 import { intIn } from "./setup-kit.js";
 import { parsePrice } from "./services.js";
 
@@ -47,4 +48,15 @@ export function ownPricesEditor(services, master) {
   }
 
   return { element, value };
+}
+
+/** A chip's text for a service on the master's card: «Окрашивание · 5 000 ₽ · 120 мин» when the
+ *  master has their own values, the name alone otherwise. */
+export function serviceChip(master, service) {
+  const own = (master.service_overrides || []).find((o) => o.service_id === service.id);
+  if (!own) return service.name;
+  const parts = [service.name];
+  if (own.price) parts.push(money(own.price, service.currency));
+  if (own.duration_min) parts.push(`${own.duration_min} мин`);
+  return parts.join(" · ");
 }

@@ -12,7 +12,7 @@ import { addDays, dayShort, todayIn } from "./format.js";
 import { prefs } from "./prefs.js";
 import { isAdmin } from "./session.js";
 import { toast } from "./toast.js";
-import { ownPricesEditor } from "./own-prices.js";
+import { ownPricesEditor, serviceChip } from "./own-prices.js";
 import { checkIntervals, describeIntervals, intervalsEditor, scheduleEditor, WEEKDAYS } from "./schedule-editor.js";
 import {
   check, confirmDialog, days, emptyState, field, formDialog, group, hashParam, loadBranches, setHashParam, shortDate,
@@ -206,7 +206,7 @@ function weekLines(schedule) {
 }
 
 function masterCard(m, services, today, actions, hours) {
-  const names = m.service_ids.map((id) => services.find((s) => s.id === id)).filter(Boolean).map((s) => s.name);
+  const names = m.service_ids.map((id) => services.find((s) => s.id === id)).filter(Boolean).map((s) => serviceChip(m, s));
   const rows = m.exceptions ? exceptionRows(m.exceptions).filter((r) => (r.to || r.date) >= today) : [];
   return h("article", { class: "setup-card master-card", dataset: { id: m.id } },
     h("div", { class: "setup-card-head" }, h("h2", {}, m.name), actions),
