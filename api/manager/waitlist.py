@@ -2,9 +2,9 @@
 
 The entries that wait or hold an offer, oldest first (the order freed time
 goes in). Each has SPEC's entry shape plus what a manager reads on the board
-panel: ``client`` (id, name, phone), ``services`` (id, name) and
-``created_at``. ``date`` (local, optional) keeps the entries whose dates
-include it. A manager sees only their branches (403 otherwise). The panel
+panel: ``client`` (id, name, phone), ``services`` (id, name), the masters'
+names (``master_name``, ``offer_master_name``) and ``created_at``. ``date``
+(local, optional) keeps the entries whose dates include it. A manager sees only their branches (403 otherwise). The panel
 stays current from the socket's ``waitlist.*`` frames (docs/realtime.md).
 """
 
@@ -56,6 +56,8 @@ class ServiceName(BaseModel):
 class ManagerEntryOut(WaitlistEntryOut):
     client: WaitingClient
     services: list[ServiceName]
+    master_name: str | None  # the master the client waits for (None: any)
+    offer_master_name: str | None
     created_at: str
 
 
@@ -73,7 +75,15 @@ def manager_entry_json(w: Waiting, scheduler: Scheduler) -> dict[str, Any]:
             "client": {"id": client.id if client else e.client_id, "name": client.name if client else "",
                        "phone": client.phone if client else None},
             "services": [{"id": s.id, "name": s.name} for s in e.services],
+            "master_name": _master(scheduler, w, e.staff_id),
+            "offer_master_name": _master(scheduler, w, e.offer.staff_id) if e.offer else None,
             "created_at": utc_iso(e.created_at)}
+
+
+def _master(scheduler: Scheduler, w: Waiting, staff_id: str | None) -> str | None:
+    state = scheduler.committed_branch(w.branch_id)
+    staff = state.staff.get(staff_id) if state is not None and staff_id else None
+    return staff.name if staff else None
 
 
 @bp.get("/waitlist")

@@ -13,6 +13,7 @@ import { prefs, STATUSES } from "./prefs.js";
 import { chime } from "./sound.js";
 import { toast } from "./toast.js";
 import { serviceNames, visitPrice } from "./visit.js";
+import * as waitlist from "./waitlist.js";
 
 const cards = new Map(); // id → appointment (the newest version seen)
 const els = new Map(); // id → card element
@@ -203,6 +204,7 @@ export async function load() {
       root.querySelector("[name=to]").value = prefs.to;
     }
     render(data);
+    waitlist.reload(); // the panel of who waits for freed time (waitlist.js)
     live.start(data.seq);
   } catch (err) {
     if (ticket === loading) toast(err.message, "error");
@@ -264,9 +266,10 @@ export function mount(view) {
     tabs.append(tab);
   }
   select(shown);
-  root.append(toolbar(), tabs, grid);
+  const waiting = waitlist.panel();
+  root.append(toolbar(), waiting.element, tabs, grid);
   view.append(root);
   const off = live.on(onEvent);
   load();
-  return () => off();
+  return () => { off(); waiting.off(); };
 }
