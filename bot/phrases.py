@@ -206,12 +206,12 @@ def parse(text: str, now: float, tz: ZoneInfo) -> Wish | None:
 
 
 def pack(wish: Wish) -> str:
-    """A compact form for a button's data: ``YYYYMMDD+N:start-end`` (N extra days)."""
-    return f"{wish.first:%Y%m%d}+{(wish.last - wish.first).days}:{wish.start}-{wish.end}"
+    """A compact form for a button's data: ``YYYYMMDD+N_start-end`` (N extra days; no colon, aiogram's separator)."""
+    return f"{wish.first:%Y%m%d}+{(wish.last - wish.first).days}_{wish.start}-{wish.end}"
 
 
 def unpack(raw: str) -> Wish | None:
-    m = re.fullmatch(r"(\d{8})\+(\d{1,2}):(\d{1,4})-(\d{1,4})", raw)
+    m = re.fullmatch(r"(\d{8})\+(\d{1,2})_(\d{1,4})-(\d{1,4})", raw)
     if m is None:
         return None
     try:

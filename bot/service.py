@@ -8,6 +8,8 @@ Telegram that cannot be reached never delays or takes down the server:
   or during it (no network, a bad token, Telegram down) are logged and retried
   with exponential backoff (1 s doubling to 60 s; aiogram's own backoff
   inside ``getUpdates``);
+- **commands**: ``setMyCommands`` with /book, /my, /menu and /help (Russian
+  descriptions, ``texts.COMMANDS``) in both modes, retried the same way;
 - **webhook**: ``setWebhook`` to ``ZAPIS_WEBHOOK_URL`` + ``WEBHOOK_PATH`` with
   ``ZAPIS_WEBHOOK_SECRET`` as Telegram's ``secret_token``, retried the same
   way; updates arrive through ``bot/webhook.py``.
@@ -31,10 +33,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import Update
+from aiogram.types import BotCommand, Update
 from pydantic import ValidationError
 
 from actors.core.clock import Clock
+from bot import texts
 from bot.booking_api import BookingApi
 from bot.dispatcher import build_dispatcher
 from bot.notifier import Notifier
@@ -74,7 +77,9 @@ class BotService:
                                  feedback_delay_h=settings.feedback_delay_h)
         self.polling_timeout_s = polling_timeout_s
         self.webhook_registered = asyncio.Event()
+        self.commands_registered = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._commands_task: asyncio.Task[None] | None = None
 
     @property
     def webhook_secret(self) -> str | None:
@@ -82,6 +87,8 @@ class BotService:
 
     async def start(self) -> None:
         self.notifier.start()
+        self._commands_task = asyncio.create_task(self._forever(self._register_commands, "setMyCommands"),
+                                                  name="zapis-bot-commands")
         if self.mode == "polling":  # one process polls (Telegram allows one getUpdates at a time)
             lead = self.notifier.leadership
             poll = functools.partial(self._forever, self._poll, "polling")
@@ -96,11 +103,12 @@ class BotService:
         if self.mode == "polling":
             with contextlib.suppress(RuntimeError, asyncio.TimeoutError):  # RuntimeError: not polling now
                 await asyncio.wait_for(self.dispatcher.stop_polling(), 10)
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._task, self._commands_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._commands_task = None
         await self.notifier.stop()
         await self.booking_api.close()
         await self.bot.session.close()
@@ -124,6 +132,11 @@ class BotService:
                 log.warning("bot: %s failed (%s: %s); retrying in %.0f s", what, type(err).__name__, err, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_DELAY_S)
+
+    async def _register_commands(self) -> None:
+        """Telegram's command menu (/book, /my, /menu, /help) with Russian descriptions (SPEC §9.6)."""
+        await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in texts.COMMANDS])
+        self.commands_registered.set()
 
     async def _poll(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)

@@ -397,3 +397,58 @@ def ics_description(master: str, phone: str | None) -> str:
     if phone:
         lines.append(f"Телефон салона: {phone}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- words, commands, calendar (SPEC §9.6)
+
+# (command, the description Telegram shows in the command menu)
+COMMANDS = (("book", "Записаться"), ("my", "Мои записи"), ("menu", "Меню"), ("help", "Что умеет бот"))
+HELP = ("Я помогу записаться в салон.\n\n"
+        "📅 /book — записаться\n"
+        "🗂 /my — ваши записи: перенести, отменить\n"
+        "☰ /menu — меню\n\n"
+        "Можно просто написать, когда удобно: «завтра вечером», «в субботу в 11», «15 декабря» — "
+        "я покажу свободное время.")
+FREE_TEXT_HELP = "Не понял сообщение. Напишите, когда удобно прийти («завтра вечером»), или выберите в меню."
+THANKS = "Пожалуйста! Будем рады вас видеть 🌸"
+PHONE_TYPED = ("Спасибо! Но номер, набранный вручную, я не могу проверить. Нажмите, пожалуйста, кнопку "
+               "«📱 Отправить мой номер» внизу: Telegram передаст номер, привязанный к вашему аккаунту, — "
+               "так мы узнаем, что запись делаете именно вы.")
+WISH_SERVICE = "Какую услугу записать?"
+BTN_ADD_TO_CALENDAR = "📆 Добавить в календарь"
+CALENDAR_FILE = "Файл для календаря: откройте его, и визит появится в вашем календаре."
+
+
+def wish_times(service: str, span: str, has_times: bool) -> str:
+    """The free times a client's words asked for («завтра вечером» → the evening's times)."""
+    if has_times:
+        return f"<b>{esc(service)}</b>, {span}. Свободное время:"
+    return (f"<b>{esc(service)}</b>: на {span} свободного времени нет. "
+            "Выберите другой день или встаньте в лист ожидания.")
+
+
+def wish_span(first: date, last: date, start_min: int, end_min: int) -> str:
+    """«суббота, 5 декабря, с 17:00» / «5–6 декабря» for what the client asked."""
+    if first == last:
+        days = long_date(first)
+    elif first.month == last.month:
+        days = f"{first.day}–{last.day} {MONTHS[last.month - 1]}"
+    else:
+        days = f"{first.day} {MONTHS[first.month - 1]} – {last.day} {MONTHS[last.month - 1]}"
+    if (start_min, end_min) == (0, 1440):
+        return days
+    start = f"{start_min // 60:02d}:{start_min % 60:02d}"
+    if end_min >= 1440:
+        return f"{days}, с {start}"
+    return f"{days}, {start}–{end_min // 60:02d}:{end_min % 60:02d}"
+
+
+def ics_summary(services: str, branch: str) -> str:
+    return f"{services} — {branch}" if branch else services
+
+
+def ics_description(master: str, phone: str | None) -> str:
+    lines = [f"Мастер: {master}"] if master else []
+    if phone:
+        lines.append(f"Телефон салона: {phone}")
+    return "\n".join(lines)

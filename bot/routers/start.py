@@ -1,4 +1,4 @@
-"""/start, sharing the phone (only the sender's own contact), and the menu."""
+"""/start, sharing the phone (only the sender's own contact), the menu and /help."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ async def on_menu_command(message: Message) -> None:
     await show(message, menu_screen())
 
 
+async def on_help(message: Message) -> None:
+    await show(message, menu_screen().with_note(texts.HELP))
+
+
 async def on_menu_button(query: CallbackQuery) -> None:
     await show(query, menu_screen())
 
@@ -68,5 +72,6 @@ def start_router() -> Router:
     router.message.register(on_start, CommandStart())
     router.message.register(on_contact, F.contact)
     router.message.register(on_menu_command, Command("menu"))
+    router.message.register(on_help, Command("help"))
     router.callback_query.register(on_menu_button, Menu.filter(F.to == "menu"))
     return router

@@ -170,7 +170,7 @@ async def test_strangers_unknown_text_and_stale_buttons(harness: Harness) -> Non
         assert "поделитесь" in boris.last_text()
         anna = await registered(env, ANNA, "+79990001122")
         await anna.say("привет")
-        assert anna.last_text().startswith("Я понимаю только кнопки")
+        assert anna.last_text().startswith("Не понял сообщение")  # the menu with a line of help
         await boris.share_contact("+79990001122", first_name="Борис")  # Anna's number
         assert "уже привязан к другому аккаунту" in boris.last_text()
         stale = Times(branch=salon.branch_id, service=salon.services["cut"], day="20261399", staff="")

@@ -116,4 +116,4 @@ def test_a_wish_fits_and_packs_into_a_button() -> None:
     assert wish.fits(datetime(2026, 12, 6, 18, 0, tzinfo=MSK))
     assert not wish.fits(datetime(2026, 12, 6, 12, 0, tzinfo=MSK))
     assert unpack(pack(wish)) == wish and len(pack(wish)) <= 20
-    assert unpack("20261341+0:0-10") is None and unpack("20261204+0:900-600") is None
+    assert unpack("20261341+0_0-10") is None and unpack("20261204+0_900-600") is None
