@@ -10,15 +10,19 @@ worker (``api/webhooks/worker.py``), not facts of the salon.
 ``webhook_positions (webhook_id, seq)``: the endpoint has been given (or has
 given up on) every event up to ``seq``; the worker resumes after it.
 ``webhook_attempts``: one row per POST (or per refusal before it), newest
-kept (``KEEP_ATTEMPTS`` per endpoint); an attempt that ends an event (2xx,
-or giving up) is written in the same transaction as the new position, so a
-crash between the two cannot skip an event (at worst it is sent again).
+kept (``KEEP_ATTEMPTS`` per endpoint). The worker saves attempts in order,
+several per transaction when they come faster than the disk, each
+transaction with the position they reach: an attempt that ends an event
+(2xx, or giving up) is written in the same transaction as the position
+past it, so a crash can never skip an event — at worst the events whose
+attempts were not saved yet are sent again.
 Driver errors become ``JournalUnavailable``.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,11 +58,9 @@ class WebhookStore(Protocol):
     async def positions(self) -> dict[str, int]:
         """Every endpoint's position (endpoints never delivered to are absent)."""
 
-    async def record(self, attempt: Attempt, *, advance: bool) -> None:
-        """Save ``attempt``; with ``advance``, also move its endpoint's position to ``attempt.seq``."""
-
-    async def advance(self, webhook_id: str, seq: int) -> None:
-        """Move the position past events the endpoint did not want (never backwards)."""
+    async def save(self, webhook_id: str, attempts: Sequence[Attempt], position: int | None) -> None:
+        """In one transaction: the attempts, and the endpoint's position moved to ``position``
+        (never backwards; None: unchanged)."""
 
     async def attempts(self, webhook_id: str, *, limit: int = 50, seq: int | None = None) -> list[Attempt]:
         """The newest attempts first (of one event with ``seq``)."""
@@ -109,12 +111,20 @@ class SqliteWebhookStore:
         rows = await self._conn.run(_sqlite_fetch, "SELECT webhook_id, seq FROM webhook_positions", ())
         return {str(r[0]): int(r[1]) for r in rows}
 
-    async def record(self, attempt: Attempt, *, advance: bool) -> None:
-        count = self._recorded[attempt.webhook_id] = self._recorded.get(attempt.webhook_id, 0) + 1
-        await self._conn.run(_sqlite_record, attempt, advance, count % PRUNE_EVERY == 0)
-
-    async def advance(self, webhook_id: str, seq: int) -> None:
-        await self._conn.run(_sqlite_write, [(_UPSERT, (webhook_id, seq))])
+    async def save(self, webhook_id: str, attempts: Sequence[Attempt], position: int | None) -> None:
+        before = self._recorded.get(webhook_id, 0)
+        count = self._recorded[webhook_id] = before + len(attempts)
+        statements: list[tuple[str, tuple[Any, ...]]] = [
+            (f"INSERT INTO webhook_attempts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _values(a))
+            for a in attempts]
+        if position is not None:
+            statements.append((_UPSERT, (webhook_id, position)))
+        if count // PRUNE_EVERY > before // PRUNE_EVERY:
+            statements.append(("DELETE FROM webhook_attempts WHERE webhook_id = ? AND id <= (SELECT id FROM"
+                               " webhook_attempts WHERE webhook_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                               (webhook_id, webhook_id, KEEP_ATTEMPTS)))
+        if statements:
+            await self._conn.run(_sqlite_write, statements)
 
     async def attempts(self, webhook_id: str, *, limit: int = 50, seq: int | None = None) -> list[Attempt]:
         where = "webhook_id = ?" if seq is None else "webhook_id = ? AND seq = ?"
@@ -152,14 +162,3 @@ def _sqlite_write(conn: sqlite3.Connection, statements: list[tuple[str, tuple[An
             conn.execute("ROLLBACK")
         raise
 
-
-def _sqlite_record(conn: sqlite3.Connection, a: Attempt, advance: bool, prune: bool) -> None:
-    statements: list[tuple[str, tuple[Any, ...]]] = [
-        (f"INSERT INTO webhook_attempts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _values(a))]
-    if advance:
-        statements.append((_UPSERT, (a.webhook_id, a.seq)))
-    if prune:
-        statements.append(("DELETE FROM webhook_attempts WHERE webhook_id = ? AND id <= (SELECT id FROM"
-                           " webhook_attempts WHERE webhook_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                           (a.webhook_id, a.webhook_id, KEEP_ATTEMPTS)))
-    _sqlite_write(conn, statements)

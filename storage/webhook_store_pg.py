@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -104,20 +105,18 @@ class PostgresWebhookStore:
     async def positions(self) -> dict[str, int]:
         return {str(r[0]): int(r[1]) for r in await self._fetch("SELECT webhook_id, seq FROM webhook_positions")}
 
-    async def record(self, attempt: Attempt, *, advance: bool) -> None:
-        a = attempt
-        count = self._recorded[a.webhook_id] = self._recorded.get(a.webhook_id, 0) + 1
+    async def save(self, webhook_id: str, attempts: Sequence[Attempt], position: int | None) -> None:
+        before = self._recorded.get(webhook_id, 0)
+        count = self._recorded[webhook_id] = before + len(attempts)
         statements: list[tuple[str, tuple[Any, ...]]] = [(_INSERT, (
             a.webhook_id, a.seq, a.event, a.attempt, a.status, a.error, a.duration_ms, a.at, a.first_at,
-            a.outcome))]
-        if advance:
-            statements.append((_UPSERT, (a.webhook_id, a.seq)))
-        if count % PRUNE_EVERY == 0:
-            statements.append((_PRUNE, (a.webhook_id, KEEP_ATTEMPTS)))
-        await self._run(statements)
-
-    async def advance(self, webhook_id: str, seq: int) -> None:
-        await self._run([(_UPSERT, (webhook_id, seq))])
+            a.outcome)) for a in attempts]
+        if position is not None:
+            statements.append((_UPSERT, (webhook_id, position)))
+        if count // PRUNE_EVERY > before // PRUNE_EVERY:
+            statements.append((_PRUNE, (webhook_id, KEEP_ATTEMPTS)))
+        if statements:
+            await self._run(statements)
 
     async def attempts(self, webhook_id: str, *, limit: int = 50, seq: int | None = None) -> list[Attempt]:
         if seq is None:

@@ -6,10 +6,13 @@ durable position (``storage/webhook_store.py``) in pages, strictly in
 POST (``sender.py``), and on anything but a 2xx, again after an exponential
 backoff with jitter, until a 2xx or until ``give_up_after_s`` (24 h) since
 the first attempt — then the event is recorded as given up and the queue
-moves on. Each attempt is recorded; the one that ends an event moves the
-position in the same transaction. So: at least once, in order per
-endpoint, and a restart resumes at the first event not yet ended (the
-attempt count and the 24 h go on from the records).
+moves on. Each attempt is recorded and the one that ends an event moves the
+position, in the same transaction — written by a writer task beside the
+queue, so the next POST does not wait for the disk (many attempts per
+transaction when they come fast; at most ``MAX_UNSAVED`` waiting). So: at least once, in order per
+endpoint, and a restart resumes after the last event saved as ended (the
+attempt count and the 24 h go on from the records; events ended but not yet
+saved at a crash are sent again).
 
 Endpoints are independent: a failing event blocks only its own endpoint,
 and a receiver that hangs costs its own task ``timeout_s`` per attempt. The
@@ -52,6 +55,7 @@ from storage.webhook_store import DELIVERED, FAILED, GAVE_UP, Attempt, WebhookSt
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TEST_EVENT = "webhook.test"
+MAX_UNSAVED = 1000  # attempts an endpoint may have made and not saved yet (the database is slow or away)
 
 # rec → the frame's JSON for an appointment event of that branch (None: nothing to send).
 AppointmentFrame = Callable[[Recorded, str], str | None]
@@ -105,12 +109,61 @@ class Endpoint:
         self.wake = asyncio.Event()
         self._sender = Sender(hook.url, hook.secret, timeout_s=policy.timeout_s,
                               allow_private=policy.allow_private)
+        # Attempts and positions not saved yet, written in order by ``_writer`` (bounded).
+        self._unsaved: list[Attempt] = []
+        self._unsaved_position: int | None = None
+        self._dirty = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._writing = False
+
+    @property
+    def saved(self) -> bool:
+        """Nothing waits to be written (tests, the bench)."""
+        return not self._unsaved and self._unsaved_position is None and not self._writing
 
     async def run(self) -> None:
+        writer = asyncio.create_task(self._writer(), name=f"zapis-webhook-{self.hook.id}-writer")
         try:
             await self._loop()
         finally:
+            try:  # a clean stop saves what it has (a crash would send those events again)
+                async with asyncio.timeout(2.0):
+                    while not self.saved and not writer.done():
+                        self._dirty.set()
+                        await asyncio.sleep(0.01)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
             await self._sender.close()
+
+    async def _note(self, attempt: Attempt | None, position: int | None) -> None:
+        """Queue an attempt and/or a new position for the writer; waits while too much is unsaved."""
+        if len(self._unsaved) >= MAX_UNSAVED:
+            self._drained.clear()
+            await self._drained.wait()
+        if attempt is not None:
+            self._unsaved.append(attempt)
+        if position is not None:
+            self._unsaved_position = max(self._unsaved_position or 0, position)
+        self._dirty.set()
+
+    async def _writer(self) -> None:
+        """Save what ``_note`` queued, in order, many at a time: the next POST need not wait for it."""
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            attempts, position = self._unsaved, self._unsaved_position
+            self._unsaved, self._unsaved_position = [], None
+            if not attempts and position is None:
+                continue
+            self._writing = True
+            try:
+                await _retrying(lambda: self._store.save(self.hook.id, attempts, position), "record attempts")
+            finally:
+                self._writing = False
+            self._drained.set()
 
     async def _loop(self) -> None:
         saved = self.position
@@ -130,7 +183,7 @@ class Endpoint:
                     check_previous, saved = False, rec.seq
                 self.position = rec.seq
             if self.position > saved:  # events it did not want: remember them too
-                await _retrying(lambda: self._store.advance(self.hook.id, self.position), "save a position")
+                await self._note(None, self.position)
                 saved = self.position
             if not page:
                 with contextlib.suppress(TimeoutError):
@@ -172,7 +225,7 @@ class Endpoint:
             outcome = DELIVERED if answer.ok else GAVE_UP if gave_up else FAILED
             record = Attempt(self.hook.id, rec.seq, event, attempt, answer.status, answer.error,
                              answer.duration_ms, at, first_at, outcome)
-            await _retrying(lambda: self._store.record(record, advance=answer.ok or gave_up), "record an attempt")
+            await self._note(record, rec.seq if answer.ok or gave_up else None)
             if answer.ok:
                 self._stats.delivered += 1
                 return
@@ -282,7 +335,8 @@ class Deliveries:
                 upto = self._upto()
                 state = await self._webhooks.state()
                 if self.seen_version >= state.version and all(
-                        w in self.endpoints and self.endpoints[w][0].position >= upto for w in state.hooks):
+                        w in self.endpoints and self.endpoints[w][0].position >= upto and self.endpoints[w][0].saved
+                        for w in state.hooks):
                     return
                 for endpoint, _ in self.endpoints.values():
                     endpoint.wake.set()
