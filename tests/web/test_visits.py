@@ -77,3 +77,35 @@ async def test_the_masters_form_saves_own_price_and_duration(page: Any, site: Si
     r = await site.api.get("/api/v1/services", query_string={"staff_id": saved["id"]})
     mine = {s["id"]: s for s in (await r.get_json())["items"]}
     assert (mine[colour]["price"], mine[colour]["duration_min"]) == ("5000.00", 120)
+
+
+async def test_the_booking_form_books_two_services_as_one_visit(page: Any, site: Site) -> None:
+    await site.manual(at("12:00"), phone="+79161234567", name="Ольга Петрова")  # Анна: 12:00–13:00 taken
+    await sign_in(page)
+    await page.click("#new-booking")
+    dialog = page.locator("dialog#booking")
+    await dialog.wait_for()
+    await dialog.locator("input[name=phone]").press_sequentially("9057770022")
+    await dialog.locator("input[name=name]").fill("Вера Лебедева")
+    await dialog.locator("select[name=service]").select_option(site.services["Женская стрижка"])
+    await dialog.locator("select[name=more]").select_option(site.services["Окрашивание"])
+    await dialog.locator("select[name=time]:not([aria-busy])").wait_for(state="attached")
+    await dialog.locator("select[name=staff]").select_option(site.staff["Анна Смирнова"])
+    times = await dialog.locator("select[name=time] option").all_inner_texts()
+    # 150 minutes with Анна: 09:30 would run into 12:00, 13:00 is free again; 18:30 still fits before 21:00.
+    assert "09:30" in times and "09:45" not in times and "13:00" in times and times[-1] == "18:30"
+    await dialog.locator("select[name=time]").select_option(label="13:00")
+    for width, height in ((1280, 800), (820, 1180), (390, 844)):
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.screenshot(path=artifact(f"booking-two-services-{width}.png"))
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await dialog.locator("button[type=submit]").click()
+    await dialog.wait_for(state="detached")
+    r = await site.api.get("/api/v1/clients", headers=site.headers, query_string={"q": "+79057770022"})
+    [client] = (await r.get_json())["items"]
+    r = await site.api.get(f"/api/v1/clients/{client['id']}", headers=site.headers)
+    [appt] = (await r.get_json())["appointments"]
+    assert [s["name"] for s in appt["services"]] == ["Женская стрижка", "Окрашивание"]
+    assert (appt["start"], appt["end"]) == (at("13:00"), at("15:30")) and appt["total_price"] == "6500.00"
+    await page.locator(card(appt["id"])).wait_for()
+    assert await page.locator(card(appt["id"])).locator(".card-service").inner_text() == NAMES

@@ -32,6 +32,7 @@ export function openBooking(prefill = {}) {
     name: h("input", { name: "name", autocomplete: "off", maxlength: 200, value: prefill.name || "" }),
     branch: h("select", { name: "branch" }),
     service: h("select", { name: "service", required: true }),
+    more: h("select", { name: "more" }), // a second service of the same visit (SPEC §9.2), optional
     staff: h("select", { name: "staff" }),
     day: h("input", { name: "day", type: "date", required: true, value: prefill.day || prefs.day || prefs.today || "" }),
     time: h("select", { name: "time", required: true }),
@@ -51,6 +52,8 @@ export function openBooking(prefill = {}) {
     field("Имя", f.name),
     prefs.branches.length > 1 ? field("Филиал", f.branch) : null,
     field("Услуга", f.service),
+    field("Ещё услуга в этот визит", f.more,
+      h("small", { class: "hint" }, "Подряд у того же мастера: время подбирается на весь визит.")),
     serviceHint,
     field("Мастер", f.staff),
     staffHint,
@@ -100,11 +103,18 @@ export function openBooking(prefill = {}) {
     services = data.items;
     options(f.service, services.map((s) => [s.id, `${s.name} — ${money(s.price, s.currency)}, ${s.duration_min} мин`]));
     f.service.disabled = !services.length;
+    fillMore();
     missing(serviceHint, services.length ? "" : "В этом филиале ещё нет услуг.", "Добавьте услуги", "Услуги и цены", "#/services");
     missing(staffHint, "");
     lock(!services.length);
     await loadSlots();
   }
+
+  function fillMore() {
+    const keep = f.more.value;
+    options(f.more, [["", "—"], ...services.filter((s) => s.id !== f.service.value).map((s) => [s.id, s.name])], keep);
+  }
+  const visit = () => [f.service.value, f.more.value].filter(Boolean);
 
   function fillTimes() {
     const staff = f.staff.value;
@@ -131,7 +141,7 @@ export function openBooking(prefill = {}) {
     let data;
     try {
       data = await api("/dashboard/slots", {
-        query: { branch_id: f.branch.value, service_id: f.service.value, date_from: f.day.value, date_to: f.day.value },
+        query: { branch_id: f.branch.value, service_id: visit(), date_from: f.day.value, date_to: f.day.value },
       });
     } finally {
       if (ticket === asked) f.time.removeAttribute("aria-busy");
@@ -172,7 +182,8 @@ export function openBooking(prefill = {}) {
   }
 
   f.branch.addEventListener("change", () => guard(loadServices()));
-  f.service.addEventListener("change", () => guard(loadSlots()));
+  f.service.addEventListener("change", () => { fillMore(); guard(loadSlots()); });
+  f.more.addEventListener("change", () => guard(loadSlots()));
   f.day.addEventListener("change", () => guard(loadSlots()));
   f.staff.addEventListener("change", fillTimes);
   cancel.addEventListener("click", () => dialog.close());
@@ -183,8 +194,9 @@ export function openBooking(prefill = {}) {
     fail("");
     if (!phoneComplete(f.phone.value)) return fail("Введите телефон полностью");
     if (!f.service.value || !f.time.value) return fail("Выберите услугу и свободное время");
+    const ids = visit();
     const body = {
-      branch_id: f.branch.value, service_id: f.service.value, start: f.time.value,
+      branch_id: f.branch.value, ...(ids.length > 1 ? { service_ids: ids } : { service_id: ids[0] }), start: f.time.value,
       client: { phone: f.phone.value, name: f.name.value.trim() }, comment: f.comment.value.trim(),
     };
     if (f.staff.value) body.staff_id = f.staff.value; // "any": the server picks the least busy master
