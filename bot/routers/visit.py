@@ -5,8 +5,9 @@ and, for «Перенести», in «Мои записи». As everywhere in th
 what its step needs; a step reads the appointment from ``GET /appointments/my`` and
 the branch from ``GET /branches/{id}``, and the API decides (``too_late``,
 ``slot_unavailable``, ``invalid_transition``, ``feedback_exists``): the bot words the answer.
-A new time is offered among the free starts of the same master (the visit keeps its
-master and length); the client's own visit does not free its own time in that list.
+A new time is offered among the free starts of the same master for all of the visit's
+services (the visit keeps its master, services and length); the client's own visit does
+not free its own time in that list.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ def _my_row() -> list[Any]:
     return [button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))]
 
 
+def _services(appt: dict[str, Any]) -> str | list[str]:
+    """What to ask free times for: the visit's services in order (one: its id)."""
+    ids = [str(s["id"]) for s in appt.get("services") or []]
+    return ids if len(ids) > 1 else str(appt["service"]["id"])
+
+
+def _name(appt: dict[str, Any]) -> str:
+    """«стрижка + укладка»: every service of the visit."""
+    return " + ".join(str(s["name"]) for s in appt.get("services") or [appt["service"]])
+
+
 async def _appointment(api: UserApi, appointment_id: str) -> dict[str, Any]:
     found = [a for a in await api.mine(limit=100) if a["id"] == appointment_id]
     if not found:
@@ -49,7 +61,7 @@ async def on_come(query: CallbackQuery, callback_data: Come, api: UserApi) -> No
         await show(query, Screen(texts.CONFIRM_REFUSED, inline(_my_row())))
         return
     move = [button(texts.BTN_MOVE, Move(appointment=appt["id"], first=""))]
-    await show(query, Screen(texts.visit_confirmed(appt["service"]["name"], local(appt["start"])),
+    await show(query, Screen(texts.visit_confirmed(_name(appt), local(appt["start"])),
                              inline(move, _my_row())))
 
 
@@ -80,7 +92,7 @@ async def on_move(query: CallbackQuery, callback_data: Move, api: UserApi, booki
     horizon_end = today + timedelta(days=max(0, branch.horizon_days))
     first = min(max(unpack_day(callback_data.first) or today, today), horizon_end)
     last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
-    answer = await api.slots(appt["branch_id"], appt["service"]["id"], first, last, appt["staff"]["id"])
+    answer = await api.slots(appt["branch_id"], _services(appt), first, last, appt["staff"]["id"])
     free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
     days = [button(texts.day_label(d), MoveDay(appointment=appt["id"], day=pack_day(d))) for d in free]
     paging = []
@@ -89,19 +101,19 @@ async def on_move(query: CallbackQuery, callback_data: Move, api: UserApi, booki
         paging.append(button(texts.BTN_EARLIER, Move(appointment=appt["id"], first=pack_day(back))))
     if last < horizon_end:
         paging.append(button(texts.BTN_LATER, Move(appointment=appt["id"], first=pack_day(last + timedelta(days=1)))))
-    text = texts.move_choose_day(appt["service"]["name"], local(appt["start"]), bool(free))
+    text = texts.move_choose_day(_name(appt), local(appt["start"]), bool(free))
     await show(query, Screen(text, inline(*rows(days, 4), paging, _my_row())))
 
 
 async def _times(api: UserApi, appt: dict[str, Any], day: date) -> Screen:
-    answer = await api.slots(appt["branch_id"], appt["service"]["id"], day, day, appt["staff"]["id"])
+    answer = await api.slots(appt["branch_id"], _services(appt), day, day, appt["staff"]["id"])
     tz = ZoneInfo(answer["timezone"])
     current = int(local(appt["start"]).timestamp())
     starts = sorted({int(local(s["start"]).timestamp()) for s in answer["slots"]} - {current})
     times = [button(texts.hhmm(datetime.fromtimestamp(at, tz)), MoveTo(appointment=appt["id"], at=at))
              for at in starts]
     back = [button(texts.BTN_OTHER_DAY, Move(appointment=appt["id"], first=""))]
-    text = texts.move_choose_time(appt["service"]["name"], day, appt["staff"]["name"], bool(times))
+    text = texts.move_choose_time(_name(appt), day, appt["staff"]["name"], bool(times))
     return Screen(text, inline(*rows(times, 5), back, menu_row()))
 
 
@@ -117,7 +129,7 @@ async def on_move_to(query: CallbackQuery, callback_data: MoveTo, api: UserApi) 
     old = local(appt["start"])
     new = datetime.fromtimestamp(callback_data.at, old.tzinfo)
     keys = {"appointment": appt["id"], "at": callback_data.at}
-    await show(query, Screen(texts.ask_move(appt["service"]["name"], old, new), inline(
+    await show(query, Screen(texts.ask_move(_name(appt), old, new), inline(
         [button(texts.BTN_YES_MOVE, DoMove(**keys))],
         [button(texts.BTN_OTHER_TIME, MoveDay(appointment=appt["id"], day=pack_day(new.date())))],
         menu_row())))
@@ -129,7 +141,7 @@ async def on_do_move(query: CallbackQuery, callback_data: DoMove, api: UserApi, 
     appt = await _appointment(api, cb.appointment)
     new = datetime.fromtimestamp(cb.at, local(appt["start"]).tzinfo)
     if int(local(appt["start"]).timestamp()) == cb.at:  # a second tap: already moved
-        await show(query, Screen(texts.moved(appt["service"]["name"], new, appt["staff"]["name"]), inline(_my_row())))
+        await show(query, Screen(texts.moved(_name(appt), new, appt["staff"]["name"]), inline(_my_row())))
         return
     try:
         moved = await api.reschedule(cb.appointment, new.isoformat())
@@ -142,7 +154,7 @@ async def on_do_move(query: CallbackQuery, callback_data: DoMove, api: UserApi, 
             await show(query, Screen(_movable(appt, branch, clock) or texts.MOVE_REFUSED, inline(_my_row())))
             return
         raise
-    text = texts.moved(moved["service"]["name"], local(moved["start"]), moved["staff"]["name"])
+    text = texts.moved(_name(moved), local(moved["start"]), moved["staff"]["name"])
     await show(query, Screen(text, inline(_my_row())))
 
 

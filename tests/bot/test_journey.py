@@ -223,3 +223,32 @@ def test_feedback_delay_from_env() -> None:
     for bad in ("-1", "two"):
         with pytest.raises(SettingsError):
             Settings.from_env({"ZAPIS_FEEDBACK_DELAY_H": bad})
+
+
+async def test_a_visit_of_two_services_moves_whole(harness: Harness) -> None:
+    """«стрижка + окрашивание» is offered only starts where both fit with the same master."""
+    from api.telegram.initdata import sign_init_data
+
+    h = harness
+    h.overrides["telegram_bot_token"] = TOKEN
+    client = await h.start()
+    salon = await seed_salon(h, client)  # cut 60 min; colour 90 min + 15 min buffer; 09:00–18:00
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        tma = {"Authorization": "tma " + sign_init_data(TOKEN, {"id": ANNA, "first_name": "Анна"}, int(h.clock.now()))}
+        r = await client.post("/api/v1/appointments", headers=tma, json={
+            "branch_id": salon.branch_id, "service_ids": [salon.services["cut"], salon.services["colour"]],
+            "start": "2026-03-03T10:00:00+03:00", "staff_id": salon.staff[0]})
+        assert r.status_code == 201, await r.get_data(as_text=True)
+        await anna.say("/my")
+        await anna.press("Перенести вт 3.03 10:00")
+        assert "cut + colour" in anna.last_text()
+        await anna.press("ср 4.03")
+        assert "15:30" in anna.buttons() and "15:45" not in anna.buttons()  # 2.5 h must fit before 18:00
+        await anna.press("15:30")
+        await anna.press("Да, перенести")
+        assert "Запись перенесена" in anna.last_text() and "cut + colour" in anna.last_text()
+        [visit] = visits(h, salon.branch_id)
+        assert datetime.fromtimestamp(visit.start, UTC) == datetime(2026, 3, 4, 12, 30, tzinfo=UTC)
+        assert (visit.end - visit.start, visit.services_of_visit) == (150 * 60, (salon.services["cut"],
+                                                                               salon.services["colour"]))
