@@ -94,6 +94,11 @@ async def new_branch(page: Any) -> str:
     assert "2 ч" in await dialog.locator("input[name=min_notice_min] ~ output").inner_text()
     await dialog.locator("input[name=cancel_notice_min]").fill("180")
     await dialog.locator("input[name=reschedule_notice_min]").fill("240")  # empty would mean "as cancel"
+    await dialog.locator("input[name=phone]").fill("8 (343) 123-45-67")
+    await dialog.locator("input[name=location]").fill("56.8389, 260")  # no such longitude: said, not sent
+    await dialog.locator("button[type=submit]").click()
+    assert "Место на карте" in await dialog.locator("p.error").inner_text()
+    await dialog.locator("input[name=location]").fill("56.8389, 60.6057")
     await dialog.locator("button[type=submit]").click()
     card = page.locator(".branch-card", has_text="Салон на Арбате")
     await card.wait_for()
@@ -131,7 +136,10 @@ async def test_an_admin_sets_a_new_branch_up(page: Any, site: Site) -> None:
     r = await api_get(site, f"/admin/branches/{branch_id}")
     assert r == {"id": branch_id, "name": "Салон на Арбате", "address": "Арбат, 10", "timezone": "Asia/Yekaterinburg",
                  "slot_step_min": 30, "horizon_days": 60, "min_notice_min": 120, "cancel_notice_min": 180,
-                 "reschedule_notice_min": 240}
+                 "reschedule_notice_min": 240, "phone": "+73431234567",
+                 "location": {"lat": 56.8389, "lon": 60.6057}}
+    card = page.locator(".branch-card", has_text="Салон на Арбате")
+    assert "+73431234567" in await card.inner_text() and "56.8389, 60.6057" in await card.inner_text()
 
     # The empty branch links to its services page, filtered to it.
     await page.locator(".branch-card", has_text="Салон на Арбате").get_by_text("Нет услуг — добавьте").click()
@@ -466,7 +474,10 @@ async def test_the_set_up_pages_fit_the_screen(page: Any, site: Site, width: int
             await dialog.locator("[data-add=hours]").click()
         await page.screenshot(path=str(SHOTS / f"{route}-form-{width}.png"))
         assert await page.evaluate(CUT_OFF) == [], f"{route} form"
-        if route == "branches":
+        if route == "branches":  # the salon's phone and place at the form's foot (SPEC §9.6)
+            await dialog.locator("input[name=location]").scroll_into_view_if_needed()
+            await page.screenshot(path=str(SHOTS / f"branches-form-contacts-{width}.png"))
+            assert await page.evaluate(CUT_OFF) == [], "branch form, phone and place"
             await dialog.locator("input[name=timezone]").fill("Ново")
             await dialog.locator(".zone-list li[data-zone]").first.wait_for()
         if width == 1280:

@@ -213,6 +213,18 @@ function minutesInput(name, value, min, max, unit = "мин") {
   return { input, element: h("span", { class: "with-unit" }, input, h("span", { class: "unit" }, unit), out) };
 }
 
+/** «55.7558, 37.6173» → { lat, lon }; empty → null; anything else throws a Russian message. */
+function readPlace(text) {
+  const raw = text.trim();
+  if (!raw) return null;
+  const parts = raw.split(/[,;\s]+/).filter(Boolean).map(Number);
+  const [lat, lon] = parts;
+  if (parts.length !== 2 || !Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+    throw new Error("Место на карте — широта (от −90 до 90) и долгота (от −180 до 180) через запятую, например 55.7558, 37.6173");
+  }
+  return { lat, lon };
+}
+
 function branchForm(branch) {
   const b = branch || { name: "", address: "", timezone: "Europe/Moscow", slot_step_min: 15, horizon_days: 30, min_notice_min: 60, cancel_notice_min: 120 };
   const name = h("input", { name: "name", required: true, maxlength: 200, value: b.name, autocomplete: "off" });
@@ -225,6 +237,9 @@ function branchForm(branch) {
   const move = minutesInput("reschedule_notice_min", b.reschedule_notice_min ?? "", 0, 10080);
   move.input.required = false; // empty: the same as the cancel notice
   move.input.placeholder = "пусто";
+  const phone = h("input", { name: "phone", type: "tel", maxlength: 40, value: b.phone || "", autocomplete: "off", placeholder: "+7 495 123-45-67" });
+  const place = h("input", { name: "location", maxlength: 60, value: b.location ? `${b.location.lat}, ${b.location.lon}` : "",
+    autocomplete: "off", inputmode: "decimal", placeholder: "55.7558, 37.6173" });
   const body = [
     field("Название", name),
     field("Адрес", address, "Клиенты видят его при записи в боте."),
@@ -237,6 +252,9 @@ function branchForm(branch) {
       field("Отмена клиентом", cancel.element, "Клиент сам отменяет запись не позже чем за это время до начала; позже — только звонком в салон.")),
     h("div", { class: "row" },
       field("Перенос клиентом", move.element, "Клиент сам переносит запись в боте не позже чем за это время до начала. Пусто — как для отмены.")),
+    h("div", { class: "row" },
+      field("Телефон салона", phone, "Бот даёт его, когда просит позвонить в салон. Пусто — без телефона."),
+      field("Место на карте", place, "Широта и долгота через запятую (из Яндекс или Google Карт) — чтобы клиент нашёл салон на карте. Пусто — без точки.")),
   ];
   const read = () => {
     const out = {
@@ -255,6 +273,8 @@ function branchForm(branch) {
     if (moveText !== "" && out.reschedule_notice_min === null) {
       throw new Error("Перенос клиентом — от 0 до 10080 минут (неделя) или пусто");
     }
+    out.phone = phone.value.trim() || null;
+    out.location = readPlace(place.value);
     return out;
   };
   return { body, read };
@@ -268,7 +288,8 @@ export function openBranchForm(branch) {
     submit: async () => {
       const body = form.read();
       if (!branch) return api("/admin/branches", { method: "POST", body });
-      const changes = Object.fromEntries(Object.entries(body).filter(([k, v]) => branch[k] !== v));
+      const same = (k, v) => JSON.stringify(branch[k] ?? null) === JSON.stringify(v);
+      const changes = Object.fromEntries(Object.entries(body).filter(([k, v]) => !same(k, v)));
       return Object.keys(changes).length ? api(`/admin/branches/${branch.id}`, { method: "PATCH", body: changes }) : branch;
     },
   });
@@ -308,6 +329,8 @@ function branchCard(b, counts, reload) {
     ["Отмена клиентом", `не позже чем за ${duration(b.cancel_notice_min)}`],
     ["Перенос клиентом", b.reschedule_notice_min === null || b.reschedule_notice_min === undefined
       ? "как отмена" : `не позже чем за ${duration(b.reschedule_notice_min)}`],
+    ["Телефон", b.phone || "не указан"],
+    ["Место на карте", b.location ? `${b.location.lat}, ${b.location.lon}` : "не указано"],
   ];
   return h("article", { class: "setup-card branch-card", dataset: { id: b.id } },
     h("div", { class: "setup-card-head" },
