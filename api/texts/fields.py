@@ -29,6 +29,7 @@ FIELDS: dict[str, str] = {
     "telegram_id": "Telegram ID", "idempotency_key": "Idempotency-Key", "file": "Файл",
     "dry_run": "Проверка", "mapping": "Сопоставление колонок", "format": "Формат",
     "client_id": "Клиент", "appointment_id": "Запись", "type": "Тип события",
+    "url": "Адрес", "events": "События",
     "mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
