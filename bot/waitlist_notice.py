@@ -29,9 +29,13 @@ def offer_notice(rec: Recorded, view: StateView) -> Notice | None:
         return None
     d = rec.data
     entry = state.waitlist.get(str(d["entry_id"]))
-    if entry is None or entry.offer is None or entry.offer.hold_id != d["hold_id"]:
-        return None  # the offer is over already
-    chat = chat_of(view, entry.client_id)
+    if entry is None:
+        return None
+    # The view may be a moment behind the record (read from the journal before the commit
+    # listener applied it): only a view that has it can tell the offer is over already.
+    if state.version >= rec.version and (entry.offer is None or entry.offer.hold_id != d["hold_id"]):
+        return None
+    chat = chat_of(view, str(d["client_id"]))
     if not chat:
         return None
     tz = zone(state.branch.timezone)

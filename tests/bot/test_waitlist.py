@@ -121,3 +121,59 @@ async def test_join_in_the_bot_then_offers_in_order(harness: Harness, fake: Fake
         await bella_tg.step(bella_tg.text("/my"), "Лист ожидания")
         await bella_tg.step(bella_tg.press("Выйти из ожидания"), "Вы вышли из листа ожидания")
         assert (await bella("GET", "/waitlist/my"))["items"][0]["status"] == "ended"
+
+
+# ------------------------------------------------------------ the notice itself (pure)
+
+
+class _View:
+    """A state view that may be behind or ahead of the record being notified."""
+
+    def __init__(self, state: Any, clients: Any) -> None:
+        self.state, self._clients = state, clients
+
+    def branch(self, branch_id: str) -> Any:
+        return self.state
+
+    def branches(self) -> list[Any]:
+        return [self.state]
+
+    def clients(self) -> Any:
+        return self._clients
+
+    def catalogue(self) -> Any:
+        from actors.core.catalogue import CatalogueState
+        return CatalogueState()
+
+    async def start(self) -> None:
+        return None
+
+    def apply(self, records: Any) -> None:
+        return None
+
+
+def test_an_offer_is_announced_even_when_read_before_the_view_has_it() -> None:
+    from datetime import UTC, datetime
+
+    from actors.core.clients import ClientsState, evolve_clients, register
+    from actors.core.messages import CancelAsClient, ReleaseHold, event_data
+    from bot.waitlist_notice import offer_notice
+    from storage.journal import Recorded
+    from tests.core.test_waitlist import NOW, full_day, join, offered, step
+
+    clients = ClientsState()
+    for e in register(clients, new_id="c1", telegram_id=555, phone="+79990005555", name="Анна", now=0).events:
+        evolve_clients(clients, e)
+    state = full_day()
+    step(state, join("w1", "c1"), NOW)
+    behind = full_day()
+    step(behind, join("w1", "c1"), NOW)
+    [offer] = offered(step(state, CancelAsClient("s1-10", "x"), NOW + 60))
+    rec = Recorded(state.version, "branch:b1", state.version, offer.TYPE, datetime.fromtimestamp(NOW, UTC),
+                   "client:x", event_data(offer))
+    for view_state in (behind, state):  # a view a moment behind, or up to date: announced
+        notice = offer_notice(rec, _View(view_state, clients))
+        assert notice is not None and notice.chat_id == 555 and notice.hold_id == offer.hold_id
+        assert "Освободилось время" in notice.text and "вторник, 3 марта, 10:00" in notice.text
+    step(state, ReleaseHold(offer.hold_id, "c1"), NOW + 90)  # declined before the notifier got to it
+    assert offer_notice(rec, _View(state, clients)) is None
