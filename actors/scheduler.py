@@ -561,8 +561,10 @@ class Scheduler:
                                    staff_id: str | None = None) -> Appointment:
         """Move the client's visit to a free start (the client rules); back to «Новые»."""
         appt, owner = self._own_visit(client_id, appointment_id)
+        known = tuple(s for sid in appt.services_of_visit if (s := self._catalogue.services.get(sid)))
+        services = known if len(known) == len(appt.services_of_visit) else ()
         return await self._runtime.branch(appt.branch_id).request(
-            RescheduleAsClient(appointment_id, owner, start, staff_id), Appointment, f"client:{client_id}")
+            RescheduleAsClient(appointment_id, owner, start, staff_id, services), Appointment, f"client:{client_id}")
 
     @known_after_catch_up
     async def confirm_visit(self, client_id: str, appointment_id: str) -> Appointment:

@@ -12,8 +12,9 @@ that does not exist, so a client learns nothing about other people's visits.
   not count. One ``Rescheduled`` event (``by="client"``) moves it: the old
   time is free only once the new one is taken, in the same decision. The
   visit goes back to ``new`` for the salon to confirm (``evolve``). Without
-  ``staff_id`` the master stays; naming another master keeps the visit's
-  own length.
+  ``staff_id`` the master stays (and the visit's length); another master
+  takes the visit with their own durations (``services``, resolved by the
+  application layer), as a manager's move does.
 - **Confirm** («Приду»): a ``new`` or ``confirmed`` visit still ahead; a
   second press changes nothing (no event).
 - **Feedback**: a ``done`` visit only (``InvalidTransition``), once
@@ -35,6 +36,7 @@ from actors.core.messages import (
 )
 from actors.core.model import Appointment, Status
 from actors.core.slots import blocking_holds, bookable_window, is_free, on_grid
+from actors.core.visits import visit_span
 
 OPEN = frozenset({Status.NEW, Status.CONFIRMED})
 MAX_COMMENT = 1000
@@ -65,6 +67,9 @@ def reschedule_as_client(state: BranchState, cmd: RescheduleAsClient, now: float
     if not earliest <= cmd.start <= latest:
         raise SlotUnavailable("slot.outside_window")
     duration, buffer = appt.end - appt.start, appt.block_end - appt.end
+    if staff.id != appt.staff_id and cmd.services:  # another master: their own durations (SPEC §9.2)
+        duration, block = visit_span(staff, cmd.services)
+        buffer = block - duration
     if not on_grid(state, staff, cmd.start, duration):
         raise SlotUnavailable("slot.not_available")
     block_end = cmd.start + duration + buffer

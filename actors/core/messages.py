@@ -88,8 +88,6 @@ class SlotHeld(Event):
     request_hash: str | None = None
     service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
     total_price: str | None = None  # the visit's price with the master's own prices
-    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
-    total_price: str | None = None  # the visit's price with the master's own prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +113,6 @@ class AppointmentBooked(Event):
     hold_id: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
-    service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
-    total_price: str | None = None  # the visit's price with the master's own prices
     service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
     total_price: str | None = None  # the visit's price with the master's own prices
 
@@ -467,6 +463,7 @@ class RescheduleAsClient(Command):
     client_id: str
     start: int
     staff_id: str | None = None
+    services: tuple[Service, ...] = ()  # the visit's services: another master's own durations
 
 
 @dataclass(frozen=True, slots=True)

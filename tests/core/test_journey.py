@@ -16,6 +16,7 @@ from actors.core.messages import (
     LeaveFeedback,
     RescheduleAsClient,
     Rescheduled,
+    UpdateStaff,
     VisitConfirmed,
     event_data,
     event_from,
@@ -152,3 +153,13 @@ def test_a_branch_opened_before_the_setting_uses_the_cancel_notice() -> None:
         "branch_id": "b", "name": "B", "timezone": MSK, "address": "", "slot_step_min": 15,
         "horizon_days": 30, "min_notice_min": 60, "cancel_notice_min": 90}))
     assert state.branch is not None and state.branch.reschedule_notice == 90
+
+
+def test_moving_to_another_master_takes_their_own_duration() -> None:
+    state, _ = booked()
+    run(state, UpdateStaff("s2", {"service_overrides": {"cut": (None, 30)}}), NOW)
+    run(state, RescheduleAsClient("a1", "c1", ELEVEN, "s2", services=(CUT,)), NOW)
+    appt = state.appointments["a1"]
+    assert (appt.staff_id, appt.end - appt.start) == ("s2", 30 * 60)
+    run(state, RescheduleAsClient("a1", "c1", TEN, services=(CUT,)), NOW)  # the same master: its length stays
+    assert state.appointments["a1"].end - state.appointments["a1"].start == 30 * 60
