@@ -18,9 +18,10 @@
    run into start (Python, imports, connecting, creating the tables), copy
    (read SQLite → COPY, with the source's fold and digest), check (reading
    the target back, its fold, the snapshot + tail) and the commit. Peak
-   memory is the child's ``ru_maxrss`` (``os.wait4``); for scale, the same
-   state loaded by a server (``load_states`` from the snapshot) is measured
-   in-process as tracemalloc's peak.
+   memory is the child's ``ru_maxrss`` (``os.wait4``). For scale: the state
+   a server loads (``load_states`` from the snapshot, tracemalloc's peak, in
+   this process) and ``python run.py replay`` on the same journal (a full
+   replay and the snapshot load, like the check), timed the same way.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ if str(ROOT) not in sys.path:  # `python bench/migrate.py` puts bench/ first, no
 
 import asyncpg
 
-from actors.snapshot import SCHEMA, pack
+from actors.snapshot import SCHEMA, pack, unpack
 from bench.startup import Generator, History, write_history
 from storage.journal import Snapshot
 from storage.sqlite import SqliteJournal
@@ -65,6 +66,24 @@ async def write_source(path: Path, history: History) -> float:
     finally:
         await journal.close()
     return seconds
+
+
+async def refresh_snapshot(path: Path) -> bool:
+    """A kept journal whose snapshot this version cannot load gets a new one, as a clean stop would save."""
+    from actors.runtime import collector_paused, load_states
+
+    journal = SqliteJournal(path)
+    await journal.open()
+    try:
+        snap = await journal.load_snapshot()
+        if snap is not None and unpack(snap.blob) is not None:
+            return False
+        with collector_paused():
+            states, last = await load_states(journal, use_snapshot=False)
+        await journal.save_snapshot(Snapshot(last, SCHEMA, pack(states)))
+        return True
+    finally:
+        await journal.close()
 
 
 async def admin(url: str, sql: str) -> Any:
@@ -119,6 +138,16 @@ def migrate_once(data_dir: Path, url: str) -> Run:
                db / 2**20, "".join(lines))
 
 
+def replay_once(data_dir: Path) -> tuple[float, float]:
+    """For scale: ``python run.py replay`` on the same journal (full replay + snapshot load): seconds, peak MiB."""
+    env = {**os.environ, "ZAPIS_DATA_DIR": str(data_dir), "ZAPIS_DATABASE_URL": ""}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "replay"], env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "replay failed"
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
 def state_memory(path: Path) -> float:
     """MiB the server's start-up allocates for this journal's state (snapshot load, tracemalloc peak)."""
     import tracemalloc
@@ -159,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         path = data_dir / "zapis.sqlite3"
         if path.exists():
             print(f"reusing the SQLite journal {path}", flush=True)
+            if asyncio.run(refresh_snapshot(path)):
+                print("its snapshot was of an older SCHEMA: replaced by this version's", flush=True)
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
             print(f"generating {args.events:,} events over {args.branches} branches …", flush=True)
@@ -175,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{events:,} events, {path.stat().st_size / 2**20:.0f} MiB", flush=True)
         state_mib = state_memory(path)
         print(f"the state a server loads for it: {state_mib:.0f} MiB (tracemalloc peak)", flush=True)
+        replay_s, replay_mib = replay_once(data_dir)
+        print(f"for scale, python run.py replay on it: {replay_s:.1f} s, peak RSS {replay_mib:.0f} MiB", flush=True)
         runs = []
         for i in range(args.runs):
             run = migrate_once(data_dir, url)

@@ -259,8 +259,14 @@ class Folder:
     async def add(self, rows: list[Any], decode: Callable[[Any], Recorded]) -> None:
         """Wait for the previous batch (memory stays bounded), then fold this one in the background."""
         await self.drain()
-        self._pending = asyncio.get_running_loop().run_in_executor(
-            self._executor, lambda: self.tally.add([decode(row) for row in rows]))
+        self._pending = asyncio.get_running_loop().run_in_executor(self._executor, self._fold, rows, decode)
+
+    def _fold(self, rows: list[Any], decode: Callable[[Any], Recorded]) -> None:
+        try:
+            self.tally.add([decode(row) for row in rows])
+        except Exception as exc:  # noqa: BLE001 - a journal this version cannot replay: say where, not a traceback
+            raise MigrationFailed(f"cannot replay events {rows[0][0]}..{rows[-1][0]}: {type(exc).__name__}:"
+                                  f" {exc}; {ROLLED_BACK}") from exc
 
     async def drain(self) -> Tally:
         pending, self._pending = self._pending, None

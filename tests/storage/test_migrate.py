@@ -267,6 +267,17 @@ async def test_an_event_postgresql_cannot_store_fails_clearly_and_leaves_the_tar
     assert (await target_facts(target))[:2] == (0, 0)
 
 
+async def test_an_event_this_version_cannot_replay_fails_clearly(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "zapis.sqlite3"
+    last = await small_journal(path)
+    with sqlite3.connect(path) as conn:  # a stream no part of this version knows (a newer zapis's?)
+        conn.execute("INSERT INTO events VALUES (?, 'mystery', 1, 'mystery.happened', ?, 'system', '{}')",
+                     (last + 1, T0.isoformat()))
+    with pytest.raises(MigrationFailed, match=rf"cannot replay events 1\.\.{last + 1}: ValueError: unknown stream"):
+        await migrate(path, target, say=lambda _: None)
+    assert (await target_facts(target))[:2] == (0, 0)
+
+
 async def test_a_damaged_snapshot_is_caught_and_can_be_left_behind(tmp_path: Path, target: str) -> None:
     h = sqlite_harness(tmp_path)
     await h.start()
@@ -293,11 +304,11 @@ async def test_webhook_positions_and_attempts_come_along_and_new_attempts_number
     store = SqliteWebhookStore(path)
     await store.open()
     try:
-        for attempt in (Attempt("w1", 5, "appointment.created", 1, 500, "HTTP 500", 12, t, t, FAILED),
-                        Attempt("w1", 5, "appointment.created", 2, 200, "", 8, t + 30.5, t, DELIVERED),
-                        Attempt("w2", 7, "appointment.status_changed", 1, None, "timed out", 10_000, t, t, GAVE_UP)):
-            await store.record(attempt, advance=attempt.outcome != FAILED)
-        await store.advance("w3", 9)
+        await store.save("w1", [Attempt("w1", 5, "appointment.created", 1, 500, "HTTP 500", 12, t, t, FAILED),
+                                Attempt("w1", 5, "appointment.created", 2, 200, "", 8, t + 30.5, t, DELIVERED)], 5)
+        await store.save("w2", [Attempt("w2", 7, "appointment.status_changed", 1, None, "timed out", 10_000, t, t,
+                                        GAVE_UP)], 7)
+        await store.save("w3", [], 9)
         expected = await store.positions(), [await store.attempts(w) for w in ("w1", "w2")]
     finally:
         await store.close()
@@ -307,8 +318,7 @@ async def test_webhook_positions_and_attempts_come_along_and_new_attempts_number
     await moved.open()
     try:
         assert (await moved.positions(), [await moved.attempts(w) for w in ("w1", "w2")]) == expected
-        await moved.record(Attempt("w1", 9, "appointment.created", 1, 200, "", 5, t + 60, t + 60, DELIVERED),
-                           advance=True)
+        await moved.save("w1", [Attempt("w1", 9, "appointment.created", 1, 200, "", 5, t + 60, t + 60, DELIVERED)], 9)
         newest = await moved.attempts("w1", limit=1)  # newest first, by id: the serial goes on after the copied
         assert newest[0].seq == 9 and (await moved.positions())["w1"] == 9
     finally:
