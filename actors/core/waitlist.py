@@ -245,17 +245,26 @@ def offers(state: BranchState, spans: Sequence[Span], now: float, *, skip: set[s
     out: list[Event] = []
     new_id = derived_ids(f"waitlist:{state.branch.id}:{state.version}")
     tz = zone(state.branch.timezone)
+    # Wishes alike (same master, length, dates and hours) that found no start need not look again:
+    # an offer in this call only takes time away. A thousand entries waiting for the same thing
+    # cost one search. Only a search free of declined starts is remembered (declines only remove).
+    nothing: set[tuple[object, ...]] = set()
     for e in state.waitlist.values():
         if e.status != WAITING or e.id in skip or e.client_id in served or _holding(state, e.client_id, now):
             continue  # (one live hold per client and branch: one offer per client at a time)
-        for span in spans:
+        for i, span in enumerate(spans):
             staff = state.staff.get(span.staff_id)
             if staff is None or (e.staff_id is not None and e.staff_id != staff.id) or not _does_all(staff, e.services):
                 continue
             duration, block = visit_span(staff, e.services)
+            alike = (i, staff.id, duration, block, e.date_from, e.date_to, e.time_from, e.time_to)
+            if alike in nothing:
+                continue
             start = _first_start(state, e, staff, span, duration, block, (earliest, latest), holds, taken,
                                  declined, tz)
             if start is None:
+                if not e.declined and not any(d[0] == e.id for d in declined):
+                    nothing.add(alike)
                 continue
             hold_id = new_id()
             expires = now + e.offer_ttl_s
