@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram.types import Sticker
 
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at
@@ -100,6 +101,30 @@ async def test_thanks_other_text_and_a_typed_phone(harness: Harness) -> None:
             assert anna.last_text().startswith("Пожалуйста!"), thanks
         await anna.say("какая погода?")
         assert anna.last_text().startswith("Не понял сообщение") and "📅 Записаться" in anna.buttons()
+        sticker = Sticker(file_id="s1", file_unique_id="u1", type="regular", width=512, height=512,
+                          is_animated=False, is_video=False)
+        await anna.feed(anna.update(message=anna._message(sticker=sticker)))  # a sticker: the same
+        assert anna.last_text().startswith("Не понял сообщение") and "🗂 Мои записи" in anna.buttons()
         await book_first_time(anna)
         await anna.say("спасибо")
         assert anna.last_text().startswith("Пожалуйста!")
+
+
+async def test_with_several_branches_the_wish_waits_for_the_branch_and_the_service(harness: Harness) -> None:
+    client = await with_bot(harness)
+    await seed_salon(harness, client)
+    r = await client.post("/api/v1/admin/branches", headers=await harness.admin_headers(),
+                          json={"name": "Второй салон", "timezone": "Europe/Moscow"})
+    assert r.status_code == 201
+    async with harness.serve() as url, bot_env(harness, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await anna.say("в среду после 17")
+        assert anna.last_text() == "Выберите филиал:" and {"Salon", "Второй салон"} <= set(anna.buttons())
+        await anna.press("Salon")
+        assert "среда, 4 марта, с 17:00" in anna.last_text()
+        await anna.press("colour")  # 90 minutes + 15 after: 17:00 would end past 18:00
+        assert "свободного времени нет" in anna.last_text()
+        await anna.say("в среду после 16")
+        await anna.press("Salon")
+        await anna.press("colour")
+        assert [b for b in anna.buttons() if ":" in b] == ["16:00", "16:15", "16:30"]
