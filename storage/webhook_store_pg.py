@@ -64,7 +64,10 @@ class PostgresWebhookStore:
         try:
             pool = await asyncpg.create_pool(
                 self._dsn, min_size=0, max_size=self._max_size, timeout=self._timeout_s,
-                command_timeout=self._timeout_s, server_settings={"search_path": self.schema})
+                command_timeout=self._timeout_s,
+                # No WAL flush of its own per attempt (the journal's commits do not queue behind
+                # these): a database crash may lose the last few, whose events are then sent again.
+                server_settings={"search_path": self.schema, "synchronous_commit": "off"})
         except _DRIVER_ERRORS as exc:
             raise JournalUnavailable(f"PostgreSQL webhook store: {type(exc).__name__}: {exc}") from exc
         try:

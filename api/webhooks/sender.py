@@ -19,7 +19,7 @@ import random
 import time
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 from actors.core.errors import DomainError
 from api.webhooks.urls import check_url
@@ -51,18 +51,24 @@ class Answer:
 
 
 class Sender:
-    """POSTs for one endpoint: its own connection pool (one connection), so endpoints never share a queue."""
+    """POSTs for one endpoint: its own connection (aiohttp, one at most), so endpoints never share a queue."""
 
     def __init__(self, url: str, secret: str, *, timeout_s: float, allow_private: bool) -> None:
         self.url, self._secret = url, secret
         self._timeout_s, self._allow_private = timeout_s, allow_private
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:  # made inside the running loop
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=1), trust_env=False,
+                timeout=aiohttp.ClientTimeout(total=self._timeout_s),
+                headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+        return self._session
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def post(self, event: str, seq: int, body: bytes) -> Answer:
         started = time.monotonic()
@@ -78,15 +84,12 @@ class Sender:
                    "X-Zapis-Signature": signature(self._secret, body)}
         try:
             async with asyncio.timeout(self._timeout_s):
-                async with self._client.stream("POST", self.url, content=body, headers=headers) as response:
-                    read = 0
-                    async for chunk in response.aiter_raw():
-                        read += len(chunk)
-                        if read > MAX_ANSWER_BYTES:
-                            break
-                    status = response.status_code
+                async with self._client().post(self.url, data=body, headers=headers,
+                                               allow_redirects=False) as response:
+                    await response.content.read(MAX_ANSWER_BYTES)
+                    status = response.status
         except TimeoutError:
             return answer(None, f"timeout after {self._timeout_s:g} s")
-        except httpx.HTTPError as err:
+        except (aiohttp.ClientError, ValueError) as err:
             return answer(None, f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
         return answer(status, "" if 200 <= status < 300 else f"HTTP {status}")
