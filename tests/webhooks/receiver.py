@@ -23,6 +23,7 @@ class Received:
     delivery: int
     signature: str
     raw: bytes
+    content_type: str = ""
 
     @property
     def body(self) -> dict[str, Any]:
@@ -62,7 +63,7 @@ class Receiver:
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         got = Received(request.headers.get("X-Zapis-Event", ""), int(request.headers.get("X-Zapis-Delivery", "0")),
-                       request.headers.get("X-Zapis-Signature", ""), raw)
+                       request.headers.get("X-Zapis-Signature", ""), raw, request.headers.get("Content-Type", ""))
         async with self._changed:
             self.received.append(got)
             status = self.answers[min(len(self.received) - 1, len(self.answers) - 1)]

@@ -21,7 +21,7 @@ async def test_events_arrive_signed_in_seq_order_as_the_socket_frame(world: Worl
     assert receiver.deliveries() == sorted(receiver.deliveries())
     assert len(set(receiver.deliveries())) == 5
     for r in got:
-        assert r.signed_with(hook["secret"])
+        assert r.signed_with(hook["secret"]) and r.content_type == "application/json"
         assert not r.signed_with(hook["secret"] + "x")
         body = r.body
         assert body["type"] == r.event and body["seq"] == r.delivery
