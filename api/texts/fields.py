@@ -16,6 +16,7 @@ FIELDS: dict[str, str] = {
     "slot_step_min": "Шаг записи, мин", "horizon_days": "Запись открыта на, дней",
     "min_notice_min": "Запись не позже чем за, мин", "cancel_notice_min": "Отмена не позже чем за, мин",
     "reschedule_notice_min": "Перенос не позже чем за, мин", "rating": "Оценка",
+    "location": "Место на карте", "lat": "Широта", "lon": "Долгота",
     "price": "Цена", "currency": "Валюта", "duration_min": "Длительность, мин",
     "buffer_min": "Перерыв после услуги, мин", "branch_ids": "Филиалы", "active": "Активна",
     "date": "Дата", "date_from": "Дата с", "date_to": "Дата по", "intervals": "Часы работы",
