@@ -125,7 +125,8 @@ async def ensure_demo(scheduler: Scheduler, admin_password: str | None,
 async def _create_salon(scheduler: Scheduler) -> Branch:
     branch = await scheduler.open_branch(
         Branch(id=scheduler.new_id(), name=DEMO_BRANCH, timezone=DEMO_TIMEZONE,
-               address="Москва, ул. Примерная, 1", slot_step_min=15), WHO)
+               address="Москва, ул. Примерная, 1", slot_step_min=15,
+               phone="+74951234567", location=(55.7558, 37.6173)), WHO)  # the salon's phone and place (SPEC §9.6)
     service_ids = []
     for name, price, minutes in DEMO_SERVICES:
         svc = Service(scheduler.new_id(), name, price, "RUB", minutes, 0, (branch.id,))
