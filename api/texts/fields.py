@@ -31,6 +31,7 @@ FIELDS: dict[str, str] = {
     "dry_run": "Проверка", "mapping": "Сопоставление колонок", "format": "Формат",
     "client_id": "Клиент", "appointment_id": "Запись", "type": "Тип события",
     "url": "Адрес", "events": "События",
+    "time_from": "Время с", "time_to": "Время до",  # the waitlist's hours (SPEC §9.3)
     "mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
