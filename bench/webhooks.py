@@ -187,7 +187,11 @@ async def main(args: argparse.Namespace) -> None:
                 url = args.database_url
                 if url:
                     url = await fresh_database(url, name)
-                results.append(await phase(name, chosen, args.events, url, Path(tmp), args.rate))
+                try:
+                    results.append(await phase(name, chosen, args.events, url, Path(tmp), args.rate))
+                finally:
+                    if url:
+                        await drop_database(args.database_url, url)
     finally:
         stop.set()
         proc.join(10)
@@ -206,7 +210,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def fresh_database(url: str, name: str) -> str:
-    """A new database per phase on the server of ``url`` (dropped by hand: ``webhooks_bench_*``)."""
+    """A new database per phase on the server of ``url`` (dropped after the phase)."""
     import asyncpg
 
     db = f"webhooks_bench_{name.replace('+', '_')}_{os.getpid()}"
@@ -217,6 +221,16 @@ async def fresh_database(url: str, name: str) -> str:
     finally:
         await conn.close()
     return url.rsplit("/", 1)[0] + "/" + db
+
+
+async def drop_database(url: str, made: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{made.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":
