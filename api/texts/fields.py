@@ -21,6 +21,7 @@ FIELDS: dict[str, str] = {
     "buffer_min": "Перерыв после услуги, мин", "branch_ids": "Филиалы", "active": "Активна",
     "date": "Дата", "date_from": "Дата с", "date_to": "Дата по", "intervals": "Часы работы",
     "branch_id": "Филиал", "service_ids": "Услуги", "service_id": "Услуга", "schedule": "График",
+    "service_overrides": "Свои цены и длительность",
     "exceptions": "Исключения", "login": "Логин", "password": "Пароль", "status": "Статус",
     "version": "Версия записи", "start": "Время", "staff_id": "Мастер", "client": "Клиент",
     "phone": "Телефон", "comment": "Комментарий", "email": "Email", "birthday": "Дата рождения",
