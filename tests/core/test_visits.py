@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from actors.core.branch_state import BranchState
+from actors.core.branch_state import BranchState, evolve
 from actors.core.errors import DomainError
-from actors.core.messages import BookSlot, HoldSlot, Reschedule, SlotHeld, UpdateStaff
+from actors.core.messages import BookSlot, HoldSlot, Reschedule, SlotHeld, UpdateStaff, event_from
 from actors.core.slots import free_slots
 from actors.core.visits import check_visit_ids, price_range, visit_price, visit_span
 from tests.core.builders import at, branch_state, run, service
@@ -62,3 +62,16 @@ def test_a_named_master_who_lacks_a_service_is_refused_with_its_own_code() -> No
     for bad in ([], ["cut", "cut"], ["x"] * 11):
         with pytest.raises(DomainError):
             check_visit_ids(bad)
+
+
+def test_events_journaled_before_visits_replay_as_single_service_visits() -> None:
+    """Payloads of the first release have no service_ids, total_price or service_overrides."""
+    state = branch_state(TZ, staff=0, services=(CUT, STYLE), min_notice_min=0)
+    evolve(state, event_from("staff.added", {"staff_id": "s1", "name": "Old", "service_ids": ["cut"],
+                                             "schedule": {}, "exceptions": {}}))
+    old = {"appointment_id": "a1", "client_id": "c1", "service_id": "cut", "staff_id": "s1", "start": TEN,
+           "end": TEN + 3600, "block_end": TEN + 3600, "status": "new", "source": "bot", "comment": "", "at": NOW}
+    evolve(state, event_from("appointment.created", old))
+    appt = state.appointments["a1"]
+    assert (appt.service_ids, appt.services_of_visit, appt.total_price) == ((), ("cut",), "")
+    assert state.staff["s1"].service_overrides == {}
