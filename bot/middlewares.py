@@ -24,6 +24,8 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
 
+from actors.core.clock import Clock
+from bot import texts
 from bot.booking_api import Person, BookingApi
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,25 @@ class DropDuplicates(BaseMiddleware):
             if len(self._seen) > self.window:
                 self._seen.popitem(last=False)
         return await handler(event, data)
+
+
+class SayTime(BaseMiddleware):
+    """Outer update middleware: texts rendered for this update know «now» (for «сегодня», «ещё 5 мин»)
+    and whether to name the zone (a Telegram not in Russian: the client may live elsewhere, SPEC §9.6)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        language = (user.language_code or "ru") if user is not None else "ru"
+        now = texts.NOW.set(self.clock.now())
+        zone = texts.ZONE_WANTED.set(not language.lower().startswith("ru"))
+        try:
+            return await handler(event, data)
+        finally:
+            texts.NOW.reset(now)
+            texts.ZONE_WANTED.reset(zone)
 
 
 class BindApi(BaseMiddleware):

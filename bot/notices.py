@@ -23,7 +23,6 @@ from bot.state_view import StateView
 from storage.journal import Recorded
 
 MANAGER = "user:"
-MENU_HINT = "Меню: /menu"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +45,12 @@ class Visit:
     service: str
     master: str
     place: str
+    phone: str | None = None  # the salon's, E.164
+    notice_min: int = 0  # the shorter of the cancel and reschedule notices: inside it only a call helps
+
+    def too_late(self, now: float) -> bool:
+        """Inside the notice window: the bot no longer cancels or moves this visit."""
+        return self.start.timestamp() - now < self.notice_min * 60
 
     def lines(self) -> list[str]:
         return [f"Когда: {texts.when(self.start)}", f"Услуга: {texts.esc(self.service)}",
@@ -61,8 +66,9 @@ def visit(view: StateView, state: BranchState, start: int, service_id: str | Seq
              for sid in ((service_id,) if isinstance(service_id, str) else service_id)]
     staff = state.staff.get(staff_id)
     place = ", ".join(texts.esc(p) for p in (branch.name, branch.address) if p)
+    move = branch.cancel_notice_min if branch.reschedule_notice_min is None else branch.reschedule_notice_min
     return Visit(datetime.fromtimestamp(start, zone(branch.timezone)), " + ".join(names),
-                 staff.name if staff else "—", place)
+                 staff.name if staff else "—", place, branch.phone, min(branch.cancel_notice_min, move))
 
 
 def chat_of(view: StateView, client_id: str) -> int | None:
@@ -104,30 +110,37 @@ def notice_for(rec: Recorded, view: StateView) -> Notice | None:
 
 def booked_for_you(v: Visit) -> str:
     return "\n".join(["📅 <b>Вас записали</b>", "", *v.lines(), "",
-                      "Если время не подходит, отмените запись в «Мои записи» или позвоните нам. " + MENU_HINT])
+                      "Если время не подходит, отмените или перенесите запись в «Мои записи» "
+                      f"или позвоните нам{_phone_tail(v)}."])
+
+
+def _phone_tail(v: Visit) -> str:
+    return f": {texts.phone(v.phone)}" if v.phone else ""
 
 
 def status_changed(v: Visit, status: str) -> str:
-    when = texts.when(v.start)
     if status == "confirmed":
         return "\n".join(["✅ <b>Ваша запись подтверждена</b>", "", *v.lines(), "", "Ждём вас!"])
     if status == "cancelled":
-        return (f"❌ <b>Салон отменил вашу запись</b> на {when} ({texts.esc(v.service)}).\n\n"
-                f"Записаться на другое время: {MENU_HINT}")
+        return (f"❌ <b>Салон отменил вашу запись</b> на {texts.when(v.start)} ({texts.esc(v.service)}).\n\n"
+                "Записаться на другое время можно кнопкой «Меню» ниже.")
     if status == "done":
-        return f"Спасибо за визит! Будем рады видеть вас снова. {MENU_HINT}"
+        return "Спасибо за визит! Будем рады видеть вас снова."
     if status == "no_show":
-        return f"Мы не дождались вас {when}. Если хотите, запишитесь снова: {MENU_HINT}"
+        return f"Мы не дождались вас {texts.at_when(v.start)}. Если хотите, запишитесь снова — кнопка «Меню» ниже."
     if status == "in_progress":
         return "Ваш визит начался — хорошего времени!"
-    return f"Статус вашей записи на {when}: {texts.status(status)}."
+    return f"Статус вашей записи на {texts.when(v.start)}: {texts.status(status)}."
 
 
 def rescheduled(v: Visit) -> str:
     return "\n".join(["🔁 <b>Ваша запись перенесена</b>", "", *v.lines(), "",
-                      f"Если новое время не подходит, позвоните нам или отмените запись. {MENU_HINT}"])
+                      "Если новое время не подходит, отмените или перенесите запись в «Мои записи» "
+                      f"или позвоните нам{_phone_tail(v)}."])
 
 
-def reminder(v: Visit) -> str:
-    return "\n".join(["⏰ <b>Напоминаем о записи</b>", "", *v.lines(), "",
-                      f"Если планы изменились, отмените запись в «Мои записи». {MENU_HINT}"])
+def reminder(v: Visit, now: float) -> str:
+    """Inside the notice window the reminder offers the phone, never a cancel the rules would refuse."""
+    change = (texts.too_late_to_change(v.phone) if v.too_late(now)
+              else "Если планы изменились, отмените или перенесите запись кнопками ниже или в «Мои записи».")
+    return "\n".join(["⏰ <b>Напоминаем о записи</b>", "", *v.lines(), "", change])

@@ -32,6 +32,7 @@ from typing import Protocol
 
 from actors.core.clock import Clock
 from actors.streams import NOTIFIER
+from bot import texts
 from bot.ledger import Ledger
 from bot.notices import Notice, notice_for
 from bot.reminders import due_feedback, due_reminders
@@ -194,6 +195,7 @@ class Notifier:
 
     def _notice(self, rec: Recorded) -> Notice | None:
         try:
+            texts.NOW.set(self._clock.now())  # «сегодня», «завтра» in what the notice says
             return notice_for(rec, self.view)
         except Exception:
             log.exception("notifier: cannot render event %d (%s); skipped", rec.seq, rec.type)
@@ -205,6 +207,7 @@ class Notifier:
             return
         self._force_scan = False
         self._last_scan = now
+        texts.NOW.set(now)
         due_now = due_reminders(self.view, now, self.reminders_before_h, self.ledger.reminded)
         due_now += due_feedback(self.view, now, self.feedback_delay_h, self.ledger.reminded)
         for due in due_now:

@@ -21,11 +21,9 @@ from actors.core.clock import Clock
 from bot import texts
 from bot.booking_api import BookingApi, BranchCard, UserApi
 from bot.callbacks import (
-    AskCancel,
     Days,
     Menu,
     MoreServices,
-    Move,
     PickBranch,
     PickService,
     Slot,
@@ -160,24 +158,3 @@ async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, se
     text = texts.choose_time(visit_services.title(visit), day, names.get(staff_id) if staff_id else None, bool(times))
     return Screen(text, inline(*rows(times, 5), *(rows(masters, 2) if len(masters) > 1 or staff_id else []),
                                wait, nav, menu_row()))
-
-
-async def my_screen(api: UserApi, clock: Clock) -> Screen:
-    """Upcoming visits (soonest first, each cancellable one with a button) and the latest past ones."""
-    items = await api.mine(limit=50)
-    now = clock.now()
-    upcoming = sorted((a for a in items if a["status"] in ACTIVE and local(a["start"]).timestamp() > now),
-                      key=lambda a: local(a["start"]))
-    past = [a for a in items if a not in upcoming][:5]
-    if not upcoming and not past:
-        return Screen(texts.MY_EMPTY, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
-
-    def line(a: dict[str, Any]) -> str:
-        names = " + ".join(s["name"] for s in a.get("services") or [a["service"]])  # every service of a visit
-        return texts.appointment_line(local(a["start"]), names, a["staff"]["name"], a["status"])
-
-    changes = [[button(texts.move_button(local(a["start"])), Move(appointment=a["id"], first="")),
-                button(texts.cancel_button(local(a["start"])), AskCancel(appointment=a["id"]))]
-               for a in upcoming if a["status"] in CANCELLABLE]  # «Перенести …» / «Отменить …»
-    return Screen(texts.my_list([line(a) for a in upcoming], [line(a) for a in past]),
-                  inline(*changes, [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))

@@ -8,8 +8,11 @@ mode), so every value that comes from data is escaped with ``esc``.
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+import math
+from contextvars import ContextVar
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 WEEKDAYS_FULL = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
@@ -17,7 +20,7 @@ MONTHS = ("января", "февраля", "марта", "апреля", "ма�
           "сентября", "октября", "ноября", "декабря")
 CURRENCIES = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}
 STATUSES = {
-    "new": "ожидает подтверждения", "confirmed": "подтверждена", "in_progress": "идёт визит",
+    "new": "ждёт подтверждения салона", "confirmed": "подтверждена салоном", "in_progress": "идёт визит",
     "done": "выполнена", "cancelled": "отменена", "no_show": "неявка",
 }
 
@@ -43,8 +46,9 @@ ASK_PHONE = ("Здравствуйте! Я помогу записаться н�
              f"нажмите кнопку «{BTN_SHARE_PHONE}» внизу экрана.")
 NOT_OWN_CONTACT = ("Спасибо, но это чужой контакт. Для записи нужен <b>ваш</b> номер — "
                    f"нажмите кнопку «{BTN_SHARE_PHONE}» внизу экрана.")
-PHONE_TAKEN = ("Этот номер уже привязан к другому аккаунту Telegram. "
-               "Если это ошибка, позвоните, пожалуйста, в салон — мы поможем.")
+PHONE_TAKEN = ("Этот номер уже привязан к другому аккаунту Telegram, поэтому записаться отсюда не получится. "
+               "Так бывает, если вы сменили аккаунт или номер раньше принадлежал другому человеку. "
+               "Позвоните, пожалуйста, в салон — администратор перепривяжет номер или запишет вас сам.")
 PHONE_INVALID = ("Не получилось распознать номер телефона. Нажмите, пожалуйста, кнопку "
                  f"«{BTN_SHARE_PHONE}» ещё раз.")
 MENU = "Что хотите сделать?"
@@ -61,11 +65,12 @@ HOLD_EXPIRED = ("Время удержания истекло, и запись �
                 "Выберите время заново — свободные слоты обновлены.")
 HOLD_RELEASED = "Хорошо, время освобождено."
 STALE = "Эта кнопка устарела — данные изменились. Начните, пожалуйста, заново."
+BUTTON_GONE = "Эта кнопка уже не действует."
+HOLD_USED = "Время уже не удержано: по нему создана запись, она в силе."
+HOLD_GONE = "Время уже не удержано: удержание истекло, запись не создана."
 
 # My appointments
 MY_EMPTY = "У вас пока нет записей."
-CANCEL_REFUSED = ("Эту запись уже нельзя отменить через бота: до визита осталось слишком мало "
-                  "времени или запись уже завершена. Позвоните, пожалуйста, в салон.")
 
 # Failures
 UNAVAILABLE = "Сервис записи временно недоступен. Попробуйте, пожалуйста, через минуту."
@@ -91,8 +96,8 @@ def hhmm(moment: datetime) -> str:
 
 
 def when(moment: datetime) -> str:
-    """«понедельник, 2 марта, 14:00» (a local, aware datetime)."""
-    return f"{long_date(moment)}, {hhmm(moment)}"
+    """«завтра, вторник, 3 марта, 14:00» (a local, aware datetime), the zone when it matters."""
+    return f"{day_words(moment)}, {hhmm(moment)}{zone_note(moment)}"
 
 
 def price(amount: str, currency: str) -> str:
@@ -167,7 +172,7 @@ def choose_time(service: str, day: date, master: str | None, has_times: bool) ->
 def held(service: str, start: datetime, master: str, until: datetime, address: str, total: str = "") -> str:
     """``total``: a visit of several services — ``service`` lists them, ``total`` is their price line."""
     lines = [
-        f"⏳ Время удержано за вами до <b>{hhmm(until)}</b>.",
+        f"⏳ {hold_until(until)}",
         "",
         f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
         f"Когда: {when(start)}",
@@ -190,11 +195,12 @@ def booked(service: str, start: datetime, master: str, branch: str, address: str
         *([total] if total else []),
         f"Адрес: {place}",
         "",
-        "Мы пришлём напоминание перед визитом.",
+        f"Статус: {status('new')}. Мы сообщим, когда салон подтвердит, и напомним перед визитом.",
     ])
 
 
 def appointment_line(start: datetime, service: str, master: str, code: str) -> str:
+    """One visit in «Мои записи»: «• завтра, вторник, 3 марта, 14:00 — Стрижка, мастер Ольга (подтверждена салоном)»."""
     return f"• {when(start)} — {esc(service)}, мастер {esc(master)} ({status(code)})"
 
 
@@ -208,7 +214,7 @@ def my_list(upcoming: list[str], past: list[str]) -> str:
 
 
 def cancel_button(start: datetime) -> str:
-    return f"Отменить {day_label(start.date())} {hhmm(start)}"
+    return f"Отменить {short_when(start)}"
 
 
 def ask_cancel(start: datetime, service: str) -> str:
@@ -216,7 +222,7 @@ def ask_cancel(start: datetime, service: str) -> str:
 
 
 def cancelled(start: datetime) -> str:
-    return f"Запись на {when(start)} отменена."
+    return f"❌ Запись на {when(start)} отменена."
 
 
 # ---------------------------------------------------------------- the visit (SPEC §9.3)
@@ -239,12 +245,11 @@ def stars(n: int) -> str:
 
 
 def move_button(start: datetime) -> str:
-    return f"Перенести {day_label(start.date())} {hhmm(start)}"
+    return f"Перенести {short_when(start)}"
 
 
 def move_too_late(minutes_before: int) -> str:
-    return (f"Перенести запись через бота можно не позже чем за {minutes(minutes_before)} до визита. "
-            "Позвоните, пожалуйста, в салон — мы постараемся помочь.")
+    return f"Перенести запись через бота можно не позже чем за {minutes(minutes_before)} до визита."
 
 
 def move_choose_day(service: str, start: datetime, has_days: bool) -> str:
@@ -397,3 +402,142 @@ def ics_description(master: str, phone: str | None) -> str:
     if phone:
         lines.append(f"Телефон салона: {phone}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- time said clearly, the salon's phone (SPEC §9.6)
+
+# The moment texts are rendered at, and whether the reader wants the zone named (a client whose Telegram
+# speaks another language than Russian). Set for each update (bot/middlewares.py) and before each notice
+# (bot/notifier.py); unset, dates go without «сегодня»/«завтра» and hold minutes.
+NOW: ContextVar[float | None] = ContextVar("bot_texts_now", default=None)
+ZONE_WANTED: ContextVar[bool] = ContextVar("bot_texts_zone_wanted", default=False)
+HOME_ZONE = "Europe/Moscow"
+WEEKDAYS_ON = ("в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу", "в воскресенье")
+ZONE_NAMES = {
+    "Europe/Moscow": "московскому", "Europe/Kaliningrad": "калининградскому", "Europe/Samara": "самарскому",
+    "Asia/Yekaterinburg": "екатеринбургскому", "Asia/Omsk": "омскому", "Asia/Novosibirsk": "новосибирскому",
+    "Asia/Krasnoyarsk": "красноярскому", "Asia/Irkutsk": "иркутскому", "Asia/Yakutsk": "якутскому",
+    "Asia/Vladivostok": "владивостокскому", "Asia/Magadan": "магаданскому", "Asia/Kamchatka": "камчатскому",
+}
+RELATIVE = {-1: "вчера", 0: "сегодня", 1: "завтра"}
+NO_PHONE = "Телефон салона пока не указан в боте — простите за неудобство."
+
+
+def days_ahead(moment: datetime) -> int | None:
+    """Days from today (in ``moment``'s zone) to ``moment``'s date; None when the time is not known."""
+    now = NOW.get()
+    if now is None or moment.tzinfo is None:
+        return None
+    return (moment.date() - datetime.fromtimestamp(now, moment.tzinfo).date()).days
+
+
+def day_words(moment: datetime) -> str:
+    """«сегодня, понедельник, 2 марта» / «завтра, вторник, 3 марта» / «среда, 4 марта»."""
+    ahead = days_ahead(moment)
+    word = RELATIVE.get(ahead) if ahead is not None else None
+    return f"{word}, {long_date(moment)}" if word else long_date(moment)
+
+
+def zone_key(tz: tzinfo | None) -> str:
+    return str(getattr(tz, "key", "") or "")
+
+
+def zone_note(moment: datetime) -> str:
+    """« (по московскому времени)» when the branch is not on Moscow time or the reader asked; else "".
+
+    A time read from the API carries only its offset: Moscow's offset at that moment counts as Moscow."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return ""
+    key = zone_key(moment.tzinfo)
+    if not key and offset == moment.astimezone(ZoneInfo(HOME_ZONE)).utcoffset():
+        key = HOME_ZONE
+    if key == HOME_ZONE and not ZONE_WANTED.get():
+        return ""
+    if key in ZONE_NAMES:
+        return f" (по {ZONE_NAMES[key]} времени)"
+    minutes_east = int(offset.total_seconds() // 60)
+    hours, mins = divmod(abs(minutes_east), 60)
+    shown = ("+" if minutes_east >= 0 else "-") + str(hours) + (f":{mins:02d}" if mins else "")
+    return f" (по времени салона, UTC{shown})"
+
+
+def at_when(moment: datetime) -> str:
+    """After a verb: «сегодня в 10:00», «завтра в 10:00», «в пятницу, 4 декабря, в 10:00»."""
+    ahead = days_ahead(moment)
+    tail = f"в {hhmm(moment)}{zone_note(moment)}"
+    if ahead in RELATIVE:
+        return f"{RELATIVE[ahead]} {tail}"
+    return f"{WEEKDAYS_ON[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]}, {tail}"
+
+
+def short_when(moment: datetime) -> str:
+    """For a button: «сегодня 14:00», «завтра 14:00», «чт 3.12 14:00»."""
+    ahead = days_ahead(moment)
+    day = RELATIVE[ahead] if ahead in (0, 1) else day_label(moment.date())
+    return f"{day} {hhmm(moment)}"
+
+
+def hold_until(until: datetime) -> str:
+    """«Время удержано за вами до <b>12:31</b> — ещё 5 мин.»"""
+    now = NOW.get()
+    left = f" — ещё {max(1, math.ceil((until.timestamp() - now) / 60))} мин" if now is not None else ""
+    return f"Время удержано за вами до <b>{hhmm(until)}</b>{left}."
+
+
+def phone(e164: str) -> str:
+    """«+7 999 123-45-67» for a Russian number (Telegram makes it tappable); others as stored."""
+    digits = e164.lstrip("+")
+    if e164.startswith("+7") and len(digits) == 11 and digits.isdigit():
+        return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
+    return e164
+
+
+def call_salon(salon_phone: str | None) -> str:
+    """The line under every refusal the salon can still help with."""
+    if salon_phone:
+        return f"Позвоните, пожалуйста, в салон: {phone(salon_phone)}"
+    return f"Позвоните, пожалуйста, в салон. {NO_PHONE}"
+
+
+def rules_line(cancel_min: int, move_min: int | None) -> str:
+    """The notice that binds the client, said before it does: «Отменить или перенести можно не позже чем за 2 ч до визита.»"""
+    move = cancel_min if move_min is None else move_min
+    if cancel_min == move:
+        if cancel_min <= 0:
+            return "Отменить или перенести запись можно в любое время до визита."
+        return f"Отменить или перенести запись можно не позже чем за {minutes(cancel_min)} до визита."
+    return (f"Отменить запись можно не позже чем за {minutes(cancel_min)}, перенести — не позже чем за "
+            f"{minutes(move)} до визита.")
+
+
+def too_late_to_change(salon_phone: str | None) -> str:
+    """Inside the notice window: no «Отменить»/«Перенести» buttons, the phone instead."""
+    return f"Отменить или перенести эту запись через бота уже нельзя. {call_salon(salon_phone)}"
+
+
+def button_gone(now_true: str) -> str:
+    """A stale button's answer: what no longer applies and what is true now."""
+    return f"{BUTTON_GONE} {now_true}" if now_true else BUTTON_GONE
+
+
+# The first words of every text that states a fact: such a message is never edited into another one
+# (bot/ui.py). Compared with the message's plain text, as Telegram returns it.
+FACT_HEADS = (
+    "✅ Вы записаны", "📅 Вас записали", "✅ Ваша запись подтверждена", "❌ Салон отменил", "❌ Запись на",
+    "🔁 Ваша запись перенесена", "🔁 Запись перенесена", "⏰ Напоминаем", "Спасибо за визит", "Мы не дождались",
+    "Ваш визит начался", "Статус вашей записи", "✅ Спасибо! Вы подтвердили", "Спасибо за оценку",
+    "✅ Вы в листе ожидания", "Вы вышли из листа ожидания",
+)
+
+
+def is_fact(shown: str) -> bool:
+    return shown.startswith(FACT_HEADS)
+
+
+def ask_phone_again(call: str) -> str:
+    """To someone who has not shared their phone and wrote something: why, and what to do if it was refused."""
+    return ("Чтобы записаться, поделитесь, пожалуйста, своим номером телефона — нажмите кнопку "
+            f"«{BTN_SHARE_PHONE}» внизу экрана.\n\n"
+            "Если я ответил, что номер уже привязан к другому аккаунту Telegram, записаться здесь не получится. "
+            f"{call}")

@@ -1,7 +1,14 @@
-"""Keyboards and the one way a screen is shown (edit in place, or a new message)."""
+"""Keyboards and the one way a screen is shown (edit in place, or a new message).
+
+A message that states a fact (booked, cancelled, moved, a reminder, a thank-you: ``texts.is_fact``)
+stays as it was sent (SPEC §9.6): a button pressed under it answers in a new message. Only the
+steps of a dialogue (menus, pickers, the hold, a question) are edited in place.
+"""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,20 +75,45 @@ def share_phone_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-async def show(event: Message | CallbackQuery, screen: Screen) -> None:
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """What a reader sees of an HTML text (Telegram hands a message's text back without tags)."""
+    return " ".join(html.unescape(_TAG.sub("", text)).split())
+
+
+def shown_text(event: CallbackQuery) -> str:
+    message = event.message
+    return plain(message.text or "") if isinstance(message, Message) else ""
+
+
+def _same_buttons(shown: InlineKeyboardMarkup | None, wanted: InlineKeyboardMarkup | None) -> bool:
+    def data(markup: InlineKeyboardMarkup | None) -> list[list[tuple[str, str | None]]]:
+        return [[(b.text, b.callback_data) for b in row] for row in (markup.inline_keyboard if markup else [])]
+    return data(shown) == data(wanted)
+
+
+async def show(event: Message | CallbackQuery, screen: Screen, *, new: bool = False) -> None:
     """A button's answer replaces the message it was on; a message gets a new one.
 
-    If the old message cannot be edited (too old, deleted, identical), the
-    screen is sent as a new message instead, so the user always sees it.
+    Not replaced: a fact (``texts.is_fact``) or, with ``new``, whatever the button was on (a stale
+    button's answer). A button pressed again on a message that already says this screen (a double
+    tap) changes nothing and posts nothing. If the old message cannot be edited (too old, deleted),
+    the screen is sent as a new message instead, so the user always sees it.
     """
     if isinstance(event, CallbackQuery):
         message = event.message
         if isinstance(message, Message):
-            try:
-                await message.edit_text(screen.text, reply_markup=screen.markup)
-                return
-            except TelegramBadRequest:
-                pass
+            if shown_text(event) == plain(screen.text) and _same_buttons(message.reply_markup, screen.markup):
+                return  # the second tap of a double tap: the answer is already there
+            if not new and not texts.is_fact(shown_text(event)):
+                try:
+                    await message.edit_text(screen.text, reply_markup=screen.markup)
+                    return
+                except TelegramBadRequest as error:
+                    if "not modified" in str(error):
+                        return
         assert event.bot is not None
         await event.bot.send_message(event.from_user.id, screen.text, reply_markup=screen.markup)
         return

@@ -37,6 +37,9 @@ def notice_markup(notice: Notice) -> InlineKeyboardMarkup | None:
         return None
     if notice.keyboard == "visit":
         return visit_keyboard(notice.appointment_id)
+    if notice.keyboard == "come":  # inside the notice window: no «Перенести»/«Отменить» (SPEC §9.6)
+        return inline([button(texts.BTN_COME, Come(appointment=notice.appointment_id))],
+                      [button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))])
     if notice.keyboard == "rate":
         return rating_keyboard(notice.appointment_id)
     return None

@@ -33,6 +33,7 @@ from bot.screens import (
     the_visit,
     times_screen,
 )
+from bot.stale import stale_hold
 from bot.ui import Screen, button, inline, menu_row, show
 
 
@@ -79,6 +80,7 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
     total = texts.total_line(held["total_price"], visit[0]["currency"]) if len(visit) > 1 else ""
     text = texts.held(visit_services.title(visit), local(held["start"]), branch.staff_names.get(held["staff_id"], "—"),
                       local(held["expires_at"]).astimezone(tz), branch.address, total)
+    text += "\n" + texts.rules_line(int(branch.data["cancel_notice_min"]), branch.data.get("reschedule_notice_min"))
     keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day}
     await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
@@ -114,8 +116,10 @@ async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi,
     try:
         await api.release(cb.hold)
     except ApiProblem as problem:
-        if problem.status != 404:  # already expired or used: nothing to release
+        if problem.status != 404:
             raise
+        await stale_hold(query, api, cb.branch, cb.day)  # expired or booked already: say what is true now
+        return
     screen = await times_screen(api, booking_api, cb.branch, cb.service, cb.day)
     await show(query, screen.with_note(texts.HOLD_RELEASED))
 

@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from actors.core.clock import Clock
 from bot import texts, wish
 from bot.booking_api import ApiProblem, ApiUnavailable, BookingApi, UserApi
-from bot.routers.start import ask_phone, is_registered
+from bot.routers.start import ask_phone, is_registered, salon_phones
 from bot.screens import Stale
 from bot.ui import back_to_menu, menu_screen, share_phone_keyboard, show
 
@@ -48,7 +48,9 @@ async def on_other_message(message: Message, api: UserApi, booking_api: BookingA
     """Free text: a time → its free times; thanks → a kind word; else the menu with a line of help."""
     text = message.text or ""
     if not await is_registered(api):
-        await ask_phone(message, texts.PHONE_TYPED if is_phone(text) else texts.ASK_PHONE)
+        # not the greeting again: the one who was refused (a number tied to another account) reads why, and the phone
+        await ask_phone(message, texts.PHONE_TYPED if is_phone(text)
+                        else texts.ask_phone_again(texts.call_salon(await salon_phones(booking_api))))
         return
     if text and is_thanks(text):
         await message.answer(texts.THANKS)

@@ -1,6 +1,13 @@
-"""«Мои записи»: upcoming and past visits with their status; cancelling an upcoming one."""
+"""«Мои записи»: upcoming and past visits with their status; cancelling an upcoming one.
+
+A cancel button that no longer applies (the visit is cancelled already, or is inside the notice
+window now) says so in a new message with what is true now and the salon's phone; it never
+writes over the message it was on (SPEC §9.6).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -9,14 +16,19 @@ from aiogram.types import CallbackQuery, Message
 from actors.core.clock import Clock
 from bot import texts
 from bot.booking_api import ApiProblem, BookingApi, UserApi
+from bot.my_visits import CANCELLABLE, local, my_screen, too_late, visit_names
 from bot.routers.waitlist import waitlist_part
 from bot.callbacks import AskCancel, DoCancel, Menu
-from bot.screens import CANCELLABLE, Stale, local, my_screen
-from bot.ui import Screen, button, inline, menu_row, show
+from bot.screens import Stale
+from bot.ui import Screen, button, inline, show
+
+
+def _my() -> list[Any]:
+    return [button(texts.BTN_MY, Menu(to="my")), button(texts.BTN_MENU, Menu(to="menu"))]
 
 
 async def on_my(event: Message | CallbackQuery, api: UserApi, clock: Clock, booking_api: BookingApi) -> None:
-    screen = await my_screen(api, clock)
+    screen = await my_screen(api, booking_api, clock)
     lines, leave = await waitlist_part(api, booking_api)  # the waitlist (bot/routers/waitlist.py)
     if lines:
         markup = screen.markup.inline_keyboard if screen.markup else []
@@ -24,34 +36,49 @@ async def on_my(event: Message | CallbackQuery, api: UserApi, clock: Clock, book
     await show(event, screen)
 
 
-async def on_ask_cancel(query: CallbackQuery, callback_data: AskCancel, api: UserApi) -> None:
-    found = [a for a in await api.mine(limit=100) if a["id"] == callback_data.appointment]
+async def _found(api: UserApi, appointment_id: str) -> dict[str, Any]:
+    found = [a for a in await api.mine(limit=100) if a["id"] == appointment_id]
     if not found:
         raise Stale("no such appointment")
-    appointment = found[0]
-    my = button(texts.BTN_MY, Menu(to="my"))
+    return found[0]
+
+
+async def refusal(appointment: dict[str, Any], booking_api: BookingApi) -> str:
+    """Why this visit cannot be cancelled through the bot now, with what the client can do instead."""
+    when = texts.when(local(appointment["start"]))
+    if appointment["status"] == "cancelled":
+        return texts.button_gone(f"Запись на {when} уже отменена.")
     if appointment["status"] not in CANCELLABLE:
-        await show(query, Screen(texts.CANCEL_REFUSED, inline([my], menu_row())))
+        return texts.button_gone(f"Запись на {when}: {texts.status(appointment['status'])}.")
+    card = await booking_api.branch(appointment["branch_id"])
+    return texts.too_late_to_change(card.data.get("phone"))
+
+
+async def on_ask_cancel(query: CallbackQuery, callback_data: AskCancel, api: UserApi, booking_api: BookingApi,
+                        clock: Clock) -> None:
+    appointment = await _found(api, callback_data.appointment)
+    card = await booking_api.branch(appointment["branch_id"])
+    if appointment["status"] not in CANCELLABLE or too_late(appointment, card, clock.now()):
+        await show(query, Screen(await refusal(appointment, booking_api), inline(_my())), new=True)
         return
-    text = texts.ask_cancel(local(appointment["start"]), appointment["service"]["name"])
+    text = texts.ask_cancel(local(appointment["start"]), visit_names(appointment))
     await show(query, Screen(text, inline(
         [button(texts.BTN_YES_CANCEL, DoCancel(appointment=appointment["id"])),
          button(texts.BTN_NO, Menu(to="my"))])))
 
 
-async def on_cancel(query: CallbackQuery, callback_data: DoCancel, api: UserApi) -> None:
-    my = button(texts.BTN_MY, Menu(to="my"))
+async def on_cancel(query: CallbackQuery, callback_data: DoCancel, api: UserApi, booking_api: BookingApi) -> None:
     try:
         appointment = await api.cancel(callback_data.appointment)
     except ApiProblem as problem:
         if problem.status != 409:
             raise
-        found = [a for a in await api.mine(limit=100) if a["id"] == callback_data.appointment]
-        if not found or found[0]["status"] != "cancelled":  # not a second tap: really refused
-            await show(query, Screen(texts.CANCEL_REFUSED, inline([my], menu_row())))
+        found = await _found(api, callback_data.appointment)
+        if found["status"] != "cancelled":  # not a second tap: really refused
+            await show(query, Screen(await refusal(found, booking_api), inline(_my())), new=True)
             return
-        appointment = found[0]
-    await show(query, Screen(texts.cancelled(local(appointment["start"])), inline([my], menu_row())))
+        appointment = found
+    await show(query, Screen(texts.cancelled(local(appointment["start"])), inline(_my())))
 
 
 def mine_router() -> Router:

@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot import texts
-from bot.booking_api import ApiProblem, UserApi
+from bot.booking_api import ApiProblem, BookingApi, UserApi
 from bot.callbacks import Menu
 from bot.ui import menu_screen, share_phone_keyboard, show
 
@@ -27,6 +27,14 @@ async def ask_phone(message: Message, text: str = texts.ASK_PHONE) -> None:
     await message.answer(text, reply_markup=share_phone_keyboard())
 
 
+async def salon_phones(booking_api: BookingApi) -> str | None:
+    """«+7 999 123-45-67», or «Salon: +7 …; Second: +7 …» with several branches; None if none has one."""
+    with_phone = [b for b in await booking_api.branches() if b.get("phone")]
+    if len(with_phone) == 1:
+        return str(with_phone[0]["phone"])
+    return "; ".join(f"{b['name']}: {texts.phone(b['phone'])}" for b in with_phone) or None
+
+
 async def on_start(message: Message, api: UserApi) -> None:
     if await is_registered(api):
         await show(message, menu_screen())
@@ -34,7 +42,7 @@ async def on_start(message: Message, api: UserApi) -> None:
         await ask_phone(message)
 
 
-async def on_contact(message: Message, api: UserApi) -> None:
+async def on_contact(message: Message, api: UserApi, booking_api: BookingApi) -> None:
     contact, sender = message.contact, message.from_user
     assert contact is not None and sender is not None
     if contact.user_id != sender.id:
@@ -45,7 +53,9 @@ async def on_contact(message: Message, api: UserApi) -> None:
         client = await api.register(contact.phone_number, name)
     except ApiProblem as problem:
         if problem.code == "client_conflict":
-            await message.answer(texts.PHONE_TAKEN, reply_markup=ReplyKeyboardRemove())
+            # the number is another Telegram account's: only the salon can help (SPEC §9.6)
+            await message.answer(f"{texts.PHONE_TAKEN}\n\n{texts.call_salon(await salon_phones(booking_api))}",
+                                 reply_markup=share_phone_keyboard())
             return
         if problem.status == 400:
             await ask_phone(message, texts.PHONE_INVALID)

@@ -58,7 +58,7 @@ async def on_come(query: CallbackQuery, callback_data: Come, api: UserApi) -> No
     except ApiProblem as problem:
         if problem.status != 409:
             raise
-        await show(query, Screen(texts.CONFIRM_REFUSED, inline(_my_row())))
+        await show(query, Screen(texts.button_gone(texts.CONFIRM_REFUSED), inline(_my_row())), new=True)
         return
     move = [button(texts.BTN_MOVE, Move(appointment=appt["id"], first=""))]
     await show(query, Screen(texts.visit_confirmed(_name(appt), local(appt["start"])),
@@ -71,11 +71,11 @@ async def on_come(query: CallbackQuery, callback_data: Come, api: UserApi) -> No
 def _movable(appt: dict[str, Any], branch: BranchCard, clock: Clock) -> str | None:
     """Why the visit cannot be moved now (a text), or None."""
     if appt["status"] not in CANCELLABLE:
-        return texts.MOVE_REFUSED
+        return texts.button_gone(texts.MOVE_REFUSED)
     notice = branch.data.get("reschedule_notice_min")
     minutes_before = int(branch.data["cancel_notice_min"] if notice is None else notice)
     if local(appt["start"]).timestamp() - clock.now() < minutes_before * 60:
-        return texts.move_too_late(minutes_before)
+        return f"{texts.move_too_late(minutes_before)} {texts.call_salon(branch.data.get('phone'))}"
     return None
 
 
@@ -86,7 +86,7 @@ async def on_move(query: CallbackQuery, callback_data: Move, api: UserApi, booki
     branch = await booking_api.branch(appt["branch_id"])
     refused = _movable(appt, branch, clock)
     if refused:
-        await show(query, Screen(refused, inline(_my_row())))
+        await show(query, Screen(refused, inline(_my_row())), new=True)
         return
     today = today_in(branch, clock)
     horizon_end = today + timedelta(days=max(0, branch.horizon_days))

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, GetMe, SendMessage, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -55,6 +56,8 @@ class RecordingSession(BaseSession):
             return self._message(int(method.chat_id), next(self._ids), method.text, method.reply_markup)
         if isinstance(method, EditMessageText):
             assert method.chat_id is not None and method.message_id is not None
+            if self.screens.get(int(method.chat_id), {}).get(method.message_id) == (method.text, method.reply_markup):
+                raise TelegramBadRequest(method, "Bad Request: message is not modified")  # as Telegram answers
             return self._message(int(method.chat_id), method.message_id, method.text, method.reply_markup)
         return True
 

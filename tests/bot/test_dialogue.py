@@ -142,14 +142,14 @@ async def test_my_appointments_and_cancel(harness: Harness) -> None:
         await anna.press("Мои записи")
         listing = anna.last_text()
         assert "Предстоящие" in listing and "вторник, 3 марта, 14:00" in listing
-        assert "ожидает подтверждения" in listing
-        await anna.press("Отменить вт 3.03 14:00")
+        assert "ждёт подтверждения салона" in listing
+        await anna.press("Отменить завтра 14:00")
         assert anna.last_text().startswith("Отменить запись «cut»")
         yes, again = anna.press_update("Да, отменить"), anna.press_update("Да, отменить")  # a double tap
         await anna.feed(yes)
-        assert anna.last_text() == "Запись на вторник, 3 марта, 14:00 отменена."
+        assert anna.last_text() == "❌ Запись на завтра, вторник, 3 марта, 14:00 отменена."
         await anna.feed(again)
-        assert anna.last_text() == "Запись на вторник, 3 марта, 14:00 отменена."
+        assert anna.last_text() == "❌ Запись на завтра, вторник, 3 марта, 14:00 отменена."
         await anna.press("Мои записи")
         assert "Прошедшие и отменённые" in anna.last_text() and "(отменена)" in anna.last_text()
         before = len(env.session.sent(ANNA))

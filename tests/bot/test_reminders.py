@@ -53,7 +53,7 @@ async def test_reminders_once_each_across_a_restart_and_none_when_cancelled(harn
         await book_first_time(anna, "вт 3.03", "14:00")  # Tuesday 11:00 UTC
         await book_first_time(anna, "вт 3.03", "16:00")  # … cancelled below: never reminded
         await anna.press("Мои записи")
-        await anna.press("Отменить вт 3.03 16:00")
+        await anna.press("Отменить завтра 16:00")
         await anna.press("Да, отменить")
         await book_first_time(anna, "пн 2.03", "12:00")  # today, 3 hours ahead: only the 2-hour reminder
         notifier = env.start_notifier()

@@ -1,0 +1,65 @@
+"""«Мои записи»: upcoming visits soonest first, past ones newest first, and only the buttons the rules allow.
+
+A visit inside its branch's notice window (``cancel_notice_min``, ``reschedule_notice_min``) gets no
+«Перенести»/«Отменить»: the API would refuse them. The list says «Позвоните в салон: +7 …» for it
+instead, with the branch's phone (SPEC §9.6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.core.clock import Clock
+from bot import texts
+from bot.booking_api import BookingApi, BranchCard, UserApi
+from bot.callbacks import AskCancel, Menu, Move
+from bot.screens import ACTIVE, CANCELLABLE, local
+from bot.ui import Screen, button, inline, menu_row
+
+PAST_SHOWN = 5
+
+
+def start_of(a: dict[str, Any]) -> float:
+    return local(a["start"]).timestamp()
+
+
+def notice_min(card: BranchCard) -> int:
+    """The shorter notice of the two: inside it the bot neither cancels nor moves."""
+    cancel = int(card.data.get("cancel_notice_min") or 0)
+    move = card.data.get("reschedule_notice_min")
+    return min(cancel, cancel if move is None else int(move))
+
+
+def too_late(a: dict[str, Any], card: BranchCard, now: float) -> bool:
+    return start_of(a) - now < notice_min(card) * 60
+
+
+def visit_names(a: dict[str, Any]) -> str:
+    return " + ".join(s["name"] for s in a.get("services") or [a["service"]])
+
+
+async def my_screen(api: UserApi, booking_api: BookingApi, clock: Clock) -> Screen:
+    items = await api.mine(limit=50)
+    now = clock.now()
+    upcoming = sorted((a for a in items if a["status"] in ACTIVE and start_of(a) > now), key=start_of)
+    past = sorted((a for a in items if a not in upcoming), key=start_of, reverse=True)[:PAST_SHOWN]
+    if not upcoming and not past:
+        return Screen(texts.MY_EMPTY, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
+    cards = {b: await booking_api.branch(b) for b in sorted({a["branch_id"] for a in upcoming})}
+
+    def line(a: dict[str, Any], *, calls: bool = False) -> str:
+        text = texts.appointment_line(local(a["start"]), visit_names(a), a["staff"]["name"], a["status"])
+        if calls:
+            text += "\n  " + texts.too_late_to_change(cards[a["branch_id"]].data.get("phone"))
+        return text
+
+    lines, changes = [], []
+    for a in upcoming:
+        late = a["status"] in CANCELLABLE and too_late(a, cards[a["branch_id"]], now)
+        lines.append(line(a, calls=late))
+        if a["status"] in CANCELLABLE and not late:
+            start = local(a["start"])
+            changes.append([button(texts.move_button(start), Move(appointment=a["id"], first="")),
+                            button(texts.cancel_button(start), AskCancel(appointment=a["id"]))])
+    return Screen(texts.my_list(lines, [line(a) for a in past]),
+                  inline(*changes, [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
