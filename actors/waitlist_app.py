@@ -9,9 +9,10 @@ Reads are of committed state only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from actors.core.branch_state import BranchState
 from actors.core.catalogue import CatalogueState
@@ -25,6 +26,7 @@ from actors.core.waitlist_entries import WaitEntry
 from actors.runtime import Runtime
 
 MAX_WAIT_DAYS = 31  # one entry spans at most this many local days
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +73,23 @@ class Waitlists:
 
     # ------------------------------------------------------------ commands
 
+    async def _caught_up(self, step: Callable[[], Awaitable[T]]) -> T:
+        """``step()``, once more after a catch-up when it meets an unknown id and another process
+        may have made it a moment ago (as ``Scheduler``'s ``known_after_catch_up``)."""
+        try:
+            return await step()
+        except NotFound:
+            if self._runtime.follower is None:
+                raise
+        await self._runtime.catch_up()
+        return await step()
+
     async def join(self, client_id: str, wish: Wish) -> Waiting:
         """A new entry (404 for an unknown branch, service or master; 400 when nobody could ever do it)."""
         check_range(wish.date_from, wish.date_to, MAX_WAIT_DAYS)
+        return await self._caught_up(lambda: self._join(client_id, wish))
+
+    async def _join(self, client_id: str, wish: Wish) -> Waiting:
         actor = self._runtime.branch(wish.branch_id)
         services = self._services(wish.branch_id, wish.service_ids)
         entry = await actor.request(JoinWaitlist(
@@ -83,6 +99,9 @@ class Waitlists:
 
     async def leave(self, client_id: str, entry_id: str) -> None:
         """The client's entry ends (an offer it holds passes on); 404 if it is not theirs."""
+        await self._caught_up(lambda: self._leave(client_id, entry_id))
+
+    async def _leave(self, client_id: str, entry_id: str) -> None:
         for branch_id, actor in list(self._runtime.branches.items()):
             if entry_id in actor.committed.waitlist:
                 await actor.ask(LeaveWaitlist(entry_id, client_id), f"client:{client_id}")
