@@ -198,3 +198,24 @@ async def test_a_manager_sees_only_their_branches(harness: Harness) -> None:
     await problem(r, 404)
     r = await client.get("/api/v1/dashboard/waitlist", headers=salon.headers, query_string={})
     await problem(r, 400, "validation_error")
+
+
+async def test_the_dashboard_socket_sends_waitlist_frames_live_and_on_resume(harness: Harness) -> None:
+    from tests.dashboard.helpers import feed
+
+    client = await start(harness)
+    salon, booked = await full_tuesday(harness, client)
+    token = salon.headers["Authorization"].removeprefix("Bearer ")
+    async with harness.serve() as base, feed(base, token, branch_ids=[salon.branch_id]) as live:
+        entry = await join(client, harness, A, wish(salon))
+        joined = await live.event()
+        assert (joined["type"], joined["branch_id"], joined["entry"]["id"]) == (
+            "waitlist.joined", salon.branch_id, entry["id"])
+        assert joined["entry"]["status"] == "waiting" and joined["entry"]["client"]["phone"] == "+79990002001"
+        await client.post(f"/api/v1/appointments/{booked[0]}/cancel", headers=tma(harness, B))
+        cancelled, offered = await live.events(2)
+        assert cancelled["type"] == "appointment.cancelled" and offered["type"] == "waitlist.offered"
+        assert offered["seq"] > cancelled["seq"] and offered["entry"]["offer"]["start"] == at("09:00", TUESDAY)
+        async with feed(base, token, after_seq=live.ready_seq) as again:  # the replay, in seq order
+            assert [f["type"] for f in await again.events(3)] == [
+                "waitlist.joined", "appointment.cancelled", "waitlist.offered"]
