@@ -71,6 +71,7 @@ def apply_waitlist(entries: dict[str, WaitEntry], event: Event, branch_id: str) 
     """Apply one waitlist event to ``entries``; the id of a hold it releases, if any."""
     match event:
         case WaitlistJoined():
+            _forget_old(entries, event.at)
             entries[event.entry_id] = WaitEntry(
                 event.entry_id, event.client_id, tuple(service_of(r, branch_id) for r in event.services),
                 event.date_from, event.date_to, event.staff_id, event.time_from, event.time_to,
@@ -93,6 +94,16 @@ def apply_waitlist(entries: dict[str, WaitEntry], event: Event, branch_id: str) 
             entries[e.id] = replace(e, status=ENDED, offer=None, updated_at=event.at)
             return e.offer.hold_id if e.offer is not None else None
     return None
+
+
+KEEP_CLOSED_S = 7 * 86400  # a booked or ended entry is kept this long after its last day
+
+
+def _forget_old(entries: dict[str, WaitEntry], now: float) -> None:
+    """Drop booked and ended entries a week past their last day (keyed on the event's time,
+    so replay forgets the same ones): the state does not grow with every wait ever."""
+    for old in [e.id for e in entries.values() if not e.active and e.ends_at + KEEP_CLOSED_S < now]:
+        del entries[old]
 
 
 def entry_row(e: WaitEntry) -> list[Any]:

@@ -336,3 +336,14 @@ def _could_take(state: BranchState, entry_id: str, offer: WaitlistOffered) -> bo
 def test_the_property_run_made_offers() -> None:
     """(Runs after the property test: its sequences did exercise offers.)"""
     assert STATS["offers"] > 50
+
+
+def test_closed_entries_are_forgotten_a_week_after_their_last_day() -> None:
+    state = full_day()
+    step(state, join("old", "c1"), NOW)
+    step(state, LeaveWaitlist("old", "c1"), NOW + 1)
+    end = state.waitlist["old"].ends_at
+    step(state, join("w2", "c2", first="2026-03-20", last="2026-03-20"), end + 7 * 86400)
+    assert "old" in state.waitlist  # (exactly a week: still kept)
+    step(state, join("w3", "c3", first="2026-03-20", last="2026-03-20"), end + 7 * 86400 + 1)
+    assert "old" not in state.waitlist and {"w2", "w3"} <= set(state.waitlist)
