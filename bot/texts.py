@@ -235,6 +235,7 @@ BTN_OTHER_TIME = "↩ Другое время"
 CONFIRM_REFUSED = "Эту запись уже нельзя подтвердить: она отменена, завершена или уже началась."
 MOVE_REFUSED = "Эту запись уже нельзя перенести: она отменена или завершена."
 FEEDBACK_ASK = "Как прошёл визит?"
+ALREADY_COMING = "Вы уже подтвердили визит — ждём вас!"
 FEEDBACK_AGAIN = "Вы уже оценили этот визит. Спасибо!"
 FEEDBACK_REFUSED = "Этот визит пока нельзя оценить."
 MOVE_TAKEN = "Увы, это время только что заняли. Выберите, пожалуйста, другое."
@@ -337,7 +338,7 @@ def waitlist_joined(service: str, first: date, last: date, master: str | None, p
 def offer(service: str, start: datetime, master: str, place: str, until: datetime) -> str:
     return "\n".join(["🎉 <b>Освободилось время!</b>", "", f"Когда: {when(start)}", f"Услуга: {esc(service)}",
                       f"Мастер: {esc(master)}", f"Адрес: {place}", "",
-                      f"Мы придержали его за вами до {hhmm(until)}. Записаться?"])
+                      f"Мы придержали его за вами до {hhmm(until)}{minutes_left(until)}. Записаться?"])
 
 
 def waitlist_line(service: str, first: date, last: date, part: str, offered: bool) -> str:
@@ -478,11 +479,15 @@ def short_when(moment: datetime) -> str:
     return f"{day} {hhmm(moment)}"
 
 
+def minutes_left(until: datetime) -> str:
+    """« — ещё 5 мин» (nothing when the time is not known)."""
+    now = NOW.get()
+    return f" — ещё {max(1, math.ceil((until.timestamp() - now) / 60))} мин" if now is not None else ""
+
+
 def hold_until(until: datetime) -> str:
     """«Время удержано за вами до <b>12:31</b> — ещё 5 мин.»"""
-    now = NOW.get()
-    left = f" — ещё {max(1, math.ceil((until.timestamp() - now) / 60))} мин" if now is not None else ""
-    return f"Время удержано за вами до <b>{hhmm(until)}</b>{left}."
+    return f"Время удержано за вами до <b>{hhmm(until)}</b>{minutes_left(until)}."
 
 
 def phone(e164: str) -> str:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from actors.core.clock import Clock
 from bot import texts
@@ -52,7 +53,11 @@ async def _appointment(api: UserApi, appointment_id: str) -> dict[str, Any]:
 # ------------------------------------------------------------ «Приду»
 
 
-async def on_come(query: CallbackQuery, callback_data: Come, api: UserApi) -> None:
+async def on_come(query: CallbackQuery, callback_data: Come, api: UserApi, callback_answer: CallbackAnswer) -> None:
+    before = await _appointment(api, callback_data.appointment)
+    if before.get("client_confirmed_at") and before["status"] in CANCELLABLE:
+        callback_answer.text = texts.ALREADY_COMING  # a second tap: a short notice, not a second message
+        return
     try:
         appt = await api.confirm_visit(callback_data.appointment)
     except ApiProblem as problem:

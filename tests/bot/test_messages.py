@@ -53,8 +53,8 @@ def as_it_is_now(person: Person, update: Update) -> Update:
     assert query is not None and isinstance(query.message, Message)
     text, markup = person.session.screens[person.chat.id][query.message.message_id]
     message = query.message.model_copy(update={"text": text, "reply_markup": markup})
-    return update.model_copy(update={"callback_query": CallbackQuery(
-        id=query.id + "b", from_user=query.from_user, chat_instance="ci", message=message, data=query.data)})
+    return person.update(callback_query=CallbackQuery(  # a new update: Telegram sends each tap
+        id=query.id + "b", from_user=query.from_user, chat_instance="ci", message=message, data=query.data))
 
 
 def sends(person: Person, part: str) -> int:
@@ -101,6 +101,13 @@ async def test_facts_stay_and_navigation_opens_a_new_message(harness: Harness) -
         await anna.press("🔁 Перенести")
         assert anna.session.screens[ANNA][reminder_id][0] == reminder
         assert "Перенос записи" in anna.last_text()
+
+        # A double tap on «Приду» under the reminder: one thank-you, the reminder unchanged.
+        first, second = anna.press_update("✅ Приду"), anna.press_update("✅ Приду")
+        await anna.feed(first)
+        await anna.feed(second)
+        assert sends(anna, "Вы подтвердили визит") == 1
+        assert anna.session.screens[ANNA][reminder_id][0] == reminder
 
         # A cancel for a visit the salon already cancelled: said, not done again, nothing overwritten.
         await h.z.runtime.branch(salon.branch_id).ask(ChangeStatus(visit.id, Status.CANCELLED))
