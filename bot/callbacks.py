@@ -31,11 +31,19 @@ class PickService(CallbackData, prefix="s"):
 
 
 class Days(CallbackData, prefix="d"):
-    """The day picker of a service, from ``first`` (``""``: today in the branch)."""
+    """The day picker of a service, from ``first`` (``""``: today in the branch), for ``staff`` or any."""
 
     branch: str
     service: str
     first: str
+    staff: str = ""
+
+
+class Masters(CallbackData, prefix="ms"):
+    """The master step of a visit (``bot/masters.py``): «Любой мастер», then each master who does it."""
+
+    branch: str
+    service: str
 
 
 class Times(CallbackData, prefix="t"):
@@ -64,10 +72,13 @@ class MoreServices(CallbackData, prefix="as"):
 
 
 class Confirm(CallbackData, prefix="c"):
+    """``staff``: the chosen master's short id (``bot/masters.py``), so a re-pick after expiry keeps them."""
+
     hold: str
     branch: str
     service: str
     day: str
+    staff: str = ""
 
 
 class Release(CallbackData, prefix="x"):
@@ -75,6 +86,13 @@ class Release(CallbackData, prefix="x"):
     branch: str
     service: str
     day: str
+    staff: str = ""
+
+
+class AddToCalendar(CallbackData, prefix="ic"):
+    """«Добавить в календарь» under a confirmation: the visit as an ``.ics`` document."""
+
+    appointment: str
 
 
 class AskCancel(CallbackData, prefix="k"):

@@ -22,6 +22,7 @@ from bot import texts
 from bot.booking_api import BookingApi, BranchCard, UserApi
 from bot.callbacks import (
     Days,
+    Masters,
     Menu,
     MoreServices,
     PickBranch,
@@ -54,7 +55,8 @@ async def branches_screen(booking_api: BookingApi) -> Screen:
         return back_to_menu(texts.NO_BRANCHES)
     if len(branches) == 1:
         return await services_screen(booking_api, branches[0]["id"], many=False)
-    buttons = [button(b["name"], PickBranch(branch=b["id"])) for b in branches]
+    buttons = [button(texts.branch_button(b["name"], b.get("address", "")), PickBranch(branch=b["id"]))
+               for b in branches]
     return Screen(texts.CHOOSE_BRANCH, inline(*rows(buttons, 1), menu_row()))
 
 
@@ -95,38 +97,48 @@ async def more_services_screen(booking_api: BookingApi, branch_id: str, packed: 
     return Screen(texts.add_service(visit_services.title(visit)), inline(*rows(buttons, 1), back, menu_row()))
 
 
+def _several_masters(card: BranchCard, visit: list[dict[str, Any]]) -> bool:
+    wanted = {s["id"] for s in visit}
+    return sum(1 for m in card.data["staff"] if wanted <= set(m["service_ids"])) > 1
+
+
 def today_in(branch: BranchCard, clock: Clock) -> date:
     return datetime.fromtimestamp(clock.now(), ZoneInfo(branch.timezone)).date()
 
 
 async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branch_id: str, service_id: str,
-                      first_raw: str = "") -> Screen:
-    """Days of a two-week page that have at least one free start, with paging inside the horizon."""
+                      first_raw: str = "", staff_id: str = "") -> Screen:
+    """Days of a two-week page that have at least one free start (of ``staff_id``, or any master)."""
     branch = await booking_api.branch(branch_id)
     visit = the_visit(branch, service_id)
+    if staff_id not in branch.staff_names:
+        staff_id = ""  # a master who left: any master
     today = today_in(branch, clock)
     horizon_end = today + timedelta(days=max(0, branch.horizon_days))
     first = max(unpack_day(first_raw) or today, today)
     if first > horizon_end:
         first = today
     last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
-    answer = await api.slots(branch_id, visit_services.ids(visit), first, last)
+    answer = await api.slots(branch_id, visit_services.ids(visit), first, last, staff_id or None)
     free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
-    days = [button(texts.day_label(d), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=""))
+    days = [button(texts.day_label(d), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=staff_id))
             for d in free]
     paging = []
     if first > today:
         back = max(today, first - timedelta(days=PAGE_DAYS))
-        paging.append(button(texts.BTN_EARLIER, Days(branch=branch_id, service=service_id, first=pack_day(back))))
+        paging.append(button(texts.BTN_EARLIER, Days(branch=branch_id, service=service_id, first=pack_day(back),
+                                                     staff=staff_id)))
     if last < horizon_end:
         paging.append(button(texts.BTN_LATER, Days(branch=branch_id, service=service_id,
-                                                   first=pack_day(last + timedelta(days=1)))))
+                                                   first=pack_day(last + timedelta(days=1)), staff=staff_id)))
     back_row = [button(texts.BTN_BACK, PickBranch(branch=branch_id))]
+    if _several_masters(branch, visit):  # back to the master step (bot/masters.py)
+        back_row.insert(0, button(texts.BTN_OTHER_MASTER, Masters(branch=branch_id, service=service_id)))
     wait = [] if free else [button(texts.BTN_WAITLIST, WaitFor(branch=branch_id, service=service_id,
                                                                 day=pack_day(first)))]  # nothing free: SPEC §9.3
     more = ([button(texts.BTN_MORE_SERVICES, MoreServices(branch=branch_id, service=service_id))]
             if visit_services.can_add(branch, visit) else [])
-    return Screen(texts.choose_day(visit_services.title(visit), bool(free)),
+    return Screen(texts.choose_day(visit_services.title(visit), bool(free), branch.staff_names.get(staff_id)),
                   inline(*rows(days, 4), paging, wait, more, back_row, menu_row()))
 
 
@@ -147,14 +159,10 @@ async def times_screen(api: UserApi, booking_api: BookingApi, branch_id: str, se
     times = [button(texts.hhmm(datetime.fromtimestamp(at, tz)),
                     Slot(branch=branch_id, service=service_id, at=at, staff=staff_id))
              for at in sorted(starts)]
-    if staff_id:
-        masters = [button(texts.BTN_ANY_MASTER, Times(branch=branch_id, service=service_id, day=day_raw, staff=""))]
-    else:
-        free_staff = sorted({s for found in starts.values() for s in found}, key=lambda s: (names.get(s, ""), s))
-        masters = [button(f"👤 {names.get(s, '—')}", Times(branch=branch_id, service=service_id, day=day_raw,
-                                                          staff=s)) for s in free_staff if s in names]
-    nav = [button(texts.BTN_OTHER_DAY, Days(branch=branch_id, service=service_id, first=""))]
+    # the master is chosen before the days (bot/masters.py): no master buttons under the times
+    nav = [button(texts.BTN_OTHER_DAY, Days(branch=branch_id, service=service_id, first="", staff=staff_id))]
+    if _several_masters(card, visit):
+        nav.append(button(texts.BTN_OTHER_MASTER, Masters(branch=branch_id, service=service_id)))
     wait = [button(texts.BTN_WAITLIST, WaitFor(branch=branch_id, service=service_id, day=day_raw))]  # SPEC §9.3
     text = texts.choose_time(visit_services.title(visit), day, names.get(staff_id) if staff_id else None, bool(times))
-    return Screen(text, inline(*rows(times, 5), *(rows(masters, 2) if len(masters) > 1 or staff_id else []),
-                               wait, nav, menu_row()))
+    return Screen(text, inline(*rows(times, 5), wait, nav, menu_row()))

@@ -154,8 +154,8 @@ def rate_limited(seconds: int) -> str:
     return f"Слишком много попыток подряд. Попробуйте, пожалуйста, через {max(1, seconds)} сек."
 
 
-def choose_day(service: str, has_days: bool) -> str:
-    head = f"<b>{esc(service)}</b>\n"
+def choose_day(service: str, has_days: bool, master: str | None = None) -> str:
+    head = f"<b>{esc(service)}</b>" + (f", мастер {esc(master)}" if master else "") + "\n"
     if has_days:
         return head + "Выберите день (показаны дни, когда есть свободное время):"
     return head + "В эти дни свободного времени нет — посмотрите другие даты."
@@ -169,12 +169,14 @@ def choose_time(service: str, day: date, master: str | None, has_times: bool) ->
     return head + "На этот день свободного времени уже нет."
 
 
-def held(service: str, start: datetime, master: str, until: datetime, address: str, total: str = "") -> str:
-    """``total``: a visit of several services — ``service`` lists them, ``total`` is their price line."""
+def held(service: str, start: datetime, master: str, until: datetime, address: str, total: str = "",
+         *, several: bool | None = None) -> str:
+    """``total``: the price line; ``several``: ``service`` lists several (by default: when a total is given)."""
+    several = bool(total) if several is None else several
     lines = [
         f"⏳ {hold_until(until)}",
         "",
-        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
+        f"Услуги: {esc(service)}" if several else f"Услуга: {esc(service)}",
         f"Когда: {when(start)}",
         f"Мастер: {esc(master)}",
         *([total] if total else []),
@@ -184,13 +186,15 @@ def held(service: str, start: datetime, master: str, until: datetime, address: s
     return "\n".join([*lines, "", HELD_HINT])
 
 
-def booked(service: str, start: datetime, master: str, branch: str, address: str, total: str = "") -> str:
+def booked(service: str, start: datetime, master: str, branch: str, address: str, total: str = "",
+           *, several: bool | None = None) -> str:
+    several = bool(total) if several is None else several
     place = ", ".join(esc(p) for p in (branch, address) if p)
     return "\n".join([
         "✅ <b>Вы записаны!</b>",
         "",
         f"Когда: {when(start)}",
-        f"Услуги: {esc(service)}" if total else f"Услуга: {esc(service)}",
+        f"Услуги: {esc(service)}" if several else f"Услуга: {esc(service)}",
         f"Мастер: {esc(master)}",
         *([total] if total else []),
         f"Адрес: {place}",
@@ -403,6 +407,38 @@ def ics_description(master: str, phone: str | None) -> str:
     if phone:
         lines.append(f"Телефон салона: {phone}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the booking flow's extras (SPEC §9.6)
+
+BTN_OTHER_MASTER = "👤 Другой мастер"
+BTN_BOOK_ANYWAY = "✅ Да, всё равно записаться"
+BTN_NOT_THIS_TIME = "✖ Нет, выбрать другое время"
+
+
+def branch_button(name: str, address: str) -> str:
+    """«Salon — ул. Пушкина, 10» (an address tells branches apart better than a name)."""
+    return f"{name} — {address}" if address else name
+
+
+def master_button(name: str, amount: str, currency: str) -> str:
+    """«👤 Ольга», or «👤 Ольга · 2 000 ₽» when her price of the visit differs from the catalogue's."""
+    return f"👤 {name} · {price(amount, currency)}" if amount else f"👤 {name}"
+
+
+def choose_master(service: str) -> str:
+    return f"<b>{esc(service)}</b>\nВыберите мастера:"
+
+
+def overlap(start: datetime, service: str) -> str:
+    """Asked above the hold when its time overlaps one of the client's own live visits."""
+    return (f"⚠️ <b>У вас уже есть запись на это время ({when(start)}, {esc(service)}). "
+            "Всё равно записаться?</b>")
+
+
+def price_line(amount: str, currency: str, several: bool) -> str:
+    """«Стоимость: 1 500 ₽» for one service, «Итого: 3 000 ₽» for a visit of several."""
+    return f"{'Итого' if several else 'Стоимость'}: <b>{price(amount, currency)}</b>"
 
 
 # ---------------------------------------------------------------- time said clearly, the salon's phone (SPEC §9.6)

@@ -1,20 +1,29 @@
-"""«Записаться»: branch → service → day → time → hold (5 minutes) → «Подтвердить запись» / «Отмена»."""
+"""«Записаться»: branch → service → master (if several) → day → time → hold (5 minutes) → «Подтвердить запись».
+
+The hold message names the price; if the held time overlaps one of the
+client's own live visits, it asks «Всё равно записаться?» first. The
+confirmation offers the visit as an ``.ics`` file and is followed by the
+salon's place on the map when the branch has one (SPEC §9.6).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from actors.core.clock import Clock
-from bot import texts, visit_services
+from bot import masters, texts, visit_services
 from bot.booking_api import ApiProblem, UserApi, BookingApi
 from bot.callbacks import (
+    AddToCalendar,
     Confirm,
     Days,
+    Masters,
     Menu,
     MoreServices,
     PickBranch,
@@ -25,6 +34,8 @@ from bot.callbacks import (
     pack_day,
 )
 from bot.screens import (
+    ACTIVE,
+    Stale,
     branches_screen,
     days_screen,
     local,
@@ -35,6 +46,7 @@ from bot.screens import (
 )
 from bot.stale import stale_hold
 from bot.ui import Screen, button, inline, menu_row, show
+from bot.visit_ics import ics_filename, visit_ics
 
 
 async def on_book(event: Message | CallbackQuery, booking_api: BookingApi) -> None:
@@ -47,13 +59,24 @@ async def on_branch(query: CallbackQuery, callback_data: PickBranch, booking_api
 
 async def on_service(query: CallbackQuery, callback_data: PickService, api: UserApi, booking_api: BookingApi,
                      clock: Clock) -> None:
-    await show(query, await days_screen(api, booking_api, clock, callback_data.branch, callback_data.service))
+    """The master step when more than one master does the visit, else straight to the days."""
+    cb = callback_data
+    card = await booking_api.branch(cb.branch)
+    visit = visit_services.unpack(card, cb.service)
+    if visit is not None and len(masters.masters_of(card, visit)) > 1:
+        await show(query, await masters.masters_screen(booking_api, cb.branch, cb.service, card))
+        return
+    await show(query, await days_screen(api, booking_api, clock, cb.branch, cb.service))
+
+
+async def on_masters(query: CallbackQuery, callback_data: Masters, booking_api: BookingApi) -> None:
+    await show(query, await masters.masters_screen(booking_api, callback_data.branch, callback_data.service))
 
 
 async def on_days(query: CallbackQuery, callback_data: Days, api: UserApi, booking_api: BookingApi,
                   clock: Clock) -> None:
     cb = callback_data
-    await show(query, await days_screen(api, booking_api, clock, cb.branch, cb.service, cb.first))
+    await show(query, await days_screen(api, booking_api, clock, cb.branch, cb.service, cb.first, cb.staff))
 
 
 async def on_times(query: CallbackQuery, callback_data: Times, api: UserApi, booking_api: BookingApi) -> None:
@@ -77,13 +100,32 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
         screen = await times_screen(api, booking_api, cb.branch, cb.service, day, cb.staff, card=branch)
         await show(query, screen.with_note(texts.SLOT_TAKEN))
         return
-    total = texts.total_line(held["total_price"], visit[0]["currency"]) if len(visit) > 1 else ""
+    several = len(visit) > 1
+    total = texts.price_line(held.get("total_price") or masters.price_of(branch, held["staff_id"], visit),
+                             visit[0]["currency"], several)
     text = texts.held(visit_services.title(visit), local(held["start"]), branch.staff_names.get(held["staff_id"], "—"),
-                      local(held["expires_at"]).astimezone(tz), branch.address, total)
+                      local(held["expires_at"]).astimezone(tz), branch.address, total, several=several)
     text += "\n" + texts.rules_line(int(branch.data["cancel_notice_min"]), branch.data.get("reschedule_notice_min"))
-    keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day}
+    keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day,
+            "staff": masters.short(cb.staff)}
+    clash = await _own_overlap(api, held)
+    if clash is not None:  # the client's own live visit at this time: ask before they confirm
+        names = " + ".join(s["name"] for s in clash.get("services") or [clash["service"]])
+        await show(query, Screen(f"{texts.overlap(local(clash['start']), names)}\n\n{text}",
+                                 inline([button(texts.BTN_BOOK_ANYWAY, Confirm(**keys))],
+                                        [button(texts.BTN_NOT_THIS_TIME, Release(**keys))])))
+        return
     await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
+
+
+async def _own_overlap(api: UserApi, held: dict[str, str]) -> dict[str, Any] | None:
+    """The client's live visit that overlaps the held time, if any."""
+    start, end = local(held["start"]), local(held["end"])
+    for a in await api.mine(limit=50):
+        if a["status"] in ACTIVE and local(a["start"]) < end and start < local(a["end"]):
+            return a
+    return None
 
 
 async def on_more(query: CallbackQuery, callback_data: MoreServices, booking_api: BookingApi) -> None:
@@ -98,17 +140,36 @@ async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi,
     except ApiProblem as problem:
         if problem.code not in ("hold_expired", "slot_unavailable"):
             raise
-        again = Times(branch=cb.branch, service=cb.service, day=cb.day, staff="")
+        card = await booking_api.branch(cb.branch)  # the chosen master stays chosen (SPEC §9.6)
+        again = Times(branch=cb.branch, service=cb.service, day=cb.day, staff=masters.unshort(card, cb.staff))
         await show(query, Screen(texts.HOLD_EXPIRED,
                                  inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
         return
     branch = await booking_api.branch(appointment["branch_id"])
     services = appointment.get("services") or [appointment["service"]]
-    total = (texts.total_line(appointment["total_price"], appointment["service"]["currency"])
-             if len(services) > 1 else "")
+    total = (texts.price_line(appointment["total_price"], appointment["service"]["currency"], len(services) > 1)
+             if appointment.get("total_price") else "")
     text = texts.booked(" + ".join(s["name"] for s in services), local(appointment["start"]),
-                        appointment["staff"]["name"], branch.name, branch.address, total)
-    await show(query, Screen(text, inline([button(texts.BTN_MY, Menu(to="my"))], menu_row())))
+                        appointment["staff"]["name"], branch.name, branch.address, total, several=len(services) > 1)
+    await show(query, Screen(text, inline([button(texts.BTN_ADD_TO_CALENDAR, AddToCalendar(appointment=appointment["id"]))],
+                                          [button(texts.BTN_MY, Menu(to="my"))], menu_row())))
+    location = branch.data.get("location")
+    if location and query.bot is not None:  # the salon's place on the map, under the confirmation
+        await query.bot.send_venue(query.from_user.id, float(location["lat"]), float(location["lon"]),
+                                   title=branch.name, address=branch.address or branch.name)
+
+
+async def on_calendar(query: CallbackQuery, callback_data: AddToCalendar, api: UserApi, booking_api: BookingApi,
+                      clock: Clock) -> None:
+    """The visit as an ``.ics`` document (a new message: the confirmation stays as it is)."""
+    found = [a for a in await api.mine(limit=50) if a["id"] == callback_data.appointment]
+    if not found:
+        raise Stale(f"no appointment {callback_data.appointment!r} of this client")
+    appointment = found[0]
+    card = await booking_api.branch(appointment["branch_id"])
+    document = BufferedInputFile(visit_ics(appointment, card.data, clock.now()), ics_filename(appointment))
+    assert query.bot is not None
+    await query.bot.send_document(query.from_user.id, document, caption=texts.CALENDAR_FILE)
 
 
 async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi, booking_api: BookingApi) -> None:
@@ -120,7 +181,9 @@ async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi,
             raise
         await stale_hold(query, api, cb.branch, cb.day)  # expired or booked already: say what is true now
         return
-    screen = await times_screen(api, booking_api, cb.branch, cb.service, cb.day)
+    card = await booking_api.branch(cb.branch)
+    screen = await times_screen(api, booking_api, cb.branch, cb.service, cb.day, masters.unshort(card, cb.staff),
+                                card=card)
     await show(query, screen.with_note(texts.HOLD_RELEASED))
 
 
@@ -131,6 +194,8 @@ def booking_router() -> Router:
     router.callback_query.register(on_branch, PickBranch.filter())
     router.callback_query.register(on_service, PickService.filter())
     router.callback_query.register(on_more, MoreServices.filter())
+    router.callback_query.register(on_masters, Masters.filter())
+    router.callback_query.register(on_calendar, AddToCalendar.filter())
     router.callback_query.register(on_days, Days.filter())
     router.callback_query.register(on_times, Times.filter())
     router.callback_query.register(on_slot, Slot.filter())

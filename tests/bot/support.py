@@ -109,8 +109,15 @@ async def registered(env: BotEnv, user_id: int, phone: str, name: str = "Анн�
 async def book_first_time(person: Person, day_label: str = "пн 2.03", time_label: str | None = None) -> None:
     """/book → first service → ``day_label`` → first (or the given) time → confirm."""
     await person.say("/book")
-    await person.press("cut")
+    await pick_service(person, "cut")
     await person.press(day_label)
     times = [b for b in person.buttons() if len(b) == 5 and b[2] == ":"]
     await person.press(time_label or times[0])
     await person.press("Подтвердить запись")
+
+
+async def pick_service(person: Person, label: str) -> None:
+    """Press the service; at the master step (several masters, SPEC §9.6) take «Любой мастер»."""
+    await person.press(label)
+    if "Выберите мастера" in person.last_text():
+        await person.press("Любой мастер")

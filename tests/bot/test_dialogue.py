@@ -11,7 +11,7 @@ from aiogram.types import Chat, Message
 
 from actors.streams import branch_stream
 from bot.callbacks import Times
-from tests.bot.support import TOKEN, book_first_time, bot_env, registered, serve_at
+from tests.bot.support import TOKEN, book_first_time, bot_env, pick_service, registered, serve_at
 from tests.harness import Harness, free_port
 from tests.seed import seed_salon
 
@@ -34,7 +34,7 @@ async def test_restart_mid_flow_old_buttons_still_work(harness: Harness) -> None
         async with bot_env(harness, url) as env:
             anna = await registered(env, ANNA, "+79990001122")
             await anna.press("Записаться")
-            await anna.press("cut")
+            await pick_service(anna, "cut")
             await anna.press("пн 2.03")
             await anna.press("11:00")
             assert "удержано" in anna.last_text()
@@ -53,7 +53,7 @@ async def test_expired_hold_explains_and_offers_the_times_again(harness: Harness
     async with harness.serve() as url, bot_env(harness, url) as env:
         anna = await registered(env, ANNA, "+79990001122")
         await anna.press("Записаться")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         await anna.press("пн 2.03")
         await anna.press("12:00")
         harness.clock.advance(301)
@@ -101,7 +101,7 @@ async def test_rate_limit_says_when_to_try_again(harness: Harness) -> None:
     async with harness.serve() as url, bot_env(harness, url) as env:
         anna = await registered(env, ANNA, "+79990001122")
         await anna.press("Записаться")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         await anna.press("пн 2.03")
         await anna.press("10:00")
         await anna.press("Отмена")
@@ -117,7 +117,7 @@ async def test_the_same_update_twice_is_handled_once(harness: Harness) -> None:
     async with harness.serve() as url, bot_env(harness, url) as env:
         anna = await registered(env, ANNA, "+79990001122")
         await anna.press("Записаться")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         await anna.press("пн 2.03")
         update = anna.press_update("10:30")
         calls = len(env.session.calls)
@@ -203,7 +203,7 @@ async def test_several_branches_and_day_paging(harness: Harness) -> None:
         await anna.press("Меню")
         await anna.press("Записаться")
         await anna.press("Salon")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         assert anna.buttons()[:2] == ["пн 2.03", "вт 3.03"]
         await anna.press("Дальше")
         assert anna.buttons()[0] == "пн 16.03"

@@ -40,15 +40,16 @@ async def test_start_to_board_to_one_notification(harness: Harness) -> None:
         assert anna.last_text() == "Выберите услугу:"
         assert "cut · 1\u00a0500\u00a0₽ · 1 ч" in anna.buttons()
         await anna.press("cut")
-        assert "Выберите день" in anna.last_text()
+        assert "Выберите мастера" in anna.last_text()  # two masters: the master step first (SPEC §9.6)
+        assert anna.buttons()[:3] == ["👥 Любой мастер", "👤 Master 1", "👤 Master 2"]
+        await anna.press("👤 Master 2")
+        assert "Выберите день" in anna.last_text() and "мастер Master 2" in anna.last_text()
         assert anna.buttons()[0] == "пн 2.03"  # today, Monday 2 March, has free times
         await anna.press("пн 2.03")
-        assert "Выберите время" in anna.last_text()
+        assert "Выберите время" in anna.last_text() and "мастер Master 2" in anna.last_text()
         assert "10:00" in anna.buttons()  # 09:00 now + 60 min notice
         assert "09:45" not in anna.buttons()
-        assert {"👤 Master 1", "👤 Master 2"} <= set(anna.buttons())
-        await anna.press("👤 Master 2")
-        assert "мастер Master 2" in anna.last_text()
+        assert not [b for b in anna.buttons() if b.startswith("👤 Master")]  # no masters under the times
         await anna.press("10:00")
         held = anna.last_text()
         assert "удержано за вами до <b>09:05</b>" in held  # 5 minutes from now, Moscow time

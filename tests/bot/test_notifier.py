@@ -21,6 +21,7 @@ from tests.bot.support import (
     TOKEN,
     BotEnv,
     book_first_time,
+    pick_service,
     bot_env,
     registered,
     serve_at,
@@ -175,7 +176,7 @@ async def test_first_start_sends_no_history_and_checkpoints(harness: Harness) ->
 async def book_hold(env: BotEnv) -> None:
     anna = env.person(ANNA)
     await anna.say("/book")
-    await anna.press("cut")
+    await pick_service(anna, "cut")
     await anna.press("пн 2.03")
     await anna.press("16:00")
 

@@ -109,11 +109,12 @@ async def test_polling_end_to_end(harness: Harness, fake: FakeTelegram) -> None:
         assert fake.of("getMe") and fake.of("deleteWebhook")
         await anna.step(anna.contact(PHONE), "Что хотите сделать?")
         await anna.step(anna.press("Записаться"), "Выберите услугу")
-        await anna.step(anna.press("cut"), "Выберите день")
+        await anna.step(anna.press("cut"), "Выберите мастера")  # two masters: the master step (SPEC §9.6)
+        await anna.step(anna.press("Любой мастер"), "Выберите день")
         await anna.step(anna.press("пн 2.03"), "Выберите время")
         await anna.step(anna.press("10:00"), "удержано")
         await anna.step(anna.press("Подтвердить запись"), "Вы записаны")
-        await fake.wait_for(lambda: len(fake.of("answerCallbackQuery")) == 5)  # every press is answered
+        await fake.wait_for(lambda: len(fake.of("answerCallbackQuery")) == 6)  # every press is answered
         r = await client.get("/api/v1/dashboard/board", headers=salon.headers)
         [card] = [c for col in (await r.get_json())["columns"] for c in col["cards"]]
         assert card["client"]["telegram_id"] == ANNA

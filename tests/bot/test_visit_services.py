@@ -30,15 +30,20 @@ async def test_a_client_books_haircut_plus_styling_in_one_visit(harness: Harness
         assert "стрижка · 1\u00a0500\u00a0₽ · 1 ч" in anna.buttons()
         assert "укладка · от 1\u00a0500\u00a0₽ · 30 мин" in anna.buttons()  # Master 2 asks 2 000
         await anna.press("стрижка")
+        assert "Выберите мастера" in anna.last_text()  # two masters: the master step (SPEC §9.6)
+        await anna.press("Любой мастер")
         assert "Выберите день" in anna.last_text()
         await anna.press("Добавить ещё услугу")
         assert "Что добавить к визиту" in anna.last_text()
         assert [b for b in anna.buttons() if b.startswith("стрижка")] == []  # already in the visit
         await anna.press("укладка")
-        assert "стрижка + укладка" in anna.last_text() and "Выберите день" in anna.last_text()
+        assert "стрижка + укладка" in anna.last_text() and "Выберите мастера" in anna.last_text()
+        # Master 2's own price of the visit differs from the catalogue's 3 000: it is on the button
+        assert anna.buttons()[:3] == ["👥 Любой мастер", "👤 Master 1", "👤 Master 2 · 3\u00a0500\u00a0₽"]
+        await anna.press("👤 Master 2")
+        assert "стрижка + укладка</b>, мастер Master 2" in anna.last_text() and "Выберите день" in anna.last_text()
         await anna.press("пн 2.03")
         assert "<b>стрижка + укладка</b>" in anna.last_text()
-        await anna.press("👤 Master 2")
         await anna.press("10:00")
         held = anna.last_text()
         assert "Услуги: стрижка + укладка" in held and "Master 2" in held
