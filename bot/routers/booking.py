@@ -44,7 +44,7 @@ from bot.screens import (
     the_visit,
     times_screen,
 )
-from bot.stale import stale_hold
+from bot.stale import stale_hold, stale_slot
 from bot.ui import Screen, button, inline, menu_row, show
 from bot.visit_ics import ics_filename, visit_ics
 
@@ -97,6 +97,8 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
     except ApiProblem as problem:
         if problem.code != "slot_unavailable":
             raise
+        if await stale_slot(query, api, cb.branch, cb.at):  # her own visit took this time since
+            return
         screen = await times_screen(api, booking_api, cb.branch, cb.service, day, cb.staff, card=branch)
         await show(query, screen.with_note(texts.SLOT_TAKEN))
         return

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from actors.core.messages import ChangeStatus
 from actors.core.model import Appointment, Status
 from tests.bot.recording import Person
-from tests.bot.support import TOKEN, book_first_time, bot_env, registered
+from tests.bot.support import TOKEN, book_first_time, bot_env, pick_service, registered
 from tests.harness import Harness
 from tests.seed import seed_salon
 
@@ -68,7 +68,7 @@ async def test_facts_stay_and_navigation_opens_a_new_message(harness: Harness) -
     async with h.serve() as url, bot_env(h, url) as env:
         anna = await registered(env, ANNA, PHONE)
         await anna.say("/book")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         await anna.press("вт 3.03")
         await anna.press("14:00")
         old_cancel = anna.press_update("Отмена")  # the hold's «✖ Отмена», tapped later
@@ -123,7 +123,7 @@ async def test_rules_are_said_before_they_bind_and_the_phone_inside_the_window(h
     async with h.serve() as url, bot_env(h, url) as env:
         anna = await registered(env, ANNA, PHONE)
         await anna.say("/book")
-        await anna.press("cut")
+        await pick_service(anna, "cut")
         await anna.press("пн 2.03")
         await anna.press("12:00")  # today, 3 hours ahead
         held = anna.last_text()
@@ -198,7 +198,7 @@ async def test_time_is_said_clearly(harness: Harness) -> None:
         await nick.say("/start")
         await nick.share_contact("+79990002233", first_name="Nick")
         await nick.say("/book")
-        await nick.press("cut")
+        await pick_service(nick, "cut")
         await nick.press("вт 10.03")
         await nick.press("11:00")
         assert "вторник, 10 марта, 11:00 (по московскому времени)" in nick.last_text()
@@ -227,3 +227,22 @@ async def test_a_phone_tied_to_another_account_is_explained_with_the_salon_phone
         await boris.say("алло, почему не записывает?")
         assert not boris.last_text().startswith("Здравствуйте")
         assert "привязан к другому аккаунту" in boris.last_text() and SHOWN_PHONE in boris.last_text()
+
+
+async def test_an_old_time_button_for_a_time_she_booked_says_so(harness: Harness) -> None:
+    h = harness
+    client = await start(h)
+    await seed_salon(h, client, staff=1)
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, PHONE)
+        await anna.say("/book")
+        await pick_service(anna, "cut")
+        await anna.press("вт 3.03")
+        first, old = anna.press_update("14:00"), anna.press_update("14:00")
+        await anna.feed(first)
+        await anna.press("Подтвердить запись")
+        booked_id, booked = screen_of(anna, "Вы записаны!")
+        await anna.feed(old)
+        assert anna.last_text().startswith("Эта кнопка уже не действует. Вы уже записаны на это время:")
+        assert "завтра, вторник, 3 марта, 14:00" in anna.last_text() and "заняли" not in anna.last_text()
+        assert anna.session.screens[ANNA][booked_id][0] == booked
