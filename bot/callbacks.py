@@ -95,6 +95,12 @@ class AddToCalendar(CallbackData, prefix="ic"):
     appointment: str
 
 
+class Repeat(CallbackData, prefix="rp"):
+    """«Повторить запись» for a past visit in «Мои записи»: its services and master, next free times."""
+
+    appointment: str
+
+
 class AskCancel(CallbackData, prefix="k"):
     appointment: str
 

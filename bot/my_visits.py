@@ -13,6 +13,7 @@ from actors.core.clock import Clock
 from bot import texts
 from bot.booking_api import BookingApi, BranchCard, UserApi
 from bot.callbacks import AskCancel, Menu, Move
+from bot.repeat import repeat_rows
 from bot.screens import ACTIVE, CANCELLABLE, local
 from bot.ui import Screen, button, inline, menu_row
 
@@ -48,7 +49,8 @@ async def my_screen(api: UserApi, booking_api: BookingApi, clock: Clock) -> Scre
     cards = {b: await booking_api.branch(b) for b in sorted({a["branch_id"] for a in upcoming})}
 
     def line(a: dict[str, Any], *, calls: bool = False) -> str:
-        text = texts.appointment_line(local(a["start"]), visit_names(a), a["staff"]["name"], a["status"])
+        text = texts.appointment_line(local(a["start"]), visit_names(a), a["staff"]["name"], a["status"],
+                                      texts.price(a["total_price"], a["service"]["currency"]))  # SPEC §9.6
         if calls:
             text += "\n  " + texts.too_late_to_change(cards[a["branch_id"]].data.get("phone"))
         return text
@@ -62,4 +64,4 @@ async def my_screen(api: UserApi, booking_api: BookingApi, clock: Clock) -> Scre
             changes.append([button(texts.move_button(start), Move(appointment=a["id"], first="")),
                             button(texts.cancel_button(start), AskCancel(appointment=a["id"]))])
     return Screen(texts.my_list(lines, [line(a) for a in past]),
-                  inline(*changes, [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
+                  inline(*changes, *repeat_rows(past), [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))

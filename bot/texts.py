@@ -204,9 +204,11 @@ def booked(service: str, start: datetime, master: str, branch: str, address: str
     ])
 
 
-def appointment_line(start: datetime, service: str, master: str, code: str) -> str:
-    """One visit in «Мои записи»: «• завтра, вторник, 3 марта, 14:00 — Стрижка, мастер Ольга (подтверждена салоном)»."""
-    return f"• {when(start)} — {esc(service)}, мастер {esc(master)} ({status(code)})"
+def appointment_line(start: datetime, service: str, master: str, code: str, cost: str = "") -> str:
+    """One visit in «Мои записи»: «• завтра, вторник, 3 марта, 14:00 — Стрижка, мастер Ольга, 1 500 ₽ (подтверждена
+    салоном)»; ``cost``: the visit's price, already formatted (``price``)."""
+    paid = f", {cost}" if cost else ""
+    return f"• {when(start)} — {esc(service)}, мастер {esc(master)}{paid} ({status(code)})"
 
 
 def my_list(upcoming: list[str], past: list[str]) -> str:
@@ -435,6 +437,11 @@ def overlap(start: datetime, service: str) -> str:
     """Asked above the hold when its time overlaps one of the client's own live visits."""
     return (f"⚠️ <b>У вас уже есть запись на это время ({when(start)}, {esc(service)}). "
             "Всё равно записаться?</b>")
+
+
+def repeat_button(start: datetime, service: str) -> str:
+    """«🔁 Повторить: cut, 2.03» (Telegram shows about 60 characters of a button)."""
+    return f"🔁 Повторить: {service}, {start.day}.{start.month:02d}"[:60]
 
 
 def price_line(amount: str, currency: str, several: bool) -> str:

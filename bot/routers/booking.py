@@ -29,6 +29,7 @@ from bot.callbacks import (
     PickBranch,
     PickService,
     Release,
+    Repeat,
     Slot,
     Times,
     pack_day,
@@ -45,6 +46,7 @@ from bot.screens import (
     times_screen,
 )
 from bot.stale import stale_hold, stale_slot
+from bot.repeat import repeat_screen
 from bot.ui import Screen, button, inline, menu_row, show
 from bot.visit_ics import ics_filename, visit_ics
 
@@ -189,6 +191,12 @@ async def on_release(query: CallbackQuery, callback_data: Release, api: UserApi,
     await show(query, screen.with_note(texts.HOLD_RELEASED))
 
 
+async def on_repeat(query: CallbackQuery, callback_data: Repeat, api: UserApi, booking_api: BookingApi,
+                    clock: Clock) -> None:
+    """«Повторить запись»: a new message, so «Мои записи» stays as it is."""
+    await show(query, await repeat_screen(callback_data.appointment, api, booking_api, clock), new=True)
+
+
 def booking_router() -> Router:
     router = Router(name="booking")
     router.message.register(on_book, Command("book"))
@@ -198,6 +206,7 @@ def booking_router() -> Router:
     router.callback_query.register(on_more, MoreServices.filter())
     router.callback_query.register(on_masters, Masters.filter())
     router.callback_query.register(on_calendar, AddToCalendar.filter())
+    router.callback_query.register(on_repeat, Repeat.filter())
     router.callback_query.register(on_days, Days.filter())
     router.callback_query.register(on_times, Times.filter())
     router.callback_query.register(on_slot, Slot.filter())

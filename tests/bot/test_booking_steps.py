@@ -142,3 +142,39 @@ async def test_no_venue_without_a_location(harness: Harness) -> None:
         await anna.press("Подтвердить запись")
         assert "Вы записаны" in anna.last_text() and f"Стоимость: <b>1{NBSP}500{NBSP}₽</b>" in anna.last_text()
         assert not [c for c in env.session.calls if isinstance(c, SendVenue)]
+
+
+async def test_my_visits_show_the_price_and_repeat_a_past_visit_with_its_master(harness: Harness) -> None:
+    harness.overrides["telegram_bot_token"] = TOKEN
+    client = await harness.start()
+    salon = await seed_salon(harness, client, address=ADDRESS)
+    async with harness.serve() as url, bot_env(harness, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await anna.say("/book")
+        await anna.press("cut")
+        await anna.press("👤 Master 2")
+        await anna.press("пн 2.03")
+        await anna.press("10:00")
+        await anna.press("Подтвердить запись")
+        await anna.say("/my")
+        assert f"мастер Master 2, 1{NBSP}500{NBSP}₽ (" in anna.last_text()  # the price in «Мои записи»
+        assert not [b for b in anna.buttons() if "Повторить" in b]  # not a past visit yet
+        r = await client.get("/api/v1/dashboard/board", headers=salon.headers,
+                             query_string={"branch_id": salon.branch_id})
+        [card] = [c for col in (await r.get_json())["columns"] for c in col["cards"]]
+        harness.clock.advance(3600 + 60)  # 10:01: the visit has begun
+        for status in ("confirmed", "in_progress", "done"):
+            r = await client.patch(f"/api/v1/appointments/{card['id']}/status", headers=salon.headers,
+                                   json={"status": status})
+            assert r.status_code == 200, await r.get_data(as_text=True)
+        await anna.say("/my")
+        my_list = anna.last_text()
+        shown = len(env.session.sent(ANNA))
+        await anna.press("🔁 Повторить: cut, 2.03")
+        assert len(env.session.sent(ANNA)) == shown + 1  # a new message: «Мои записи» stays
+        again = anna.last_text()
+        assert "мастер Master 2" in again and "Выберите время" in again and "2 марта" in again
+        assert times(anna.buttons())[0] == "11:15"  # 10:01 + 60 min notice, on the 15-minute grid
+        assert my_list in env.session.texts(ANNA)
+        await anna.press("11:15")
+        assert "Мастер: Master 2" in anna.last_text() and "удержано" in anna.last_text()
