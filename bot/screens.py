@@ -121,7 +121,7 @@ async def days_screen(api: UserApi, booking_api: BookingApi, clock: Clock, branc
     last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
     answer = await api.slots(branch_id, visit_services.ids(visit), first, last, staff_id or None)
     free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
-    days = [button(texts.day_label(d), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=staff_id))
+    days = [button(texts.day_label(d, today), Times(branch=branch_id, service=service_id, day=pack_day(d), staff=staff_id))
             for d in free]
     paging = []
     if first > today:

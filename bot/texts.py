@@ -82,9 +82,11 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def day_label(d: date) -> str:
-    """Short day for a button: «пн 2.03»."""
-    return f"{WEEKDAYS[d.weekday()]} {d.day}.{d.month:02d}"
+def day_label(d: date, today: date | None = None) -> str:
+    """Short day for a button: «пн 2.03»; given ``today``, «сегодня пн 2.03», «завтра вт 3.03»."""
+    label = f"{WEEKDAYS[d.weekday()]} {d.day}.{d.month:02d}"
+    ahead = (d - today).days if today is not None else None
+    return f"{RELATIVE[ahead]} {label}" if ahead in (0, 1) else label
 
 
 def long_date(d: date | datetime) -> str:
@@ -442,6 +444,16 @@ def overlap(start: datetime, service: str) -> str:
 def repeat_button(start: datetime, service: str) -> str:
     """«🔁 Повторить: cut, 2.03» (Telegram shows about 60 characters of a button)."""
     return f"🔁 Повторить: {service}, {start.day}.{start.month:02d}"[:60]
+
+
+BTN_COMMENT = "💬 Добавить комментарий для мастера"
+COMMENT_PLACEHOLDER = "Например: длинные волосы, аллергия на …"
+COMMENT_ASK = ("Напишите комментарий для мастера <b>ответом на это сообщение</b> — "
+               "запись будет подтверждена вместе с ним.")
+
+
+def comment_line(comment: str) -> str:
+    return f"Комментарий для мастера: {esc(comment)}"
 
 
 def price_line(amount: str, currency: str, several: bool) -> str:

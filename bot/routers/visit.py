@@ -99,7 +99,7 @@ async def on_move(query: CallbackQuery, callback_data: Move, api: UserApi, booki
     last = min(first + timedelta(days=PAGE_DAYS - 1), horizon_end)
     answer = await api.slots(appt["branch_id"], _services(appt), first, last, appt["staff"]["id"])
     free = [date.fromisoformat(d["date"]) for d in answer["days"] if d["free"] > 0]
-    days = [button(texts.day_label(d), MoveDay(appointment=appt["id"], day=pack_day(d))) for d in free]
+    days = [button(texts.day_label(d, today), MoveDay(appointment=appt["id"], day=pack_day(d))) for d in free]
     paging = []
     if first > today:
         back = max(today, first - timedelta(days=PAGE_DAYS))

@@ -204,11 +204,11 @@ async def test_several_branches_and_day_paging(harness: Harness) -> None:
         await anna.press("Записаться")
         await anna.press("Salon")
         await pick_service(anna, "cut")
-        assert anna.buttons()[:2] == ["пн 2.03", "вт 3.03"]
+        assert anna.buttons()[:2] == ["сегодня пн 2.03", "завтра вт 3.03"]
         await anna.press("Дальше")
         assert anna.buttons()[0] == "пн 16.03"
         await anna.press("Раньше")
-        assert anna.buttons()[0] == "пн 2.03"
+        assert anna.buttons()[0] == "сегодня пн 2.03"
 
 
 def _markup(text: str, data: str) -> object:

@@ -44,7 +44,7 @@ async def test_start_to_board_to_one_notification(harness: Harness) -> None:
         assert anna.buttons()[:3] == ["👥 Любой мастер", "👤 Master 1", "👤 Master 2"]
         await anna.press("👤 Master 2")
         assert "Выберите день" in anna.last_text() and "мастер Master 2" in anna.last_text()
-        assert anna.buttons()[0] == "пн 2.03"  # today, Monday 2 March, has free times
+        assert anna.buttons()[0] == "сегодня пн 2.03"  # today, Monday 2 March, has free times
         await anna.press("пн 2.03")
         assert "Выберите время" in anna.last_text() and "мастер Master 2" in anna.last_text()
         assert "10:00" in anna.buttons()  # 09:00 now + 60 min notice
