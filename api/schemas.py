@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from actors.core.errors import Message
 from api.texts.language import render
@@ -52,8 +52,8 @@ def _price(value: Any) -> str:
 class Location(RequestModel):
     """A branch's place on the map (SPEC §9.6): the bot sends it as a Telegram venue."""
 
-    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+    lat: Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]  # strict: not true/false, not "55"
+    lon: Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 class LocationOut(BaseModel):

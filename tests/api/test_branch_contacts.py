@@ -62,6 +62,8 @@ async def test_a_branch_without_them_reads_null(harness: Harness) -> None:
     ({"location": {"lat": 0, "lon": -180.5}}, "lon"),
     ({"location": {"lat": 10}}, "lon"),
     ({"location": [55.7, 37.6]}, "location"),
+    ({"location": {"lat": 55.7, "lon": False}}, "lon"),  # found by the schema fuzz: a bool read as 0
+    ({"location": {"lat": "55.7", "lon": 37.6}}, "lat"),
 ])
 async def test_bad_phone_or_location_is_a_400(harness: Harness, extra: dict[str, Any], fragment: str) -> None:
     client = await harness.start()
