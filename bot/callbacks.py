@@ -95,6 +95,12 @@ class AddToCalendar(CallbackData, prefix="ic"):
     appointment: str
 
 
+class AddComment(CallbackData, prefix="cm"):
+    """«Добавить комментарий для мастера» under a hold (``bot/comments.py``)."""
+
+    hold: str
+
+
 class Repeat(CallbackData, prefix="rp"):
     """«Повторить запись» for a past visit in «Мои записи»: its services and master, next free times."""
 

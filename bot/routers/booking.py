@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, ForceReply, Message
 
 from actors.core.clock import Clock
-from bot import masters, texts, visit_services
+from bot import comments, masters, texts, visit_services
 from bot.booking_api import ApiProblem, UserApi, BookingApi
 from bot.callbacks import (
+    AddComment,
     AddToCalendar,
     Confirm,
     Days,
@@ -112,14 +113,15 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
     text += "\n" + texts.rules_line(int(branch.data["cancel_notice_min"]), branch.data.get("reschedule_notice_min"))
     keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day,
             "staff": masters.short(cb.staff)}
+    comment = [button(texts.BTN_COMMENT, AddComment(hold=held["hold_id"]))]  # optional, before confirming
     clash = await _own_overlap(api, held)
     if clash is not None:  # the client's own live visit at this time: ask before they confirm
         names = " + ".join(s["name"] for s in clash.get("services") or [clash["service"]])
         await show(query, Screen(f"{texts.overlap(local(clash['start']), names)}\n\n{text}",
-                                 inline([button(texts.BTN_BOOK_ANYWAY, Confirm(**keys))],
+                                 inline([button(texts.BTN_BOOK_ANYWAY, Confirm(**keys))], comment,
                                         [button(texts.BTN_NOT_THIS_TIME, Release(**keys))])))
         return
-    await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))],
+    await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))], comment,
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
 
 
@@ -149,18 +151,50 @@ async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi,
         await show(query, Screen(texts.HOLD_EXPIRED,
                                  inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
         return
+    await _show_booked(query, appointment, booking_api)
+
+
+async def _show_booked(event: Message | CallbackQuery, appointment: dict[str, Any], booking_api: BookingApi) -> None:
+    """«Вы записаны!» with the price and «Добавить в календарь», then the salon's place on the map."""
     branch = await booking_api.branch(appointment["branch_id"])
     services = appointment.get("services") or [appointment["service"]]
     total = (texts.price_line(appointment["total_price"], appointment["service"]["currency"], len(services) > 1)
              if appointment.get("total_price") else "")
     text = texts.booked(" + ".join(s["name"] for s in services), local(appointment["start"]),
                         appointment["staff"]["name"], branch.name, branch.address, total, several=len(services) > 1)
-    await show(query, Screen(text, inline([button(texts.BTN_ADD_TO_CALENDAR, AddToCalendar(appointment=appointment["id"]))],
+    if appointment.get("comment"):
+        text += "\n" + texts.comment_line(appointment["comment"])
+    await show(event, Screen(text, inline([button(texts.BTN_ADD_TO_CALENDAR, AddToCalendar(appointment=appointment["id"]))],
                                           [button(texts.BTN_MY, Menu(to="my"))], menu_row())))
     location = branch.data.get("location")
-    if location and query.bot is not None:  # the salon's place on the map, under the confirmation
-        await query.bot.send_venue(query.from_user.id, float(location["lat"]), float(location["lon"]),
+    if location and event.bot is not None and event.from_user is not None:  # the place, under the confirmation
+        await event.bot.send_venue(event.from_user.id, float(location["lat"]), float(location["lon"]),
                                    title=branch.name, address=branch.address or branch.name)
+
+
+async def on_ask_comment(query: CallbackQuery, callback_data: AddComment) -> None:
+    """«Добавить комментарий для мастера»: a prompt the client answers with a reply (ForceReply).
+
+    Nothing is remembered: the prompt carries the hold in a link (``comments.prompt``), and the reply
+    to it books the hold with the comment — the reply is the confirmation.
+    """
+    assert query.bot is not None
+    await query.bot.send_message(query.from_user.id, comments.prompt(callback_data.hold),
+                                 reply_markup=ForceReply(input_field_placeholder=texts.COMMENT_PLACEHOLDER))
+
+
+async def on_comment(message: Message, api: UserApi, booking_api: BookingApi) -> None:
+    assert message.reply_to_message is not None
+    hold = comments.hold_of(message.reply_to_message)
+    assert hold is not None
+    try:
+        appointment = await api.book(hold, comments.clean(message.text or ""))
+    except ApiProblem as problem:
+        if problem.code not in ("hold_expired", "slot_unavailable"):
+            raise
+        await show(message, Screen(texts.HOLD_EXPIRED, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row())))
+        return
+    await _show_booked(message, appointment, booking_api)
 
 
 async def on_calendar(query: CallbackQuery, callback_data: AddToCalendar, api: UserApi, booking_api: BookingApi,
@@ -207,6 +241,8 @@ def booking_router() -> Router:
     router.callback_query.register(on_masters, Masters.filter())
     router.callback_query.register(on_calendar, AddToCalendar.filter())
     router.callback_query.register(on_repeat, Repeat.filter())
+    router.callback_query.register(on_ask_comment, AddComment.filter())
+    router.message.register(on_comment, comments.is_comment)
     router.callback_query.register(on_days, Days.filter())
     router.callback_query.register(on_times, Times.filter())
     router.callback_query.register(on_slot, Slot.filter())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram.methods import SendDocument, SendVenue
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, ForceReply, Message, User
 from icalendar import Calendar
 
 from tests.bot.support import ADDRESS, TOKEN, bot_env, pick_service, registered
@@ -92,7 +92,7 @@ async def test_an_overlap_with_ones_own_visit_is_asked_about(harness: Harness) -
         asked = anna.last_text()
         assert "У вас уже есть запись на это время (" in asked and "3 марта, 14:00, cut)" in asked
         assert "Всё равно записаться?" in asked and "Подтвердить запись" not in " ".join(anna.buttons())
-        assert anna.buttons()[:2] == ["✅ Да, всё равно записаться", "✖ Нет, выбрать другое время"]
+        assert "✅ Да, всё равно записаться" in anna.buttons() and "✖ Нет, выбрать другое время" in anna.buttons()
         await anna.press("Нет, выбрать другое время")
         assert anna.last_text().startswith("Хорошо, время освобождено") and "Выберите время" in anna.last_text()
         await anna.press("16:00")  # after the first visit: no question
@@ -178,3 +178,36 @@ async def test_my_visits_show_the_price_and_repeat_a_past_visit_with_its_master(
         assert my_list in env.session.texts(ANNA)
         await anna.press("11:15")
         assert "Мастер: Master 2" in anna.last_text() and "удержано" in anna.last_text()
+
+
+async def test_a_comment_for_the_master_is_the_reply_that_books(harness: Harness) -> None:
+    harness.overrides["telegram_bot_token"] = TOKEN
+    client = await harness.start()
+    salon = await seed_salon(harness, client, staff=1)
+    async with harness.serve() as url, bot_env(harness, url) as env:
+        anna = await registered(env, ANNA, "+79990001122")
+        await anna.say("/book")
+        await anna.press("cut")
+        await anna.press("вт 3.03")
+        await anna.press("14:00")
+        held = anna.last_text()
+        await anna.press("Добавить комментарий для мастера")
+        [ask] = [c for c in env.session.sent(ANNA) if "ответом на это сообщение" in c.text]
+        assert isinstance(ask.reply_markup, ForceReply)
+        assert held in env.session.texts(ANNA)  # the hold stays, «Подтвердить» still books without a comment
+        prompt = Message(message_id=999, date=datetime.now(UTC), chat=anna.chat, text=ask.text,
+                         from_user=User(id=1, is_bot=True, first_name="bot"))
+        await anna.feed(anna.update(message=Message(message_id=1000, date=datetime.now(UTC), chat=anna.chat,
+                                                    from_user=anna.user, text="Длинные волосы, <до плеч>",
+                                                    reply_to_message=prompt)))
+        done = anna.last_text()
+        assert "Вы записаны" in done and "Комментарий для мастера: Длинные волосы, &lt;до плеч&gt;" in done
+        r = await client.get("/api/v1/dashboard/board", headers=salon.headers,
+                             query_string={"branch_id": salon.branch_id, "date": "2026-03-03"})
+        [card] = [c for col in (await r.get_json())["columns"] for c in col["cards"]]
+        assert card["comment"] == "Длинные волосы, <до плеч>"
+        await anna.feed(anna.update(message=Message(message_id=1001, date=datetime.now(UTC), chat=anna.chat,
+                                                    from_user=anna.user, text="завтра в 10",
+                                                    reply_to_message=Message(message_id=5, date=datetime.now(UTC),
+                                                                             chat=anna.chat, text=done))))
+        assert "Вы записаны" not in anna.last_text()  # a reply to another message is not a comment
