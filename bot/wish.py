@@ -61,7 +61,8 @@ async def first_screen(wish: Wish, api: UserApi, booking_api: BookingApi, clock:
         return back_to_menu(texts.NO_BRANCHES)
     if len(branches) > 1:
         packed = phrases.pack(wish)
-        buttons = [button(b["name"], WishBranch(branch=b["id"], wish=packed)) for b in branches]
+        buttons = [button(texts.branch_button(b["name"], b.get("address", "")), WishBranch(branch=b["id"], wish=packed))
+                   for b in branches]
         return Screen(texts.CHOOSE_BRANCH, inline(*rows(buttons, 1), menu_row()))
     return await services_screen(wish, branches[0]["id"], api, booking_api, clock)
 
