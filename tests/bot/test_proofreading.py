@@ -110,3 +110,26 @@ def test_reads_as_russian(name: str, text: str) -> None:
     assert not latin, f"{name}: English words {latin} in {shown!r}"
     assert "None" not in shown and "null" not in shown, name
     assert "  " not in shown, f"{name}: a doubled space in {shown!r}"
+
+
+def test_facts_are_known_as_facts_and_steps_are_not() -> None:
+    """``texts.is_fact`` decides which messages are never edited (bot/ui.py): every fact text, and no step."""
+    visit = notices.Visit(VISIT, "Стрижка", "Ольга", "Салон, ул. Пушкина, 10", "+74951234567", 120)
+    facts = [
+        texts.booked("Стрижка", VISIT, "Ольга", "Салон", "ул. Пушкина, 10"), texts.cancelled(VISIT),
+        texts.moved("Стрижка", VISIT, "Ольга"), texts.visit_confirmed("Стрижка", VISIT), texts.feedback_thanks(5),
+        texts.waitlist_joined("Стрижка", VISIT.date(), VISIT.date(), None, "m"), texts.WAITLIST_LEFT,
+        notices.booked_for_you(visit), notices.rescheduled(visit), notices.reminder(visit, VISIT.timestamp() - 86400),
+        *(notices.status_changed(visit, s) for s in texts.STATUSES),
+    ]
+    steps = [
+        texts.MENU, texts.CHOOSE_SERVICE, texts.HOLD_EXPIRED, texts.choose_day("Стрижка", True),
+        texts.choose_time("Стрижка", VISIT.date(), None, True), texts.held("Стрижка", VISIT, "Ольга", VISIT, ""),
+        texts.ask_cancel(VISIT, "Стрижка"), texts.my_list(["• a"], []), texts.move_choose_day("Стрижка", VISIT, True),
+        texts.ask_move("Стрижка", VISIT, VISIT), texts.offer("Стрижка", VISIT, "Ольга", "Салон", VISIT),
+        texts.feedback_ask("Стрижка", VISIT, "Ольга"),
+    ]
+    for text in facts:
+        assert texts.is_fact(" ".join(plain(text).split())), text
+    for text in steps:
+        assert not texts.is_fact(" ".join(plain(text).split())), text
