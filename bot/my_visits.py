@@ -1,8 +1,9 @@
 """«Мои записи»: upcoming visits soonest first, past ones newest first, and only the buttons the rules allow.
 
-A visit inside its branch's notice window (``cancel_notice_min``, ``reschedule_notice_min``) gets no
-«Перенести»/«Отменить»: the API would refuse them. The list says «Позвоните в салон: +7 …» for it
-instead, with the branch's phone (SPEC §9.6).
+A visit inside its branch's cancel notice (``cancel_notice_min``) gets no «Отменить», inside the
+reschedule notice (``reschedule_notice_min``, None: the cancel notice) no «Перенести»: the API would
+refuse them. The list says what is still possible and «Позвоните в салон: +7 …» with the branch's
+phone (SPEC §9.6).
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ def start_of(a: dict[str, Any]) -> float:
     return local(a["start"]).timestamp()
 
 
-def notice_min(card: BranchCard) -> int:
-    """The shorter notice of the two: inside it the bot neither cancels nor moves."""
+def notices(card: BranchCard) -> tuple[int, int]:
+    """The branch's cancel and reschedule notices, minutes."""
     cancel = int(card.data.get("cancel_notice_min") or 0)
     move = card.data.get("reschedule_notice_min")
-    return min(cancel, cancel if move is None else int(move))
+    return cancel, cancel if move is None else int(move)
 
 
-def too_late(a: dict[str, Any], card: BranchCard, now: float) -> bool:
-    return start_of(a) - now < notice_min(card) * 60
+def can_cancel(a: dict[str, Any], card: BranchCard, now: float) -> bool:
+    return a["status"] in CANCELLABLE and start_of(a) - now >= notices(card)[0] * 60
+
+
+def can_move(a: dict[str, Any], card: BranchCard, now: float) -> bool:
+    return a["status"] in CANCELLABLE and start_of(a) - now >= notices(card)[1] * 60
 
 
 def visit_names(a: dict[str, Any]) -> str:
@@ -48,20 +53,19 @@ async def my_screen(api: UserApi, booking_api: BookingApi, clock: Clock) -> Scre
         return Screen(texts.MY_EMPTY, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))
     cards = {b: await booking_api.branch(b) for b in sorted({a["branch_id"] for a in upcoming})}
 
-    def line(a: dict[str, Any], *, calls: bool = False) -> str:
+    def line(a: dict[str, Any], rule: str = "") -> str:
         text = texts.appointment_line(local(a["start"]), visit_names(a), a["staff"]["name"], a["status"],
                                       texts.price(a["total_price"], a["service"]["currency"]))  # SPEC §9.6
-        if calls:
-            text += "\n  " + texts.too_late_to_change(cards[a["branch_id"]].data.get("phone"))
-        return text
+        return f"{text}\n{rule}" if rule else text
 
     lines, changes = [], []
     for a in upcoming:
-        late = a["status"] in CANCELLABLE and too_late(a, cards[a["branch_id"]], now)
-        lines.append(line(a, calls=late))
-        if a["status"] in CANCELLABLE and not late:
-            start = local(a["start"])
-            changes.append([button(texts.move_button(start), Move(appointment=a["id"], first="")),
-                            button(texts.cancel_button(start), AskCancel(appointment=a["id"]))])
+        card, start = cards[a["branch_id"]], local(a["start"])
+        cancel, move = can_cancel(a, card, now), can_move(a, card, now)
+        rule = texts.change_rule_now(cancel, move, card.data.get("phone")) if a["status"] in CANCELLABLE else ""
+        lines.append(line(a, rule))
+        row = ([button(texts.move_button(start), Move(appointment=a["id"], first=""))] if move else []) + \
+              ([button(texts.cancel_button(start), AskCancel(appointment=a["id"]))] if cancel else [])
+        changes.append(row)
     return Screen(texts.my_list(lines, [line(a) for a in past]),
                   inline(*changes, *repeat_rows(past), [button(texts.BTN_BOOK, Menu(to="book"))], menu_row()))

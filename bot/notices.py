@@ -46,11 +46,14 @@ class Visit:
     master: str
     place: str
     phone: str | None = None  # the salon's, E.164
-    notice_min: int = 0  # the shorter of the cancel and reschedule notices: inside it only a call helps
+    cancel_min: int = 0  # the branch's notices: inside them the bot no longer cancels / moves the visit
+    move_min: int = 0
 
-    def too_late(self, now: float) -> bool:
-        """Inside the notice window: the bot no longer cancels or moves this visit."""
-        return self.start.timestamp() - now < self.notice_min * 60
+    def can_cancel(self, now: float) -> bool:
+        return self.start.timestamp() - now >= self.cancel_min * 60
+
+    def can_move(self, now: float) -> bool:
+        return self.start.timestamp() - now >= self.move_min * 60
 
     def lines(self) -> list[str]:
         return [f"Когда: {texts.when(self.start)}", f"Услуга: {texts.esc(self.service)}",
@@ -68,7 +71,7 @@ def visit(view: StateView, state: BranchState, start: int, service_id: str | Seq
     place = ", ".join(texts.esc(p) for p in (branch.name, branch.address) if p)
     move = branch.cancel_notice_min if branch.reschedule_notice_min is None else branch.reschedule_notice_min
     return Visit(datetime.fromtimestamp(start, zone(branch.timezone)), " + ".join(names),
-                 staff.name if staff else "—", place, branch.phone, min(branch.cancel_notice_min, move))
+                 staff.name if staff else "—", place, branch.phone, branch.cancel_notice_min, move)
 
 
 def chat_of(view: StateView, client_id: str) -> int | None:
@@ -141,6 +144,6 @@ def rescheduled(v: Visit) -> str:
 
 def reminder(v: Visit, now: float) -> str:
     """Inside the notice window the reminder offers the phone, never a cancel the rules would refuse."""
-    change = (texts.too_late_to_change(v.phone) if v.too_late(now)
-              else "Если планы изменились, отмените или перенесите запись кнопками ниже или в «Мои записи».")
+    change = (texts.change_rule_now(v.can_cancel(now), v.can_move(now), v.phone)
+              or "Если планы изменились, отмените или перенесите запись кнопками ниже или в «Мои записи».")
     return "\n".join(["⏰ <b>Напоминаем о записи</b>", "", *v.lines(), "", change])

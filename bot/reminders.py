@@ -77,7 +77,8 @@ def due_reminders(view: StateView, now: float, hours: Sequence[int], sent: Conta
             v = visit(view, state, a.start, a.services_of_visit, a.staff_id)
             text = reminder(v, now)
             # «Приду» / «Перенести» / «Отменить» under the first; inside the notice window only «Приду»
-            keyboard = ("come" if v.too_late(now) else "visit") if h == offsets[0] else ""
+            changeable = v.can_cancel(now) and v.can_move(now)
+            keyboard = ("visit" if changeable else "come") if h == offsets[0] else ""
             due.append(Due(reminder_key(a.id, h, a.start), a.id, h, a.start,
                            Notice(chat, text, f"reminder:{h}", keyboard, a.id)))
     due.sort(key=lambda d: (d.start, d.appointment_id))

@@ -577,6 +577,17 @@ def too_late_to_change(salon_phone: str | None) -> str:
     return f"Отменить или перенести эту запись через бота уже нельзя. {call_salon(salon_phone)}"
 
 
+def change_rule_now(can_cancel: bool, can_move: bool, salon_phone: str | None) -> str:
+    """What the client may still change of a visit through the bot ("" when both), with the phone otherwise."""
+    if can_cancel and can_move:
+        return ""
+    if can_cancel:
+        return f"Перенести эту запись через бота уже нельзя, отменить ещё можно. {call_salon(salon_phone)}"
+    if can_move:
+        return f"Отменить эту запись через бота уже нельзя, перенести ещё можно. {call_salon(salon_phone)}"
+    return too_late_to_change(salon_phone)
+
+
 def button_gone(now_true: str) -> str:
     """A stale button's answer: what no longer applies and what is true now."""
     return f"{BUTTON_GONE} {now_true}" if now_true else BUTTON_GONE

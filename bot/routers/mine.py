@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from actors.core.clock import Clock
 from bot import texts
 from bot.booking_api import ApiProblem, BookingApi, UserApi
-from bot.my_visits import CANCELLABLE, local, my_screen, too_late, visit_names
+from bot.my_visits import CANCELLABLE, can_cancel, can_move, local, my_screen, visit_names
 from bot.routers.waitlist import waitlist_part
 from bot.callbacks import AskCancel, DoCancel, Menu
 from bot.screens import Stale
@@ -43,7 +43,7 @@ async def _found(api: UserApi, appointment_id: str) -> dict[str, Any]:
     return found[0]
 
 
-async def refusal(appointment: dict[str, Any], booking_api: BookingApi) -> str:
+async def refusal(appointment: dict[str, Any], booking_api: BookingApi, now: float) -> str:
     """Why this visit cannot be cancelled through the bot now, with what the client can do instead."""
     when = texts.when(local(appointment["start"]))
     if appointment["status"] == "cancelled":
@@ -51,15 +51,15 @@ async def refusal(appointment: dict[str, Any], booking_api: BookingApi) -> str:
     if appointment["status"] not in CANCELLABLE:
         return texts.button_gone(f"Запись на {when}: {texts.status(appointment['status'])}.")
     card = await booking_api.branch(appointment["branch_id"])
-    return texts.too_late_to_change(card.data.get("phone"))
+    return texts.change_rule_now(False, can_move(appointment, card, now), card.data.get("phone"))
 
 
 async def on_ask_cancel(query: CallbackQuery, callback_data: AskCancel, api: UserApi, booking_api: BookingApi,
                         clock: Clock) -> None:
     appointment = await _found(api, callback_data.appointment)
     card = await booking_api.branch(appointment["branch_id"])
-    if appointment["status"] not in CANCELLABLE or too_late(appointment, card, clock.now()):
-        await show(query, Screen(await refusal(appointment, booking_api), inline(_my())), new=True)
+    if not can_cancel(appointment, card, clock.now()):
+        await show(query, Screen(await refusal(appointment, booking_api, clock.now()), inline(_my())), new=True)
         return
     text = texts.ask_cancel(local(appointment["start"]), visit_names(appointment))
     await show(query, Screen(text, inline(
@@ -67,7 +67,8 @@ async def on_ask_cancel(query: CallbackQuery, callback_data: AskCancel, api: Use
          button(texts.BTN_NO, Menu(to="my"))])))
 
 
-async def on_cancel(query: CallbackQuery, callback_data: DoCancel, api: UserApi, booking_api: BookingApi) -> None:
+async def on_cancel(query: CallbackQuery, callback_data: DoCancel, api: UserApi, booking_api: BookingApi,
+                    clock: Clock) -> None:
     try:
         appointment = await api.cancel(callback_data.appointment)
     except ApiProblem as problem:
@@ -75,7 +76,7 @@ async def on_cancel(query: CallbackQuery, callback_data: DoCancel, api: UserApi,
             raise
         found = await _found(api, callback_data.appointment)
         if found["status"] != "cancelled":  # not a second tap: really refused
-            await show(query, Screen(await refusal(found, booking_api), inline(_my())), new=True)
+            await show(query, Screen(await refusal(found, booking_api, clock.now()), inline(_my())), new=True)
             return
         appointment = found
     await show(query, Screen(texts.cancelled(local(appointment["start"])), inline(_my())))

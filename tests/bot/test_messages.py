@@ -247,3 +247,25 @@ async def test_an_old_time_button_for_a_time_she_booked_says_so(harness: Harness
         assert anna.last_text().startswith("Эта кнопка уже не действует. Вы уже записаны на это время:")
         assert "завтра, вторник, 3 марта, 14:00" in anna.last_text() and "заняли" not in anna.last_text()
         assert anna.session.screens[ANNA][booked_id][0] == booked
+
+
+async def test_a_longer_reschedule_notice_hides_only_the_move(harness: Harness) -> None:
+    h = harness
+    client = await start(h)
+    await seed_salon(h, client, phone=SALON_PHONE, reschedule_notice_min=1500)  # moves: 25 h ahead; cancels: 2 h
+    async with h.serve() as url, bot_env(h, url) as env:
+        anna = await registered(env, ANNA, PHONE)
+        await book_first_time(anna, "вт 3.03", "14:00")
+        assert "Отменить запись можно не позже чем за 2 ч, перенести — не позже чем за 25 ч до визита." in \
+            env.session.texts(ANNA)[-2]
+        notifier = env.start_notifier()
+        h.clock.set(datetime(2026, 3, 2, 11, 0, tzinfo=UTC))  # the 24-hour reminder
+        await notifier.settle()
+        [reminder] = [m for m in env.session.sent(ANNA) if "Напоминаем" in m.text]
+        shown = [b.text for row in reminder.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+        assert "✅ Приду" in shown and "🔁 Перенести" not in shown and "✖ Отменить" not in shown
+        assert "отменить ещё можно" in reminder.text
+        await anna.press("Мои записи")
+        assert "Отменить завтра 14:00" in anna.buttons() and not any(b.startswith("Перенести") for b in anna.buttons())
+        assert ("Перенести эту запись через бота уже нельзя, отменить ещё можно. Позвоните, пожалуйста, в салон: "
+                f"{SHOWN_PHONE}") in anna.last_text()

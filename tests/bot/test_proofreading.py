@@ -67,12 +67,12 @@ def rendered() -> Iterator[tuple[str, str]]:
                   or p.annotation in ("bool", "bool | None")]
         for args in product(*(_choices(p.name, hints[p.name]) for p in params)):
             yield name, _at_moments(lambda a=args, f=fn, ps=params: f(**{p.name: v for p, v in zip(ps, a)}))
-    visit = notices.Visit(VISIT, "Стрижка", "Ольга", "Салон, ул. Пушкина, 10", "+74951234567", 120)
+    visit = notices.Visit(VISIT, "Стрижка", "Ольга", "Салон, ул. Пушкина, 10", "+74951234567", 120, 1500)
     for status in texts.STATUSES:
         yield f"status_changed({status})", _at_moments(lambda s=status: notices.status_changed(visit, s))
     yield "booked_for_you", _at_moments(lambda: notices.booked_for_you(visit))
     yield "rescheduled", _at_moments(lambda: notices.rescheduled(visit))
-    for now in (VISIT.timestamp() - 3600, VISIT.timestamp() - 86400):
+    for now in (VISIT.timestamp() - 3600, VISIT.timestamp() - 86400, VISIT.timestamp() - 100 * 3600):
         yield "reminder", notices.reminder(visit, now)
 
 
@@ -114,7 +114,7 @@ def test_reads_as_russian(name: str, text: str) -> None:
 
 def test_facts_are_known_as_facts_and_steps_are_not() -> None:
     """``texts.is_fact`` decides which messages are never edited (bot/ui.py): every fact text, and no step."""
-    visit = notices.Visit(VISIT, "Стрижка", "Ольга", "Салон, ул. Пушкина, 10", "+74951234567", 120)
+    visit = notices.Visit(VISIT, "Стрижка", "Ольга", "Салон, ул. Пушкина, 10", "+74951234567", 120, 120)
     facts = [
         texts.booked("Стрижка", VISIT, "Ольга", "Салон", "ул. Пушкина, 10"), texts.cancelled(VISIT),
         texts.moved("Стрижка", VISIT, "Ольга"), texts.visit_confirmed("Стрижка", VISIT), texts.feedback_thanks(5),
