@@ -122,7 +122,7 @@ def decide_clients(state: ClientsState, msg: Any, now: float) -> Decision:
                            phone=msg.phone, name=msg.name, now=now)
         case FindOrCreateClient():
             reg = find_or_create_by_phone(state, new_id=msg.client_id, phone=msg.phone,
-                                          name=msg.name, now=now)
+                                          name=msg.name, now=now, source=msg.source)
         case ImportClients():
             events, plan = import_clients(state, msg.import_id, msg.rows, dry_run=msg.dry_run,
                                           new_id=derived_ids(msg.import_id), now=now)

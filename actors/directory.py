@@ -45,8 +45,8 @@ class Directory:
             self._appointment[event.appointment_id] = branch_id
             if event.hold_id:
                 self._hold.pop(event.hold_id, None)  # used
-            if event.idempotency_key:
-                self._key[(event.client_id, event.idempotency_key)] = branch_id
+            if event.idempotency_key:  # the requester's key: the booker's
+                self._key[(event.booked_by or event.client_id, event.idempotency_key)] = branch_id
         elif isinstance(event, SlotHeld):
             self._hold[event.hold_id] = branch_id
             if event.idempotency_key:

@@ -39,7 +39,7 @@ import orjson
 from actors.availability_cache import AvailabilityCache, Entry, Stable
 from actors.core.board import BranchCut, cut, window
 from actors.core.branch_decide import decide
-from actors.core.branch_state import BranchState, client_appointment_ids
+from actors.core.branch_state import BranchState, booked_for_others_ids, client_appointment_ids
 from actors.core.catalogue import CatalogueState
 from actors.core.clients import ClientsState, client_matcher
 from actors.core.clock import Clock
@@ -134,6 +134,14 @@ class SlotBooking:
     service_id: ServiceIds
     start: int
     staff_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """«Записать другого человека»: whom a client books the visit for (phone already E.164)."""
+
+    phone: str
+    name: str
 
 
 P = ParamSpec("P")
@@ -398,18 +406,21 @@ class Scheduler:
         actor = self._runtime.branches.get(branch_id)
         return actor.committed.appointments.get(appointment_id) if actor is not None else None
 
-    def appointments_of(self, client_id: str, branches: Callable[[str], bool] | None = None) -> list[Appointment]:
-        """The client's appointments (in ``branches``, if given), newest start first."""
-        found: list[Appointment] = []
+    def appointments_of(self, client_id: str, branches: Callable[[str], bool] | None = None, *,
+                        booked: bool = False) -> list[Appointment]:
+        """The client's appointments (in ``branches``, if given), newest start first; with
+        ``booked``, also the visits they booked for other people («Мои записи»)."""
+        found: dict[str, Appointment] = {}
         ids = self._clients.aliases(client_id)  # a merged duplicate's visits are the client's too
         for branch_id, actor in list(self._runtime.branches.items()):
             if branches is not None and not branches(branch_id):
                 continue
             state = actor.committed
             for cid in ids:
-                found.extend(state.appointments[i] for i in client_appointment_ids(state, cid))
-        found.sort(key=lambda a: (a.start, a.id), reverse=True)
-        return found
+                found.update((i, state.appointments[i]) for i in client_appointment_ids(state, cid))
+                if booked:
+                    found.update((i, state.appointments[i]) for i in booked_for_others_ids(state, cid))
+        return sorted(found.values(), key=lambda a: (a.start, a.id), reverse=True)
 
     def card(self, a: Appointment) -> Card:
         actor = self._runtime.branches.get(a.branch_id)
@@ -513,43 +524,62 @@ class Scheduler:
         await actor.ask(ReleaseHold(hold_id, client_id), f"client:{client_id}")
 
     @known_after_catch_up
-    async def book_hold(self, client_id: str, hold_id: str, comment: str = "", key: str | None = None) -> Appointment:
-        """Book the client's live hold (409 ``hold_expired`` when it is gone)."""
-        digest = request_hash("POST /appointments", {"hold_id": hold_id, "comment": comment}) if key else None
+    async def book_hold(self, client_id: str, hold_id: str, comment: str = "", key: str | None = None,
+                        person: Person | None = None) -> Appointment:
+        """Book the client's live hold (409 ``hold_expired`` when it is gone); for ``person``, if given."""
+        digest = request_hash("POST /appointments", {"hold_id": hold_id, "comment": comment,
+                                                     **_person_fields(person)}) if key else None
         async with self._one_at_a_time(client_id, key):
             home = self._runtime.directory.key_branch(client_id, key) if key else None
             actor = self._runtime.branch(home) if home else await self._hold_actor_caught_up(hold_id)
             if actor is None:
                 raise HoldExpired("hold.expired")
-            booked = await actor.request(BookSlot(
+            booking = await self._for_person(actor, BookSlot(
                 self._runtime.new_id(), client_id, comment=comment, hold_id=hold_id,
-                idempotency_key=key, request_hash=digest), Booked, f"client:{client_id}")
+                idempotency_key=key, request_hash=digest), person)
+            booked = await actor.request(booking, Booked, f"client:{client_id}")
         return booked.appointment
 
     @known_after_catch_up
     async def book_slot(self, client_id: str, slot: SlotBooking, comment: str = "",
-                        key: str | None = None) -> Appointment:
+                        key: str | None = None, person: Person | None = None) -> Appointment:
         """Book a service at a start without a hold (the client rules apply)."""
         visit = as_visit(self._visit_in(slot.branch_id, slot.service_id)[1])
         service, more = visit[0], (visit if len(visit) > 1 else ())
         actor = self._runtime.branch(slot.branch_id)
         digest = request_hash("POST /appointments", {
             "branch_id": slot.branch_id, "service_id": slot.service_id, "start": slot.start,
-            "staff_id": slot.staff_id, "comment": comment}) if key else None
+            "staff_id": slot.staff_id, "comment": comment, **_person_fields(person)}) if key else None
         async with self._one_at_a_time(client_id, key):
             self._check_key_branch(client_id, key, slot.branch_id)
-            booked = await actor.request(BookSlot(
+            booking = await self._for_person(actor, BookSlot(
                 self._runtime.new_id(), client_id, comment=comment, service=service, start=slot.start,
-                staff_id=slot.staff_id, idempotency_key=key, request_hash=digest, services=more),
-                Booked, f"client:{client_id}")
+                staff_id=slot.staff_id, idempotency_key=key, request_hash=digest, services=more), person)
+            booked = await actor.request(booking, Booked, f"client:{client_id}")
         return booked.appointment
+
+    async def _for_person(self, actor: BranchActor, booking: BookSlot, person: Person | None) -> BookSlot:
+        """The booking for ``person``: their profile found by phone or created (source bot, no
+        Telegram), after the booking is checked, so a taken slot creates nobody. The booker's
+        own phone is just the booker."""
+        if person is None:
+            return booking
+        booker = self.client(booking.client_id)
+        known = self.client_by_phone(person.phone)
+        if booker.phone == person.phone or (known is not None and known.id == booker.id):
+            return booking
+        if known is None:
+            decide(actor.committed, booking, self._clock.now())  # raises what the booking would
+        registered = await self._runtime.clients.request(
+            FindOrCreateClient(self._runtime.new_id(), person.phone, person.name.strip()[:200], source="bot"),
+            Registered, f"client:{booking.client_id}")
+        return replace(booking, for_client_id=registered.client.id)
 
     @known_after_catch_up
     async def cancel_as_client(self, client_id: str, appointment_id: str) -> Appointment:
         """The client cancels their own appointment (404 if it is not theirs; a merged
         duplicate's appointment is theirs)."""
-        appt = self.find_appointment(appointment_id)
-        owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
+        appt, owner = self._own_visit(client_id, appointment_id)
         return await self._runtime.branch(appt.branch_id, include_closed=True).request(
             CancelAsClient(appointment_id, owner), Appointment, f"client:{client_id}")
 
@@ -581,9 +611,12 @@ class Scheduler:
             LeaveFeedback(appointment_id, owner, rating, comment), Appointment, f"client:{client_id}")
 
     def _own_visit(self, client_id: str, appointment_id: str) -> tuple[Appointment, str]:
-        """The appointment and the client id it was booked under, if it is this client's."""
+        """The appointment and the client id it was booked under, if it is this client's (or one
+        they booked for another person: the booker acts on it as on their own)."""
         appt = self.find_appointment(appointment_id)
-        owner = appt.client_id if self._clients.resolve(appt.client_id) == client_id else client_id
+        mine = self._clients.resolve(appt.client_id) == client_id
+        by_me = appt.booked_by is not None and self._clients.resolve(appt.booked_by) == client_id
+        owner = appt.client_id if mine or by_me else client_id
         return appt, owner
 
     def _hold_actor(self, hold_id: str) -> BranchActor | None:
@@ -803,3 +836,8 @@ def card_of(a: Appointment, branch: BranchState, clients: ClientsState, catalogu
     return Card(a, branch.branch.timezone if branch.branch else "UTC", clients.current(a.client_id),
                 services.get(a.service_id), branch.staff.get(a.staff_id),
                 tuple(s for sid in a.services_of_visit if (s := services.get(sid))))
+
+
+def _person_fields(person: Person | None) -> dict[str, str]:
+    """The request hash's part for «for» (none without it, so old keys hash as before)."""
+    return {"for_phone": person.phone, "for_name": person.name} if person else {}

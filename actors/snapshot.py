@@ -19,9 +19,9 @@ from actors.core.waitlist_entries import entry_of, entry_row
 from actors.core.clients import ClientsState, rebuild_client_indexes
 from actors.core.model import Appointment, Branch, Client, Hold, Service, Staff, Status, User
 
-SCHEMA = 4  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
+SCHEMA = 5  # 2: Staff.service_overrides, Appointment/Hold.service_ids and total_price; 3:
 # Appointment.client_confirmed_at and feedback, Branch.reschedule_notice_min, Staff.feed_token_hash;
-# 4: Branch.phone and location
+# 4: Branch.phone and location; 5: Appointment.booked_by
 
 State = BranchState | ClientsState | CatalogueState | UsersState
 

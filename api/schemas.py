@@ -327,6 +327,7 @@ class AppointmentOut(BaseModel):
     total_price: str  # the visit's price, fixed at booking
     client_confirmed_at: str | None = None  # the client pressed «Приду» (UTC)
     feedback: AppointmentFeedback | None = None  # the client's rating of a done visit
+    booked_by: str | None = None  # the booker's client id when booked for another person (null: self)
 
 
 class ClientOut(BaseModel):

@@ -91,6 +91,7 @@ def card_json(card: Card) -> dict[str, Any]:
         "feedback": {"rating": a.feedback[0], "comment": a.feedback[1]} if a.feedback else None,
         "services": services,
         "total_price": a.total_price or money(Decimal(str(s["price"])) for s in services),
+        "booked_by": a.booked_by,  # the booker's client id when booked for another person
     }
 
 

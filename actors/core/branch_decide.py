@@ -250,10 +250,11 @@ def _book(state: BranchState, cmd: BookSlot, now: float) -> list[Event]:
         end, block_end = start + duration, start + block
         ids, price = journaled_ids(visit), visit_price(staff, visit)
         hold_id = _own_overlapping_hold(state, cmd.client_id, staff_id, start, block_end, now)
+    person = cmd.for_client_id if cmd.for_client_id != cmd.client_id else None  # booked for someone else
     return [AppointmentBooked(
-        cmd.appointment_id, cmd.client_id, service_id, staff_id, start, end, block_end,
+        cmd.appointment_id, person or cmd.client_id, service_id, staff_id, start, end, block_end,
         cmd.status.value, cmd.source, cmd.comment, now, hold_id,
-        cmd.idempotency_key, cmd.request_hash, ids, price)]
+        cmd.idempotency_key, cmd.request_hash, ids, price, cmd.client_id if person else None)]
 
 
 def _own_overlapping_hold(

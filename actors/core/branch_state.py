@@ -132,7 +132,7 @@ def _put(state: BranchState, appt: Appointment) -> None:
 # an appointment directly (``dataclasses.replace`` costs several times more).
 _APPOINTMENT_FIELDS = ("id", "branch_id", "client_id", "service_id", "staff_id", "start", "end",
                        "block_end", "status", "source", "comment", "created_at", "updated_at", "version",
-                       "service_ids", "total_price", "client_confirmed_at", "feedback")
+                       "service_ids", "total_price", "client_confirmed_at", "feedback", "booked_by")
 if tuple(f.name for f in fields(Appointment)) != _APPOINTMENT_FIELDS:
     raise RuntimeError("Appointment's fields changed: update _restatus and _moved in branch_state.py")
 _STATUS: dict[str, Status] = {s.value: s for s in Status}
@@ -141,7 +141,7 @@ _STATUS: dict[str, Status] = {s.value: s for s in Status}
 def _restatus(a: Appointment, status: Status, at: float) -> Appointment:
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, a.staff_id, a.start, a.end,
                        a.block_end, status, a.source, a.comment, a.created_at, at, a.version + 1,
-                       a.service_ids, a.total_price, a.client_confirmed_at, a.feedback)
+                       a.service_ids, a.total_price, a.client_confirmed_at, a.feedback, a.booked_by)
 
 
 def _moved(a: Appointment, staff_id: str, start: Instant, end: Instant, block_end: Instant,
@@ -152,7 +152,7 @@ def _moved(a: Appointment, staff_id: str, start: Instant, end: Instant, block_en
     status = Status.NEW if by_client else a.status
     return Appointment(a.id, a.branch_id, a.client_id, a.service_id, staff_id, start, end,
                        block_end, status, a.source, a.comment, a.created_at, at, a.version + 1,
-                       a.service_ids, a.total_price, confirmed, a.feedback)
+                       a.service_ids, a.total_price, confirmed, a.feedback, a.booked_by)
 
 
 def evolve(state: BranchState, event: Event) -> BranchState:
@@ -167,11 +167,13 @@ def evolve(state: BranchState, event: Event) -> BranchState:
                 event.start, event.end, event.block_end,
                 _STATUS.get(event.status) or Status(event.status), event.source, event.comment,
                 event.at, event.at, 1, tuple(event.service_ids or ()), event.total_price or "",
+                booked_by=event.booked_by,
             ))
             if state.of_client is not None:
-                state.of_client[event.client_id] = (*state.of_client.get(event.client_id, ()), event.appointment_id)
-            if event.idempotency_key and event.request_hash:
-                state.idempotency[(event.client_id, event.idempotency_key)] = IdempotencyEntry(
+                for key in _client_keys(event.client_id, event.booked_by):
+                    state.of_client[key] = (*state.of_client.get(key, ()), event.appointment_id)
+            if event.idempotency_key and event.request_hash:  # the requester's key: the booker's
+                state.idempotency[(event.booked_by or event.client_id, event.idempotency_key)] = IdempotencyEntry(
                     event.request_hash, event.appointment_id, event.at)
         case StatusChanged():
             appt = state.appointments[event.appointment_id]
@@ -263,6 +265,19 @@ def client_appointment_ids(state: BranchState, client_id: str) -> tuple[str, ...
     if state.of_client is None:
         index: dict[str, list[str]] = {}
         for appt in state.appointments.values():
-            index.setdefault(appt.client_id, []).append(appt.id)
+            for key in _client_keys(appt.client_id, appt.booked_by):
+                index.setdefault(key, []).append(appt.id)
         state.of_client = {k: tuple(v) for k, v in index.items()}
     return state.of_client.get(client_id, ())
+
+
+def booked_for_others_ids(state: BranchState, booker_id: str) -> tuple[str, ...]:
+    """Appointment ids of visits ``booker_id`` booked for other people in this branch."""
+    return client_appointment_ids(state, BOOKED_BY + booker_id)
+
+
+BOOKED_BY = "booked_by:"  # the index's key prefix of a booker's visits for others (never a client id)
+
+
+def _client_keys(client_id: str, booked_by: str | None) -> tuple[str, ...]:
+    return (client_id, BOOKED_BY + booked_by) if booked_by else (client_id,)

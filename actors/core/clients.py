@@ -149,7 +149,7 @@ def register(
 
 
 def find_or_create_by_phone(
-    state: ClientsState, *, new_id: str, phone: str, name: str, now: float
+    state: ClientsState, *, new_id: str, phone: str, name: str, now: float, source: str = "manual"
 ) -> Registration:
     """Decide a manager's booking by phone: never a second profile for one number."""
     client = state.by_phone_client(phone)
@@ -157,7 +157,7 @@ def find_or_create_by_phone(
         events: list[Event] = [ClientUpdated(client.id, {"name": name})] if name and not client.name else []
         return Registration(events, client.id, created=False)
     return Registration(
-        [ClientRegistered(new_id, name, phone, None, "", "", "", "manual", now)], new_id, created=True)
+        [ClientRegistered(new_id, name, phone, None, "", "", "", source, now)], new_id, created=True)
 
 
 def get_client(state: ClientsState, client_id: str) -> Client:

@@ -115,6 +115,7 @@ class AppointmentBooked(Event):
     request_hash: str | None = None
     service_ids: list[str] | None = None  # a visit of several services (None: just service_id)
     total_price: str | None = None  # the visit's price with the master's own prices
+    booked_by: str | None = None  # the booker's client id when the visit is for another person
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +432,9 @@ class BookSlot(Command):
     idempotency_key: str | None = None
     request_hash: str | None = None
     services: tuple[Service, ...] = ()  # a visit of several services, ``service`` first (visits.py)
+    # «Записать другого человека»: the visit's person; ``client_id`` stays the booker, whose hold,
+    # idempotency key and rules apply
+    for_client_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +501,7 @@ class FindOrCreateClient(Command):
     client_id: str
     phone: str
     name: str = ""
+    source: str = "manual"  # bot: a client booked the visit for this person
 
 
 @dataclass(frozen=True, slots=True)

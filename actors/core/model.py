@@ -107,6 +107,7 @@ class Appointment:
     total_price: str = ""  # decimal string fixed at booking; "" (old events): the catalogue's price
     client_confirmed_at: float | None = None  # the client pressed «Приду» (SPEC §9.3)
     feedback: tuple[int, str] | None = None  # (rating 1..5, comment) after a done visit
+    booked_by: str | None = None  # the booker's client id when booked for another person (None: self)
 
     @property
     def occupying(self) -> bool:

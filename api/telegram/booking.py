@@ -25,7 +25,7 @@ from quart_schema import document_response, security_scheme_blueprint, tag_bluep
 
 from actors.core.model import Client
 from actors.core.phones import normalize_phone
-from actors.scheduler import MAX_SLOT_DAYS, SlotBooking
+from actors.scheduler import MAX_SLOT_DAYS, Person, SlotBooking
 from api.context import app_context
 from api.params import date_range, keyset_page, parse_instant
 from api.problems import ApiError
@@ -161,18 +161,24 @@ async def release(hold_id: str) -> Response:
 async def book(data: BookingIn, headers: IdempotencyHeaders) -> Response:
     """Book by ``hold_id`` or by slot; the appointment starts as ``new``.
 
+    With ``"for": {"name", "phone"}`` the visit is that person's (found by phone or created);
+    you book, get its messages, see it in «Мои записи» and may cancel or move it.
+
     409 ``slot_unavailable`` or ``hold_expired``. With ``Idempotency-Key``,
     the same key and body answer the first booking again (201, same id); the
     same key with another body is 422 ``idempotency_key_reused``.
     """
-    scheduler, client, key = app_context().scheduler, _client(), headers.idempotency_key
+    ctx = app_context()
+    scheduler, client, key = ctx.scheduler, _client(), headers.idempotency_key
+    whom = data.for_
+    person = Person(normalize_phone(whom.phone, ctx.settings.default_region), whom.name.strip()) if whom else None
     if data.hold_id is not None:
-        appointment = await scheduler.book_hold(client.id, data.hold_id, data.comment, key)
+        appointment = await scheduler.book_hold(client.id, data.hold_id, data.comment, key, person)
     else:
         assert data.branch_id is not None
         slot = SlotBooking(data.branch_id, one_of(data.service_id, data.service_ids), parse_instant(data.start),
                            data.staff_id)
-        appointment = await scheduler.book_slot(client.id, slot, data.comment, key)
+        appointment = await scheduler.book_slot(client.id, slot, data.comment, key, person)
     return json_response(appointment_json(appointment, scheduler), 201)
 
 
@@ -180,9 +186,10 @@ async def book(data: BookingIn, headers: IdempotencyHeaders) -> Response:
 @validate_query(MyQuery)
 @document_response(AppointmentPage)
 async def mine(query_args: MyQuery) -> Response:
-    """Your appointments in every branch and status, newest start first (cursor pagination)."""
+    """Your appointments in every branch and status, newest start first (cursor pagination);
+    the visits you booked for other people too (``booked_by`` is your id)."""
     scheduler = app_context().scheduler
-    items, next_cursor = keyset_page(scheduler.appointments_of(_client().id), lambda a: (a.start, a.id), (int, str),
+    items, next_cursor = keyset_page(scheduler.appointments_of(_client().id, booked=True), lambda a: (a.start, a.id), (int, str),
                                      query_args.limit, query_args.cursor, newest_first=True)
     return json_response({"items": [appointment_json(a, scheduler) for a in items], "next_cursor": next_cursor})
 

@@ -90,6 +90,19 @@ class HoldOut(BaseModel):
 _BY_SLOT = ("branch_id", "service_id", "start", "staff_id")
 
 
+class ForPersonIn(RequestModel):
+    """«Записать другого человека»: the visit's person (any common phone format)."""
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200, examples=["Мама"])]
+    phone: Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["+7 916 555-01-02"])]
+
+    @model_validator(mode="after")
+    def _named(self) -> "ForPersonIn":
+        if not self.name.strip():
+            raise InvalidValue("booking.for_name")
+        return self
+
+
 class BookingIn(RequestModel):
     """Book by ``hold_id`` (a live hold of yours), or by ``branch_id`` + ``service_id`` + ``start``."""
 
@@ -109,6 +122,8 @@ class BookingIn(RequestModel):
     staff_id: Id | None = None
     comment: Annotated[StrictStr, Field(max_length=1000)] = ""
     service_ids: ServiceIdList | None = None  # instead of service_id: a visit of several services
+    # the visit is for this person; you get its messages ("for" in JSON: a Python keyword)
+    for_: ForPersonIn | None = Field(None, alias="for")
 
     @model_validator(mode="after")
     def _one_way(self) -> "BookingIn":

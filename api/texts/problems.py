@@ -118,6 +118,7 @@ TEXTS: dict[str, Text] = {
     "booking.what": ("give hold_id, or service_id and start", "Укажите бронь или услугу и время"),
     "booking.hold_or_time": ("give hold_id, or branch_id + service_id + start",
                              "Укажите бронь или филиал, услугу и время"),
+    "booking.for_name": ("for.name must not be blank", "Укажите имя человека, которого записываете"),
     "booking.not_both": ("give either hold_id, or branch_id + service_id + start, not both",
                          "Укажите либо бронь, либо филиал, услугу и время — не всё сразу"),
     "booking.cancelled_start": ("a new booking cannot start as cancelled",

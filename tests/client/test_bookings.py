@@ -10,7 +10,7 @@ from tests.harness import Harness
 A, B = 1001, 1002
 APPOINTMENT_KEYS = {"id", "branch_id", "status", "start", "end", "source", "comment", "created_at",
                     "updated_at", "version", "client", "service", "staff", "client_confirmed_at", "feedback",
-                    "services", "total_price"}
+                    "services", "total_price", "booked_by"}
 
 
 async def _book(client: Any, h: Harness, who: int, body: dict[str, Any]) -> dict[str, Any]:
