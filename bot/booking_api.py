@@ -191,11 +191,14 @@ class UserApi:
     async def release(self, hold_id: str) -> None:
         await self.api.call("DELETE", f"/slots/hold/{hold_id}", headers=self._headers())
 
-    async def book(self, hold_id: str, comment: str = "") -> dict[str, Any]:
-        """``comment``: the client's words for the master (stored as the booking's ``comment``)."""
-        body = {"hold_id": hold_id, **({"comment": comment} if comment else {})}
+    async def book(self, hold_id: str, comment: str = "", person: dict[str, str] | None = None) -> dict[str, Any]:
+        """``comment``: the client's words for the master (stored as the booking's ``comment``);
+        ``person``: ``{"name", "phone"}`` of whom the visit is for («Записать другого человека»)."""
+        body: dict[str, Any] = {"hold_id": hold_id, **({"comment": comment} if comment else {}),
+                                **({"for": person} if person else {})}
+        key = f"book:{hold_id}" + (":for" if person else "")  # another body: another key
         return await self.api.call(  # type: ignore[no-any-return]
-            "POST", "/appointments", body=body, headers=self._headers(f"book:{hold_id}"))
+            "POST", "/appointments", body=body, headers=self._headers(key))
 
     async def cancel(self, appointment_id: str) -> dict[str, Any]:
         return await self.api.call(  # type: ignore[no-any-return]

@@ -101,6 +101,12 @@ class AddComment(CallbackData, prefix="cm"):
     hold: str
 
 
+class AddPerson(CallbackData, prefix="fp"):
+    """«Записать другого человека» under a hold (``bot/for_someone.py``)."""
+
+    hold: str
+
+
 class Repeat(CallbackData, prefix="rp"):
     """«Повторить запись» for a past visit in «Мои записи»: its services and master, next free times."""
 

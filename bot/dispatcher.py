@@ -15,6 +15,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from actors.core.clock import Clock
 from bot.booking_api import BookingApi
 from bot.middlewares import BindApi, DropDuplicates, SayTime
+from bot.for_someone import for_someone_router
 from bot.routers.booking import booking_router
 from bot.routers.fallback import fallback_router
 from bot.routers.mine import mine_router
@@ -32,5 +33,6 @@ def build_dispatcher(booking_api: BookingApi, clock: Clock, *, dedupe_window: in
     dp.update.outer_middleware(SayTime(clock))
     dp.message.filter(F.chat.type == ChatType.PRIVATE)  # a booking is a private conversation
     dp.callback_query.middleware(CallbackAnswerMiddleware())
-    dp.include_routers(start_router(), booking_router(), mine_router(), visit_router(), waitlist_router(), fallback_router())
+    dp.include_routers(for_someone_router(), start_router(), booking_router(), mine_router(), visit_router(),
+                       waitlist_router(), fallback_router())
     return dp

@@ -56,6 +56,8 @@ async def my_screen(api: UserApi, booking_api: BookingApi, clock: Clock) -> Scre
     def line(a: dict[str, Any], rule: str = "") -> str:
         text = texts.appointment_line(local(a["start"]), visit_names(a), a["staff"]["name"], a["status"],
                                       texts.price(a["total_price"], a["service"]["currency"]))  # SPEC §9.6
+        if a.get("booked_by"):  # booked for someone else: whose visit it is
+            text += "\n" + texts.for_whom(a["client"]["name"])
         return f"{text}\n{rule}" if rule else text
 
     lines, changes = [], []

@@ -6,16 +6,18 @@ A client is told when a *manager* acts on their appointment — the journal's
 to ``cancelled`` too) and a new time or master (``appointment.rescheduled``).
 The client's own actions (``client:<id>``) and the system's are not echoed
 back: the bot already answered them in the dialogue. Clients without a
-Telegram id (booked by phone, never opened the bot) cannot be told.
+Telegram id (booked by phone, never opened the bot) cannot be told — unless a client booked the
+visit for them («Записать другого человека»): then the booker hears of it (``recipient``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from actors.core.branch_state import BranchState
+from actors.core.model import Appointment
 from actors.core.schedule import zone
 from actors.streams import branch_id_of
 from bot import texts
@@ -48,6 +50,7 @@ class Visit:
     phone: str | None = None  # the salon's, E.164
     cancel_min: int = 0  # the branch's notices: inside them the bot no longer cancels / moves the visit
     move_min: int = 0
+    person: str = ""  # the visit's person, when the message goes to whoever booked it for them
 
     def can_cancel(self, now: float) -> bool:
         return self.start.timestamp() - now >= self.cancel_min * 60
@@ -56,7 +59,8 @@ class Visit:
         return self.start.timestamp() - now >= self.move_min * 60
 
     def lines(self) -> list[str]:
-        return [f"Когда: {texts.when(self.start)}", f"Услуга: {texts.esc(self.service)}",
+        whom = [f"Кто придёт: {texts.esc(self.person)}"] if self.person else []
+        return [*whom, f"Когда: {texts.when(self.start)}", f"Услуга: {texts.esc(self.service)}",
                 f"Мастер: {texts.esc(self.master)}", f"Адрес: {self.place}"]
 
 
@@ -79,6 +83,20 @@ def chat_of(view: StateView, client_id: str) -> int | None:
     return client.telegram_id if client is not None else None
 
 
+def recipient(view: StateView, a: Appointment) -> tuple[int | None, str]:
+    """Who hears of a visit, and the person's name to say in it: the visit's person on their own
+    Telegram; a person without one (booked by someone else) through the booker."""
+    own = chat_of(view, a.client_id)
+    if own or a.booked_by is None:
+        return own, ""
+    person = view.clients().clients.get(a.client_id)
+    return chat_of(view, a.booked_by), person.name if person is not None else ""
+
+
+def for_person(v: Visit, person: str) -> Visit:
+    return replace(v, person=person) if person else v
+
+
 def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     """The message ``rec`` warrants, or None."""
     branch_id = branch_id_of(rec.stream)
@@ -99,15 +117,15 @@ def notice_for(rec: Recorded, view: StateView) -> Notice | None:
     appointment = state.appointments.get(d.get("appointment_id", ""))
     if appointment is None:
         return None
-    chat = chat_of(view, appointment.client_id)
+    chat, person = recipient(view, appointment)
     if not chat:
         return None
     if rec.type == "appointment.status_changed":
         v = visit(view, state, appointment.start, appointment.services_of_visit, appointment.staff_id)
-        return Notice(chat, status_changed(v, d["status"]), f"status:{d['status']}")
+        return Notice(chat, status_changed(for_person(v, person), d["status"]), f"status:{d['status']}")
     if rec.type == "appointment.rescheduled":
         v = visit(view, state, d["start"], appointment.services_of_visit, d["staff_id"])
-        return Notice(chat, rescheduled(v), "rescheduled")
+        return Notice(chat, rescheduled(for_person(v, person)), "rescheduled")
     return None
 
 

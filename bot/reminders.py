@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from actors.core.model import Appointment, Status
 from bot import texts
-from bot.notices import Notice, chat_of, reminder, visit
+from bot.notices import Notice, for_person, recipient, reminder, visit
 from bot.state_view import StateView
 
 REMINDABLE = frozenset({Status.NEW, Status.CONFIRMED})
@@ -71,10 +71,10 @@ def due_reminders(view: StateView, now: float, hours: Sequence[int], sent: Conta
             h = window(a, now, offsets)
             if h is None or reminder_key(a.id, h, a.start) in sent:
                 continue
-            chat = chat_of(view, a.client_id)
+            chat, person = recipient(view, a)
             if not chat:
                 continue
-            v = visit(view, state, a.start, a.services_of_visit, a.staff_id)
+            v = for_person(visit(view, state, a.start, a.services_of_visit, a.staff_id), person)
             text = reminder(v, now)
             # «Приду» / «Перенести» / «Отменить» under the first; inside the notice window only «Приду»
             changeable = v.can_cancel(now) and v.can_move(now)
@@ -104,7 +104,7 @@ def due_feedback(view: StateView, now: float, delay_h: float, sent: Container[st
             moment = a.updated_at + delay
             if not moment <= now < moment + FEEDBACK_WINDOW_S or feedback_key(a.id) in sent:
                 continue
-            chat = chat_of(view, a.client_id)
+            chat, _person = recipient(view, a)
             if not chat:
                 continue
             v = visit(view, state, a.start, a.services_of_visit, a.staff_id)

@@ -451,6 +451,27 @@ COMMENT_PLACEHOLDER = "Например: длинные волосы, аллер
 COMMENT_ASK = ("Напишите комментарий для мастера <b>ответом на это сообщение</b> — "
                "запись будет подтверждена вместе с ним.")
 
+# «Записать другого человека» (bot/for_someone.py)
+BTN_FOR_SOMEONE = "👥 Записать другого человека"
+FOR_PLACEHOLDER = "Мама, +7 916 555-01-02"
+FOR_ASK = ("Кого записываем? <b>Ответом на это сообщение</b> отправьте контакт человека (📎 → «Контакт») "
+           "или напишите имя и телефон, например: «Мама, +7 916 555-01-02».")
+FOR_UNCLEAR = "Не нашёл в сообщении имя и телефон. Напишите их через запятую, например: «Мама, +7 916 555-01-02»."
+FOR_BAD_PHONE = "Не получилось прочитать этот номер телефона. Проверьте его, пожалуйста."
+
+
+def for_whom(name: str) -> str:
+    """Under a visit in «Мои записи» that the client booked for someone else."""
+    return f"👥 Кто придёт: {esc(name)}"
+
+
+def booked_for_head(name: str, e164: str, own_telegram: bool) -> str:
+    """The first lines of a confirmation of a visit booked for someone else."""
+    who = f"✅ <b>Вы записали: {esc(name)}</b>" + (f" ({phone(e164)})" if e164 else "")
+    tell = ("Сообщения о визите будут приходить этому человеку в Telegram." if own_telegram
+            else "Сообщения о визите будут приходить вам.")
+    return f"{who}\n{tell}"
+
 
 def comment_line(comment: str) -> str:
     return f"Комментарий для мастера: {esc(comment)}"
@@ -596,7 +617,8 @@ def button_gone(now_true: str) -> str:
 # The first words of every text that states a fact: such a message is never edited into another one
 # (bot/ui.py). Compared with the message's plain text, as Telegram returns it.
 FACT_HEADS = (
-    "✅ Вы записаны", "📅 Вас записали", "✅ Ваша запись подтверждена", "❌ Салон отменил", "❌ Запись на",
+    "✅ Вы записаны", "✅ Вы записали", "📅 Вас записали", "✅ Ваша запись подтверждена", "❌ Салон отменил",
+    "❌ Запись на",
     "🔁 Ваша запись перенесена", "🔁 Запись перенесена", "⏰ Напоминаем", "Спасибо за визит", "Мы не дождались",
     "Ваш визит начался", "Статус вашей записи", "✅ Спасибо! Вы подтвердили", "Спасибо за оценку",
     "✅ Вы в листе ожидания", "Вы вышли из листа ожидания",

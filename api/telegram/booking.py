@@ -189,7 +189,8 @@ async def mine(query_args: MyQuery) -> Response:
     """Your appointments in every branch and status, newest start first (cursor pagination);
     the visits you booked for other people too (``booked_by`` is your id)."""
     scheduler = app_context().scheduler
-    items, next_cursor = keyset_page(scheduler.appointments_of(_client().id, booked=True), lambda a: (a.start, a.id), (int, str),
+    visits = scheduler.appointments_of(_client().id, booked=True)
+    items, next_cursor = keyset_page(visits, lambda a: (a.start, a.id), (int, str),
                                      query_args.limit, query_args.cursor, newest_first=True)
     return json_response({"items": [appointment_json(a, scheduler) for a in items], "next_cursor": next_cursor})
 

@@ -21,6 +21,7 @@ from bot import comments, masters, texts, visit_services
 from bot.booking_api import ApiProblem, UserApi, BookingApi
 from bot.callbacks import (
     AddComment,
+    AddPerson,
     AddToCalendar,
     Confirm,
     Days,
@@ -50,6 +51,7 @@ from bot.stale import stale_hold, stale_slot
 from bot.repeat import repeat_screen
 from bot.ui import Screen, button, inline, menu_row, show
 from bot.visit_ics import ics_filename, visit_ics
+from bot.for_someone import booked_for
 
 
 async def on_book(event: Message | CallbackQuery, booking_api: BookingApi) -> None:
@@ -114,14 +116,15 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
     keys = {"hold": held["hold_id"], "branch": cb.branch, "service": cb.service, "day": day,
             "staff": masters.short(cb.staff)}
     comment = [button(texts.BTN_COMMENT, AddComment(hold=held["hold_id"]))]  # optional, before confirming
+    someone = [button(texts.BTN_FOR_SOMEONE, AddPerson(hold=held["hold_id"]))]  # bot/for_someone.py
     clash = await _own_overlap(api, held)
     if clash is not None:  # the client's own live visit at this time: ask before they confirm
         names = " + ".join(s["name"] for s in clash.get("services") or [clash["service"]])
         await show(query, Screen(f"{texts.overlap(local(clash['start']), names)}\n\n{text}",
-                                 inline([button(texts.BTN_BOOK_ANYWAY, Confirm(**keys))], comment,
+                                 inline([button(texts.BTN_BOOK_ANYWAY, Confirm(**keys))], comment, someone,
                                         [button(texts.BTN_NOT_THIS_TIME, Release(**keys))])))
         return
-    await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))], comment,
+    await show(query, Screen(text, inline([button(texts.BTN_CONFIRM, Confirm(**keys))], comment, someone,
                                           [button(texts.BTN_CANCEL_HOLD, Release(**keys))])))
 
 
@@ -151,10 +154,10 @@ async def on_confirm(query: CallbackQuery, callback_data: Confirm, api: UserApi,
         await show(query, Screen(texts.HOLD_EXPIRED,
                                  inline([button(texts.BTN_PICK_TIME_AGAIN, again)], menu_row())))
         return
-    await _show_booked(query, appointment, booking_api)
+    await show_booked(query, appointment, booking_api)
 
 
-async def _show_booked(event: Message | CallbackQuery, appointment: dict[str, Any], booking_api: BookingApi) -> None:
+async def show_booked(event: Message | CallbackQuery, appointment: dict[str, Any], booking_api: BookingApi) -> None:
     """«Вы записаны!» with the price and «Добавить в календарь», then the salon's place on the map."""
     branch = await booking_api.branch(appointment["branch_id"])
     services = appointment.get("services") or [appointment["service"]]
@@ -162,6 +165,8 @@ async def _show_booked(event: Message | CallbackQuery, appointment: dict[str, An
              if appointment.get("total_price") else "")
     text = texts.booked(" + ".join(s["name"] for s in services), local(appointment["start"]),
                         appointment["staff"]["name"], branch.name, branch.address, total, several=len(services) > 1)
+    if appointment.get("booked_by"):  # for someone else: «✅ Вы записали: Мама (+7 …)»
+        text = booked_for(appointment, text)
     if appointment.get("comment"):
         text += "\n" + texts.comment_line(appointment["comment"])
     await show(event, Screen(text, inline([button(texts.BTN_ADD_TO_CALENDAR, AddToCalendar(appointment=appointment["id"]))],
@@ -194,7 +199,7 @@ async def on_comment(message: Message, api: UserApi, booking_api: BookingApi) ->
             raise
         await show(message, Screen(texts.HOLD_EXPIRED, inline([button(texts.BTN_BOOK, Menu(to="book"))], menu_row())))
         return
-    await _show_booked(message, appointment, booking_api)
+    await show_booked(message, appointment, booking_api)
 
 
 async def on_calendar(query: CallbackQuery, callback_data: AddToCalendar, api: UserApi, booking_api: BookingApi,

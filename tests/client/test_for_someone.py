@@ -24,8 +24,6 @@ async def _my(client: Any, h: Harness, who: int) -> list[dict[str, Any]]:
 async def test_booking_for_a_mother_by_slot_and_by_hold(harness: Harness) -> None:
     client = await start(harness)
     salon = await salon_with_clients(harness, client, DAUGHTER, STRANGER)
-    me = (await _my(client, harness, DAUGHTER), None)[1]
-    assert me is None
     daughter = await register(client, harness, DAUGHTER)
 
     r = await client.post("/api/v1/appointments", headers=tma(harness, DAUGHTER), json=slot_body(
