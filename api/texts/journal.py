@@ -300,6 +300,10 @@ class JournalTexts:
         d = rec.data
         when = self.when(d["start"], bid, rec.at)
         visit = self._visit(bid, d["service_id"], d["staff_id"], d.get("service_ids"))
+        if who.kind == "client" and d.get("booked_by"):  # «Записать другого человека»
+            person = self._client(d["client_id"])
+            return who.did("записал", "записала", f"другого человека на {when} — {visit}; придёт {person}",
+                           f"новая запись для другого человека на {when} — {visit}; придёт {person}")
         if who.kind == "client":
             return who.did("записался", "записалась", f"на {when} — {visit}",
                            f"новая запись на {when} — {visit}")

@@ -70,6 +70,12 @@ async def test_a_mothers_contact_books_her_visit_and_the_daughter_gets_its_messa
         [confirmed] = [t for t in env.session.texts(DAUGHTER) if "Ваша запись подтверждена" in t]
         assert "Кто придёт: Мама" in confirmed
 
+        # The 24-hour reminder reaches her too, naming her mother.
+        harness.clock.set(datetime(2026, 3, 2, 11, 30, tzinfo=UTC))
+        await notifier.settle()
+        [reminder] = [t for t in env.session.texts(DAUGHTER) if "Напоминаем" in t]
+        assert "Кто придёт: Мама" in reminder
+
         # She cancels her mother's visit from «Мои записи».
         await daughter.say("/my")
         [cancel] = [b for b in daughter.buttons() if b.startswith("Отменить")]

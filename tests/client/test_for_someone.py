@@ -36,6 +36,10 @@ async def test_booking_for_a_mother_by_slot_and_by_hold(harness: Harness) -> Non
     assert created.data["source"] == "bot"
     (booked,) = await events_of(harness, "appointment.created")
     assert booked.data["booked_by"] == daughter["id"] and booked.data["client_id"] == visit["client"]["id"]
+    r = await client.get("/api/v1/system/journal", headers=await harness.admin_headers(),
+                         query_string={"type": "appointment.created"})
+    [said] = [e["text"] for e in (await r.get_json())["events"]]
+    assert said.startswith("Клиент Анна записала другого человека на 02.03 15:00") and "придёт Мама" in said, said
 
     # By hold: the booker's hold, the same mother (found by phone, not created again).
     r = await client.post("/api/v1/slots/hold", headers=tma(harness, DAUGHTER), json=slot_body(salon, at("17:00")))
