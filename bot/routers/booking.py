@@ -129,9 +129,11 @@ async def on_slot(query: CallbackQuery, callback_data: Slot, api: UserApi, booki
 
 
 async def _own_overlap(api: UserApi, held: dict[str, str]) -> dict[str, Any] | None:
-    """The client's live visit that overlaps the held time, if any."""
+    """The client's live visit that overlaps the held time, if any (not one booked for someone else)."""
     start, end = local(held["start"]), local(held["end"])
     for a in await api.mine(limit=50):
+        if a.get("booked_by"):  # another person's visit: a mother and daughter may come at once
+            continue
         if a["status"] in ACTIVE and local(a["start"]) < end and start < local(a["end"]):
             return a
     return None

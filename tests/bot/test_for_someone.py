@@ -115,3 +115,22 @@ async def test_a_typed_name_and_phone_and_the_sign_up_refusal_stays(harness: Har
         await stranger.share_contact(MOTHER_PHONE, user_id=MOTHER_TG, first_name="Мама")
         assert "Вы записали" not in stranger.last_text()
         assert harness.z.scheduler.client_by_telegram(7203) is None
+
+
+async def test_her_mothers_visit_is_not_her_own_overlap(harness: Harness) -> None:
+    harness.overrides["telegram_bot_token"] = TOKEN
+    client = await harness.start()
+    await seed_salon(harness, client)  # two masters: mother and daughter can come at the same time
+    async with harness.serve() as url, bot_env(harness, url) as env:
+        daughter = await registered(env, DAUGHTER, "+79990002233", "Ольга")
+        prompt = await _hold_and_ask(env, daughter, "14:00")
+        await daughter.feed(daughter.update(message=Message(
+            message_id=1000, date=datetime.now(UTC), chat=daughter.chat, from_user=daughter.user,
+            text="Мама, +7 916 555-01-02", reply_to_message=prompt)))
+        assert daughter.last_text().startswith("✅ <b>Вы записали: Мама</b>")
+        await daughter.say("/book")
+        await pick_service(daughter, "cut")
+        await daughter.press("вт 3.03")
+        await daughter.press("14:00")
+        held = daughter.last_text()
+        assert "удержано" in held and "У вас уже есть запись" not in held
