@@ -25,6 +25,7 @@ FIELDS: dict[str, str] = {
     "exceptions": "Исключения", "login": "Логин", "password": "Пароль", "status": "Статус",
     "version": "Версия записи", "start": "Время", "staff_id": "Мастер", "client": "Клиент",
     "phone": "Телефон", "comment": "Комментарий", "email": "Email", "birthday": "Дата рождения",
+    "for": "Кого записываем", "for_": "Кого записываем",  # POST /appointments "for" (pydantic's for_)
     "notes": "Заметки", "from_id": "Дубликат", "role": "Роль", "disabled": "Отключён",
     "hold_id": "Бронь", "q": "Поиск", "limit": "Сколько показать", "cursor": "Страница",
     "as_of": "На момент", "after_seq": "После события", "stream": "Раздел журнала",
