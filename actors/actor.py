@@ -31,11 +31,13 @@ state is rebuilt from the committed one before the next turn decides. An
 append that lost the race fails with ``ConcurrencyConflict``: the turn
 catches the stream up (the winner's records are usually delivered already),
 decides its commands again against the new state and appends again, at most
-``max_attempts`` (8) times, at once: a pause between attempts only lets
-the winning process's next turn in first (bench/cluster.py, one branch
+``max_attempts`` (30) times, each at once: a pause between attempts only
+lets the winning process's next turn in first (bench/cluster.py, one branch
 booked flat out by two processes: a 1–32 ms jittered pause gave 27–63 ×
 503 per run and p99 0.7–2.1 s; deciding again at once, 0 × 503 and p99
-0.1–0.15 s) — so a slot taken elsewhere is answered 409, an
+0.1–0.15 s), and a long turn that loses to a run of short ones (an import
+racing sign-ups on another process) needs as many attempts as the run has
+turns — so a slot taken elsewhere is answered 409, an
 ``Idempotency-Key`` used elsewhere gets the first answer, and only a stream
 that keeps losing gets the conflict (503).
 """
@@ -134,7 +136,7 @@ class StreamActor(Generic[S]):
         max_batch: int = 256,
         heal_every_s: float = 0.5,
         catch_up: Callable[[], Awaitable[Any]] | None = None,
-        max_attempts: int = 8,
+        max_attempts: int = 30,
     ) -> None:
         self.stream = stream
         self._working = state  # decide/evolve run here; may hold a turn's undurable events
