@@ -111,6 +111,16 @@ class Settings:
                 raise SettingsError(f"ZAPIS_{name} must not be negative")
             return value
 
+        def seconds(name: str, default: float) -> float:
+            raw = get(name)
+            try:
+                value = float(raw) if raw is not None else default
+            except ValueError:
+                raise SettingsError(f"ZAPIS_{name} must be a number of seconds, got {raw!r}") from None
+            if not 0 < value < 1e9:
+                raise SettingsError(f"ZAPIS_{name} must be positive")
+            return value
+
         token = get("TELEGRAM_BOT_TOKEN")
         mode = (get("BOT_MODE") or "polling").lower()
         if mode not in {"polling", "webhook", "off"}:
@@ -145,6 +155,7 @@ class Settings:
             api_base_url=get("API_BASE_URL"),
             telegram_auth_max_age_s=integer("TELEGRAM_AUTH_MAX_AGE_S", d.telegram_auth_max_age_s),
             hold_ttl_s=integer("HOLD_TTL_S", d.hold_ttl_s),
+            waitlist_offer_ttl_s=max(1, integer("WAITLIST_OFFER_TTL_S", d.waitlist_offer_ttl_s)),
             default_region=(get("DEFAULT_REGION") or d.default_region).upper(),
             admin_password=get("ADMIN_PASSWORD"),
             snapshot_every=integer("SNAPSHOT_EVERY", d.snapshot_every),
@@ -155,7 +166,6 @@ class Settings:
             import_max_bytes=integer("IMPORT_MAX_BYTES", d.import_max_bytes),
             import_max_rows=integer("IMPORT_MAX_ROWS", d.import_max_rows),
             reminders_before_h=reminder_hours,
-            waitlist_offer_ttl_s=max(1, integer("WAITLIST_OFFER_TTL_S", d.waitlist_offer_ttl_s)),
             feedback_delay_h=integer("FEEDBACK_DELAY_H", d.feedback_delay_h),
             ws_auth_timeout_s=float(integer("WS_AUTH_TIMEOUT_S", int(d.ws_auth_timeout_s)) or 1),
             ws_queue_max=max(1, integer("WS_QUEUE_MAX", d.ws_queue_max)),
@@ -166,4 +176,6 @@ class Settings:
             metrics_token=get("METRICS_TOKEN"),
             webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE") in {"1", "true", "yes"},
             webhook_timeout_s=float(integer("WEBHOOK_TIMEOUT_S", int(d.webhook_timeout_s)) or 1),
+            webhook_backoff_s=seconds("WEBHOOK_BACKOFF_S", d.webhook_backoff_s),
+            webhook_backoff_max_s=seconds("WEBHOOK_BACKOFF_MAX_S", d.webhook_backoff_max_s),
         )

@@ -80,9 +80,9 @@ from actors.core.visits import Visit, as_visit, check_overrides, check_visit_ids
 from actors.deciders import Booked, Held, Registered
 from actors.runtime import BranchActor, Runtime, load_states
 from actors.streams import CATALOGUE, CLIENTS, branch_stream
-
 from actors.waitlist_app import Waitlists
 from actors.waitlist_timer import WaitlistTimer
+
 MAX_SLOT_DAYS = 31  # one availability request spans at most this many local days
 ServiceIds = str | tuple[str, ...]  # one service, or a visit's services in order (SPEC §9.2)
 
@@ -216,12 +216,12 @@ class Scheduler:
         self._hold_ttl_s = hold_ttl_s
         self.keys = KeyedLocks()
         self._availability: AvailabilityCache[FreeTimes] = AvailabilityCache()
-
         # The waitlist's use cases (actors/waitlist_app.py) and the timer that lets time act on it.
         self.waitlist = Waitlists(runtime, clock, offer_ttl_s=waitlist_offer_ttl_s,
                                   catalogue=lambda: self._catalogue)
         self.waitlist_timer = WaitlistTimer(self.waitlist, clock)
         runtime.add_listener(self.waitlist_timer.on_commit)
+
     # ============================================================ queries
 
     @property
