@@ -100,7 +100,7 @@ async def times_screen(wish: Wish, branch_id: str, service: str, api: UserApi, b
 
     def label(at: int) -> str:
         moment = datetime.fromtimestamp(at, tz)
-        return f"{texts.day_label(moment.date())} {texts.hhmm(moment)}" if several_days else texts.hhmm(moment)
+        return texts.short_when(moment) if several_days else texts.hhmm(moment)  # «сегодня 14:00», «чт 3.12 14:00»
 
     times = [button(label(at), Slot(branch=branch_id, service=service, at=at, staff="")) for at in starts]
     span = texts.wish_span(wish.first, wish.last, wish.start, wish.end)

@@ -79,6 +79,8 @@ async def test_several_days_are_labelled_and_a_full_wish_offers_other_days(harne
         await anna.say("на выходных вечером")
         assert "7–8 марта, с 17:00" in anna.last_text()
         assert [b for b in anna.buttons() if ":" in b] == ["сб 7.03 17:00", "вс 8.03 17:00"]
+        await anna.say("на этой неделе вечером")  # today and tomorrow are said so
+        assert [b for b in anna.buttons() if ":" in b][:3] == ["сегодня 17:00", "завтра 17:00", "ср 4.03 17:00"]
         await anna.say("сегодня в 23:00")  # after closing: nothing, the day picker instead
         assert "свободного времени нет" in anna.last_text() and "↩ Другой день" in anna.buttons()
         await anna.press("Другой день")
