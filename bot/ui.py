@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,12 +95,39 @@ def _same_buttons(shown: InlineKeyboardMarkup | None, wanted: InlineKeyboardMark
     return data(shown) == data(wanted)
 
 
+DOUBLE_TAP_S = 5.0  # the same button under the same message again within this: a double tap
+# Kept on each Bot instance (aiogram's Bot hashes and compares by token, so a dict keyed by bots
+# would let two bots of one token, as in tests, share it): (chat, message, button) → when it
+# posted a new message, and what that message said.
+_POSTED = "_zapis_posted"
+
+
+def _tapped_again(event: CallbackQuery, message: Message, screen: Screen) -> bool:
+    """True for the second tap of a double tap on a button whose answer is a new message (under
+    a fact): the same answer was posted for it a moment ago, so this one posts nothing. A press
+    whose answer differs (something changed meanwhile) is answered."""
+    posted: dict[tuple[int, int, str], tuple[float, str]] | None = getattr(event.bot, _POSTED, None)
+    if posted is None:
+        posted = {}
+        setattr(event.bot, _POSTED, posted)
+    now = time.monotonic()
+    for key in [k for k, (at, _) in posted.items() if now - at > DOUBLE_TAP_S]:
+        del posted[key]
+    key = (message.chat.id, message.message_id, event.data or "")
+    said = screen.text + repr(screen.markup.inline_keyboard if screen.markup else None)
+    if key in posted and posted[key][1] == said:
+        return True
+    posted[key] = (now, said)
+    return False
+
+
 async def show(event: Message | CallbackQuery, screen: Screen, *, new: bool = False) -> None:
     """A button's answer replaces the message it was on; a message gets a new one.
 
     Not replaced: a fact (``texts.is_fact``) or, with ``new``, whatever the button was on (a stale
     button's answer). A button pressed again on a message that already says this screen (a double
-    tap) changes nothing and posts nothing. If the old message cannot be edited (too old, deleted),
+    tap) changes nothing and posts nothing; nor does a second tap within ``DOUBLE_TAP_S`` on a
+    button whose answer is a new message (under a fact). If the old message cannot be edited (too old, deleted),
     the screen is sent as a new message instead, so the user always sees it.
     """
     if isinstance(event, CallbackQuery):
@@ -114,6 +142,8 @@ async def show(event: Message | CallbackQuery, screen: Screen, *, new: bool = Fa
                 except TelegramBadRequest as error:
                     if "not modified" in str(error):
                         return
+            elif _tapped_again(event, message, screen):
+                return
         assert event.bot is not None
         await event.bot.send_message(event.from_user.id, screen.text, reply_markup=screen.markup)
         return
