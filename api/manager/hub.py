@@ -251,20 +251,16 @@ class Hub:
         appt = self._scheduler.appointment_in(branch_id, rec.data["appointment_id"])
         if appt is None:
             return
-        frame = self._frame(rec, branch_id, appt)
-        self.stats.published += 1
-        for sub in targets:
-            if sub.offer(frame):
-                self.stats.delivered += 1
-            else:
-                self.stats.dropped += 1
-                self.drop(sub, TOO_SLOW, "too far behind; reconnect with after_seq")
+        self._deliver(self._frame(rec, branch_id, appt), targets)
 
     def _publish_waitlist(self, rec: Recorded, branch_id: str) -> None:
         targets = [*self._everything, *self._by_branch.get(branch_id, ())]
         frame = self._waitlist_frame(rec, branch_id) if targets else None
-        if frame is None:
-            return
+        if frame is not None:
+            self._deliver(frame, targets)
+
+    def _deliver(self, frame: str, targets: list[Subscriber]) -> None:
+        """One frame to each subscriber; one too far behind is dropped (it resumes with after_seq)."""
         self.stats.published += 1
         for sub in targets:
             if sub.offer(frame):
